@@ -1,0 +1,81 @@
+#ifndef TERN_BUF_H
+#define TERN_BUF_H
+/*
+ * NAME
+ *	buf - buffered fd input and output with timeouts and bounds (no stdio)
+ * SYNOPSIS
+ *	void inbuf_init(struct inbuf *b, int fd, char *mem, size_t size);
+ *	void buf_set_timeout(struct inbuf *b, int timeout_ms);
+ *	void buf_set_deadline(struct inbuf *b, long long deadline_ms);
+ *	enum buf_result inbuf_fill(struct inbuf *b);
+ *	enum buf_result inbuf_getline(struct inbuf *b, char *line, size_t max, size_t *len);
+ *	size_t inbuf_pending(const struct inbuf *b);
+ *	enum buf_result inbuf_read(struct inbuf *b, char *dst, size_t max, size_t *len);
+ *
+ *	void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size);
+ *	int outbuf_put(struct outbuf *b, const void *p, size_t n);
+ *	int outbuf_puts(struct outbuf *b, const char *z);
+ *	int outbuf_flush(struct outbuf *b);
+ *
+ *	long long clock_ms(void);
+ *	int fd_write_all(int fd, const void *p, size_t n);
+ * DESCRIPTION
+ *	An inbuf reads from fd into the caller's memory. Every wait for data is
+ *	bounded: by timeout_ms per wait (default 300000, RFC 5321 §4.5.3.2) and, if
+ *	set, by an absolute deadline on the CLOCK_MONOTONIC clock_ms() scale;
+ *	whichever comes first. Works on sockets, pipes and files; EINTR is retried.
+ *
+ *	inbuf_getline() copies one line, up to and including its LF, into line
+ *	(at most max bytes; the line is not NUL-terminated) and sets *len. A bare
+ *	CR is an ordinary byte here: only LF delimits. A line longer than max is
+ *	consumed through its LF and reported as BUF_TOOLONG with *len = max and
+ *	the first max bytes in line. At EOF after a partial line, the partial line
+ *	is returned as BUF_OK without LF; the next call gives BUF_EOF.
+ *
+ *	inbuf_read() returns up to max buffered-or-newly-read bytes.
+ *
+ *	An outbuf collects output and writes it when full or on outbuf_flush();
+ *	each write waits at most timeout_ms (default 300000) for the fd to accept
+ *	data. fd_write_all() writes everything, retrying short writes and EINTR.
+ * DIAGNOSTICS
+ *	BUF_OK, BUF_EOF, BUF_TOOLONG, BUF_TIMEOUT (deadline or timeout passed),
+ *	BUF_ERROR (errno set). Output functions return 0 or -1 (errno set;
+ *	ETIMEDOUT when the peer did not accept data in time).
+ */
+#include <stddef.h>
+
+enum buf_result { BUF_OK, BUF_EOF, BUF_TOOLONG, BUF_TIMEOUT, BUF_ERROR };
+
+struct inbuf {
+	int fd;
+	char *mem;
+	size_t size, start, end;
+	int timeout_ms;
+	long long deadline_ms;	/* 0: none */
+	int eof;
+};
+
+struct outbuf {
+	int fd;
+	char *mem;
+	size_t size, len;
+	int timeout_ms;
+};
+
+void inbuf_init(struct inbuf *b, int fd, char *mem, size_t size);
+void buf_set_timeout(struct inbuf *b, int timeout_ms);
+void buf_set_deadline(struct inbuf *b, long long deadline_ms);
+enum buf_result inbuf_fill(struct inbuf *b);
+enum buf_result inbuf_getline(struct inbuf *b, char *line, size_t max, size_t *len);
+size_t inbuf_pending(const struct inbuf *b);
+enum buf_result inbuf_read(struct inbuf *b, char *dst, size_t max, size_t *len);
+
+void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size);
+int outbuf_put(struct outbuf *b, const void *p, size_t n);
+int outbuf_puts(struct outbuf *b, const char *z);
+int outbuf_flush(struct outbuf *b);
+
+long long clock_ms(void);
+int fd_write_all(int fd, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,121 @@
+#ifndef TERN_CONFIG_H
+#define TERN_CONFIG_H
+/*
+ * NAME
+ *	config - read and validate CONFDIR/tern.conf, the one configuration file
+ * SYNOPSIS
+ *	const char *config_dir(void);
+ *	int config_load(const char *dir, struct config *c, char *err, size_t errlen);
+ *	void config_free(struct config *c);
+ *	void config_print(const struct config *c, int fd);
+ *	int config_accepts_domain(const struct config *c, const char *domain);
+ *	const struct route *config_route_for(const struct config *c, const char *domain);
+ *	int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen);
+ *	int config_parse_cidr(const char *text, struct cidr *n);
+ *	int cidr_match(const struct cidr *n, const struct sockaddr *sa);
+ *	int config_client_in_relay_nets(const struct config *c, const char *addrtext);
+ * DESCRIPTION
+ *	config_dir() is TERN_CONFDIR from the environment when the process is not
+ *	setuid or setgid (real ids equal effective ids), else the compiled-in
+ *	CONFDIR. config_load() reads dir/tern.conf: one setting per line,
+ *	"key value", '#' starts a comment, blank lines ignored, keys marked (r)
+ *	may repeat. Unknown keys, bad values and missing required values are
+ *	errors. Every setting and its default is in tern.conf(5):
+ *
+ *	  hostname NAME               default: the system's host name
+ *	  accept DOMAIN (r)           domains whose mail this host accepts;
+ *	                              none means accept none (fail closed)
+ *	  relay-net CIDR (r)          clients that may relay (v4 and v6)
+ *	  queue-dir PATH              used only when not setuid; default QUEUEDIR
+ *	  max-message-size BYTES      default 64M (k, M, G suffixes)
+ *	  max-recipients N            default 100 (RFC 5321 §4.5.3.1.8 minimum)
+ *	  command-timeout DURATION    default 5m (s, m, h, d suffixes)
+ *	  data-timeout DURATION       default 3m, each wait for a DATA block
+ *	  session-timeout DURATION    default 1h, whole session
+ *	  queue-program PATH          default LIBEXECDIR/inject
+ *	  smtpd-user NAME             default tern-smtpd (when started as root)
+ *	  resolver HOST[:PORT]        default: /etc/resolv.conf
+ *	  smtp-port N                 default 25, port used for MX hosts
+ *	  route DOMAIN NEXTHOP (r)    DOMAIN or "*" (default route); NEXTHOP is
+ *	                              smtp:[host]:port, smtp:host (MX lookup of
+ *	                              host), lmtp:[host]:port or lmtp:unix:/path
+ *	  retry-min DURATION          default 5m
+ *	  retry-max DURATION          default 1h
+ *	  queue-lifetime DURATION     default 5d
+ *	  concurrency N               default 50, deliveries in flight
+ *	  destination-concurrency N   default 10, per destination
+ *	  bounce-body-max BYTES       default 64k of the original body in a DSN
+ *	  postmaster ADDRESS          default postmaster@hostname
+ *	  relay-user NAME             default tern-relay, delivery workers' user
+ *
+ *	config_load() fills c with defaults first. err receives
+ *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
+ *	effective setting in tern.conf syntax, defaults included.
+ *	config_accepts_domain() compares ignoring case; an address literal is
+ *	never accepted unless listed literally.
+ *	config_route_for() gives the route for domain, the "*" route, or NULL
+ *	(then: MX lookup).
+ *	config_client_in_relay_nets() parses addrtext (v4, v6, v4-mapped v6)
+ *	and matches it against relay-net.
+ * DIAGNOSTICS
+ *	config_load() returns 0, or -1 with err set (ENOENT of tern.conf is an
+ *	error: tern fails closed).
+ */
+#include <stddef.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+struct cidr {
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned prefix;
+};
+
+enum nexthop_kind { NEXTHOP_SMTP, NEXTHOP_SMTP_MX, NEXTHOP_LMTP_TCP, NEXTHOP_LMTP_UNIX };
+
+struct nexthop {
+	enum nexthop_kind kind;
+	char host[256];		/* host name or address; socket path for LMTP_UNIX */
+	unsigned port;		/* 0: the default for the kind */
+};
+
+struct route {
+	char domain[256];	/* "*" for the default route */
+	struct nexthop hop;
+};
+
+struct config {
+	char hostname[256];
+	char **accept;
+	size_t naccept;
+	struct cidr *relay_nets;
+	size_t nrelay_nets;
+	char queue_dir[4096];
+	unsigned long long max_message_size;
+	unsigned max_recipients;
+	unsigned command_timeout, data_timeout, session_timeout;	/* seconds */
+	char queue_program[4096];
+	char smtpd_user[64];
+	char resolver[300];	/* "" : /etc/resolv.conf */
+	unsigned smtp_port;
+	struct route *routes;
+	size_t nroutes;
+	unsigned retry_min, retry_max, queue_lifetime;	/* seconds */
+	unsigned concurrency, destination_concurrency;
+	unsigned long long bounce_body_max;
+	char postmaster[300];
+	char relay_user[64];
+};
+
+const char *config_dir(void);
+int config_load(const char *dir, struct config *c, char *err, size_t errlen);
+void config_free(struct config *c);
+void config_print(const struct config *c, int fd);
+int config_accepts_domain(const struct config *c, const char *domain);
+const struct route *config_route_for(const struct config *c, const char *domain);
+int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen);
+int config_parse_cidr(const char *text, struct cidr *n);
+int cidr_match(const struct cidr *n, const struct sockaddr *sa);
+int config_client_in_relay_nets(const struct config *c, const char *addrtext);
+
+#endif

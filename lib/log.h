@@ -1,0 +1,53 @@
+#ifndef TERN_LOG_H
+#define TERN_LOG_H
+/*
+ * NAME
+ *	log - one line per event, to the journal or to stderr
+ * SYNOPSIS
+ *	void log_init(const char *program);
+ *	void log_journal_enable(void);
+ *	void log_event(int priority, const struct log_field *fields, const char *fmt, ...);
+ *	void log_msg(int priority, const char *fmt, ...);
+ *	void log_die(int exitcode, const char *fmt, ...);
+ * DESCRIPTION
+ *	log_init() names the program (the prefix of every line). Priorities are
+ *	syslog's LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG.
+ *
+ *	log_event() writes the message made from fmt followed by the fields, an
+ *	array ended by an entry with key NULL; keys are journal field names
+ *	(QUEUE_ID, CLIENT_ADDR, SENDER, RECIPIENT, REPLY, ...).
+ *
+ *	By default a line goes to stderr as
+ *	    program: message key=value key=value
+ *	(multilog and syslog-style collectors read that), keys in lower case.
+ *	When JOURNAL_STREAM names stderr (systemd connected it to the journal),
+ *	the line starts with "<N>" so journald records the priority.
+ *	A program that links libsystemd calls log_journal_enable() after
+ *	log_init(): then, under JOURNAL_STREAM, events go to sd_journal_send()
+ *	with each field as a structured journal field. smtpd and inject do not
+ *	(they are static and small; see GNUmakefile).
+ *
+ *	Every value and the formatted message are sanitised: bytes below 0x20,
+ *	0x7f and non-UTF-8 never reach the log raw (they are written as \xHH), so
+ *	peer data cannot forge log lines.
+ *
+ *	log_die() logs at LOG_ERR and exits with exitcode.
+ */
+#include <syslog.h>
+
+struct log_field {
+	const char *key;
+	const char *value;
+};
+
+void log_init(const char *program);
+void log_journal_enable(void);
+void log_event(int priority, const struct log_field *fields, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void log_msg(int priority, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void log_die(int exitcode, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+const char *log_program(void);
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef TERN_STR_H
+#define TERN_STR_H
+/*
+ * NAME
+ *	str - counted, bounded, growable byte strings
+ * SYNOPSIS
+ *	struct str s = STR_INIT(limit);
+ *	int str_append(struct str *s, const void *p, size_t n);
+ *	int str_appendz(struct str *s, const char *z);
+ *	int str_appendc(struct str *s, char c);
+ *	int str_appendf(struct str *s, const char *fmt, ...);
+ *	int str_appendu(struct str *s, unsigned long long u);
+ *	const char *str_cstr(struct str *s);
+ *	void str_truncate(struct str *s, size_t len);
+ *	void str_free(struct str *s);
+ *	int size_add(size_t a, size_t b, size_t *sum);
+ * DESCRIPTION
+ *	A str holds len bytes (any bytes, NUL included) in a heap buffer that grows
+ *	on demand but never beyond limit bytes (0 means SIZE_MAX). Every append is
+ *	all or nothing: on failure the string is unchanged.
+ *
+ *	str_cstr() NUL-terminates the buffer (the NUL is not counted in len, nor
+ *	against the limit) and returns it; for an empty, never-grown str it returns "".
+ *	str_truncate() shortens to len (no-op if already shorter).
+ *	size_add() stores a+b in *sum and returns 0, or returns -1 on overflow.
+ * DIAGNOSTICS
+ *	Appends return 0, or -1 with errno ENOMEM (allocation) or E2BIG (limit).
+ */
+#include <stddef.h>
+
+struct str {
+	char *s;
+	size_t len;
+	size_t cap;
+	size_t limit;
+};
+
+#define STR_INIT(lim) { NULL, 0, 0, (lim) }
+
+int str_append(struct str *s, const void *p, size_t n);
+int str_appendz(struct str *s, const char *z);
+int str_appendc(struct str *s, char c);
+int str_appendf(struct str *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int str_appendu(struct str *s, unsigned long long u);
+const char *str_cstr(struct str *s);
+void str_truncate(struct str *s, size_t len);
+void str_free(struct str *s);
+int size_add(size_t a, size_t b, size_t *sum);
+
+#endif

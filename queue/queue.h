@@ -1,0 +1,133 @@
+#ifndef TERN_QUEUE_H
+#define TERN_QUEUE_H
+/*
+ * NAME
+ *	queue - the on-disk queue: commit, load, per-recipient state, removal
+ * SYNOPSIS
+ *	int queue_open(struct queue *q, const char *path);
+ *	int queue_init(const char *path);
+ *	void queue_close(struct queue *q);
+ *	const char *queue_dir(const struct config *c);
+ *
+ *	int queue_file_create(struct queue *q, struct queue_file *f);
+ *	int queue_file_write(struct queue_file *f, const void *p, size_t n);
+ *	int queue_file_commit(struct queue *q, struct queue_file *f,
+ *	                      const struct envelope *e, const char *received_id,
+ *	                      char id[QUEUE_ID_MAX]);
+ *	void queue_file_abort(struct queue *q, struct queue_file *f);
+ *
+ *	int queue_scan(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
+ *	int queue_message_load(struct queue *q, const char *id, struct queue_message *m);
+ *	void queue_message_free(struct queue_message *m);
+ *	int queue_message_body(struct queue *q, const char *id, int *fd,
+ *	                       unsigned long long *len);
+ *	int queue_state_save(struct queue *q, const struct queue_message *m);
+ *	int queue_message_remove(struct queue *q, const char *id);
+ *	int queue_sweep(struct queue *q, long long now, long long tmp_max_age);
+ *	int queue_retry_request(struct queue *q, const char *id);
+ *	int queue_retry_take(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
+ * DESCRIPTION
+ *	The layout (queue(5) is the full specification):
+ *
+ *	  QUEUEDIR/tmp/    files being written by inject; never read by the relay
+ *	  QUEUEDIR/mess/   committed messages, one file each, named by queue id:
+ *	                   the message bytes, then the envelope records
+ *	                   ("t" arrival, "i" received id, "F" sender, "T" rcpt...,
+ *	                   NUL-terminated, ended by an empty record), then a
+ *	                   fixed-size trailer giving the message length
+ *	  QUEUEDIR/state/  per-recipient delivery state, written by the scheduler
+ *	                   only (write new file, fsync, rename, fsync directory)
+ *	  QUEUEDIR/retry/  empty files named by id (or "all"): "retry now" requests
+ *
+ *	Commit point: queue_file_commit() appends the envelope and trailer,
+ *	fsyncs the file, renames tmp/X to mess/ID and fsyncs mess/. Before the
+ *	rename only tmp/ garbage exists (queue_sweep() removes it); after the
+ *	fsync of mess/ the message will be delivered. It returns 0 only then.
+ *	The relay learns of new files by inotify on mess/ and retry/ and rescans
+ *	periodically.
+ *
+ *	queue_init() creates the directories (mode 0700, the caller's owner).
+ *	queue_dir() is cfg->queue_dir when not setuid/setgid, else the compiled
+ *	QUEUEDIR.
+ *
+ *	queue_message_load() reads the envelope and, if present, state/ID, and
+ *	fills m; a message without state has every recipient RCPT_PENDING with
+ *	no attempts. queue_message_body() opens mess/ID read-only and gives the
+ *	message length (the bytes to deliver start at offset 0).
+ *	queue_state_save() writes m's recipient states durably.
+ *	queue_message_remove() unlinks mess/ID (fsync mess/) then state/ID.
+ *	queue_sweep() removes tmp/ files older than tmp_max_age seconds and
+ *	state/ files without a message.
+ *	queue_retry_request() asks the relay to retry id (NULL: everything) now;
+ *	queue_retry_take() hands each pending request to fn (id NULL for "all")
+ *	and removes it.
+ *
+ *	A reply stored in state has CR, LF and NUL replaced by spaces first
+ *	(network-derived text, DESIGN.md).
+ * DIAGNOSTICS
+ *	Functions return 0, or -1 with errno set and a message naming the path
+ *	in q->err. queue_message_load() on a malformed file returns -1 with errno
+ *	EBADMSG. fn callbacks return 0 to continue, nonzero to stop (returned).
+ */
+#include <stddef.h>
+#include "config.h"
+#include "envelope.h"
+
+#define QUEUE_ID_MAX 40
+
+struct queue {
+	int dirfd, tmpfd, messfd, statefd, retryfd;
+	char path[4096];
+	char err[512];
+};
+
+struct queue_file {
+	int fd;
+	char tmpname[64];
+	unsigned long long len;
+};
+
+enum rcpt_status { RCPT_PENDING, RCPT_DELIVERED, RCPT_FAILED };
+
+struct queue_rcpt {
+	char *address;
+	enum rcpt_status status;
+	unsigned attempts;
+	long long last_try, next_try;	/* unix seconds; 0: never / now */
+	char *reply;			/* last reply, "" if none */
+};
+
+struct queue_message {
+	char id[QUEUE_ID_MAX];
+	long long arrival;
+	unsigned long long size;	/* message bytes */
+	char *sender;			/* "" for the null sender */
+	char *received_id;		/* smtpd's id, "" if none */
+	struct queue_rcpt *rcpt;
+	size_t nrcpt;
+};
+
+int queue_open(struct queue *q, const char *path);
+int queue_init(const char *path);
+void queue_close(struct queue *q);
+const char *queue_dir(const struct config *c);
+
+int queue_file_create(struct queue *q, struct queue_file *f);
+int queue_file_write(struct queue_file *f, const void *p, size_t n);
+int queue_file_commit(struct queue *q, struct queue_file *f,
+		      const struct envelope *e, const char *received_id,
+		      char id[QUEUE_ID_MAX]);
+void queue_file_abort(struct queue *q, struct queue_file *f);
+
+int queue_scan(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
+int queue_message_load(struct queue *q, const char *id, struct queue_message *m);
+void queue_message_free(struct queue_message *m);
+int queue_message_body(struct queue *q, const char *id, int *fd,
+		       unsigned long long *len);
+int queue_state_save(struct queue *q, const struct queue_message *m);
+int queue_message_remove(struct queue *q, const char *id);
+int queue_sweep(struct queue *q, long long now, long long tmp_max_age);
+int queue_retry_request(struct queue *q, const char *id);
+int queue_retry_take(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
+
+#endif

@@ -1,0 +1,10 @@
+# relay/: relay.c holds only main(); the rest is librelay.a.
+RELAY_OBJ := $(filter-out relay/relay.o,$(patsubst %.c,%.o,$(wildcard relay/*.c)))
+
+relay/librelay.a: $(RELAY_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+relay/relay: relay/relay.o relay/librelay.a queue/libqueue.a lib/libtern.a
+	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDNS_LIBS) $(SYSTEMD_LIBS)
+
+PROGRAMS += relay/relay

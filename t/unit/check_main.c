@@ -1,0 +1,24 @@
+/*
+ * check_main - the main() of every Check unit-test binary: t/unit/test_NAME.c
+ * defines suite(); this runs it and prints the line t/run totals:
+ *	unit NAME: N passed, M failed
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+Suite *suite(void);
+
+int main(int argc, char **argv)
+{
+	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	SRunner *sr = srunner_create(suite());
+	(void)argc;
+	srunner_run_all(sr, CK_NORMAL);
+	int run = srunner_ntests_run(sr);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	printf("unit %s: %d passed, %d failed\n", name, run - failed, failed);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,1 @@
+# units/: systemd units, xinetd and tcpserver configurations (installed by make install).
