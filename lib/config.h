@@ -33,7 +33,10 @@
  *	  data-timeout DURATION       default 3m, each wait for a DATA block
  *	  session-timeout DURATION    default 1h, whole session
  *	  queue-program PATH          default LIBEXECDIR/inject
- *	  smtpd-user NAME             default tern-smtpd (when started as root)
+ *	  smtpd-user NAME             default tern-smtpd: smtpd started as root
+ *	                              drops to it before reading the network
+ *	  queue-user NAME             default tern-queue: the relay scheduler
+ *	                              started as root drops to it
  *	  resolver HOST[:PORT]        default: /etc/resolv.conf
  *	  smtp-port N                 default 25, port used for MX hosts
  *	  route DOMAIN NEXTHOP (r)    DOMAIN or "*" (default route); NEXTHOP is
@@ -46,7 +49,8 @@
  *	  destination-concurrency N   default 10, per destination
  *	  bounce-body-max BYTES       default 64k of the original body in a DSN
  *	  postmaster ADDRESS          default postmaster@hostname
- *	  relay-user NAME             default tern-relay, delivery workers' user
+ *	  relay-user NAME             default tern-relay: delivery workers started
+ *	                              as root drop to it
  *
  *	config_load() fills c with defaults first. err receives
  *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
@@ -105,6 +109,7 @@ struct config {
 	unsigned long long bounce_body_max;
 	char postmaster[300];
 	char relay_user[64];
+	char queue_user[64];
 };
 
 const char *config_dir(void);
