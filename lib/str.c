@@ -1,0 +1,139 @@
+/*
+ * str - counted, bounded, growable byte strings (see str.h).
+ *
+ * Invariant: once s->s is allocated, cap >= len + 1, so that str_cstr()
+ * can always place its NUL without allocating (and so cannot fail).
+ * The limit counts content bytes only; the allocation may be limit + 1.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "str.h"
+
+int size_add(size_t a, size_t b, size_t *sum)
+{
+	if (a > SIZE_MAX - b)
+		return -1;
+	*sum = a + b;
+	return 0;
+}
+
+static size_t str_limit(const struct str *s)
+{
+	return s->limit ? s->limit : SIZE_MAX - 1;
+}
+
+/* Make room for n more bytes plus the NUL, or fail leaving s unchanged. */
+static int str_reserve(struct str *s, size_t n)
+{
+	size_t need, want;
+	char *p;
+
+	if (size_add(s->len, n, &need) < 0 || need > str_limit(s)) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (s->s && need < s->cap)
+		return 0;
+	want = s->cap < 64 ? 64 : s->cap;
+	while (want <= need) {
+		if (want > SIZE_MAX / 2) {
+			want = need + 1;
+			break;
+		}
+		want *= 2;
+	}
+	/* never allocate beyond what the limit can use */
+	if (want > str_limit(s) + 1)
+		want = str_limit(s) + 1;
+	p = realloc(s->s, want);
+	if (!p) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->s = p;
+	s->cap = want;
+	return 0;
+}
+
+int str_append(struct str *s, const void *p, size_t n)
+{
+	if (str_reserve(s, n) < 0)
+		return -1;
+	if (n)
+		memcpy(s->s + s->len, p, n);
+	s->len += n;
+	s->s[s->len] = '\0';
+	return 0;
+}
+
+int str_appendz(struct str *s, const char *z)
+{
+	return str_append(s, z, strlen(z));
+}
+
+int str_appendc(struct str *s, char c)
+{
+	return str_append(s, &c, 1);
+}
+
+int str_appendf(struct str *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (str_reserve(s, (size_t)n) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(s->s + s->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	s->len += (size_t)n;
+	return 0;
+}
+
+int str_appendu(struct str *s, unsigned long long u)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+
+	do {
+		digits[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	return str_append(s, digits + i, sizeof digits - i);
+}
+
+const char *str_cstr(struct str *s)
+{
+	if (!s->s)
+		return "";
+	s->s[s->len] = '\0';
+	return s->s;
+}
+
+void str_truncate(struct str *s, size_t len)
+{
+	if (len < s->len) {
+		s->len = len;
+		s->s[len] = '\0';
+	}
+}
+
+void str_free(struct str *s)
+{
+	free(s->s);
+	s->s = NULL;
+	s->len = 0;
+	s->cap = 0;
+}
