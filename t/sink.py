@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+"""t/sink.py - an SMTP/LMTP sink for tests and `make run` (aiosmtpd based).
+
+USAGE
+    /usr/bin/python3 t/sink.py --dir DIR [--listen HOST:PORT]... [--unix PATH]
+        [--lmtp] [--reply LOCALPART=REPLY]... [--size N] [--no-smtputf8]
+        [--no-8bitmime] [--no-pipelining] [--no-ehlo] [--greeting REPLY]
+        [--ready FILE] [--hostname NAME]
+
+    --listen HOST:PORT  listen on TCP (repeatable; IPv6 as [::1]:25)
+    --unix PATH         listen on a unix socket (e.g. LMTP for tern's lmtp:unix:)
+    --lmtp              speak LMTP (RFC 2033): LHLO, one reply per recipient
+                        after the final dot
+    --dir DIR           where messages go (created if missing)
+    --reply L=REPLY     scripted reply for recipients whose local part is L
+                        (case-insensitive). REPLY is "550" or "550 5.1.1 text".
+                        SMTP: given at RCPT; LMTP: given after the final dot.
+    --size N            advertise SIZE N and refuse larger (0: no SIZE; default
+                        33554432)
+    --no-smtputf8       do not offer SMTPUTF8 (default: offered)
+    --no-8bitmime       do not offer 8BITMIME (default: offered)
+    --no-pipelining     do not offer PIPELINING (default: offered)
+    --no-ehlo           answer EHLO with 502 (the client must fall back to HELO)
+    --greeting REPLY    answer every connection with REPLY (e.g. "421 busy")
+                        and close; nothing else happens
+    --ready FILE        create FILE once listening (also prints "ready")
+
+    Built-in local parts (unless --reply overrides them):
+        defer         451 4.3.0 on the first attempt for that address, then 250
+        always-defer  451 4.3.0 always
+        reject        550 5.1.1 no such user
+
+FILES
+    DIR/N.eml   the message data exactly as received (dot-unstuffed, CRLF kept);
+                renamed into place last, so its presence means N is complete
+    DIR/N.env   the envelope and session facts, one per line:
+                    proto SMTP|LMTP
+                    helo NAME
+                    from ADDRESS            ("" for the null sender: "from ")
+                    mail-options OPT ...    (e.g. "BODY=8BITMIME SIZE=123")
+                    to ADDRESS              one per recipient accepted at RCPT
+                    delivered ADDRESS       one per recipient given 2xx for data
+                    pipelined 0|1           MAIL arrived with more commands
+                                            already buffered behind it
+                    conn K                  connection number (reuse shows as
+                                            several messages with the same K)
+                    peer ADDR
+    DIR/log     one line per command received, "K> COMMAND LINE", and per
+                connection "K connect" / "K close"
+
+    N counts from 1 in arrival order. The sink keeps running until killed.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, syntax
+
+BUILTIN = {
+    "reject": "550 5.1.1 no such user",
+    "always-defer": "451 4.3.0 try again later",
+}
+
+
+def full_reply(text):
+    """'550' -> '550 5.0.0 scripted reply'; longer texts unchanged."""
+    text = text.strip()
+    if len(text) == 3 and text.isdigit():
+        cls = text[0]
+        return "%s %s.0.0 scripted reply" % (text, cls)
+    return text
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.dir = args.dir
+        self.count = 0
+        self.conns = 0
+        self.deferred_once = set()
+        self.replies = {k.lower(): full_reply(v) for k, v in args.reply}
+        self.logf = open(os.path.join(self.dir, "log"), "a", buffering=1)
+
+    def log(self, line):
+        self.logf.write(line + "\n")
+
+    def reply_for(self, address):
+        local = address.rsplit("@", 1)[0].lower()
+        if local in self.replies:
+            return self.replies[local]
+        if local in BUILTIN:
+            return BUILTIN[local]
+        if local == "defer":
+            if address.lower() not in self.deferred_once:
+                self.deferred_once.add(address.lower())
+                return "451 4.3.0 deferred once"
+        return None
+
+
+class Handler:
+    def __init__(self, state):
+        self.st = state
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        args = self.st.args
+        out = []
+        for r in responses:
+            word = r[4:].split(" ")[0].upper()
+            if word == "8BITMIME" and args.no_8bitmime:
+                continue
+            if word == "HELP":
+                continue
+            out.append(r)
+        if not args.no_pipelining:
+            out.append("250-PIPELINING")
+        out.append("250-ENHANCEDSTATUSCODES")
+        out.append("250 HELP")
+        return out
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        buffered = len(getattr(server._reader, "_buffer", b""))
+        session.pipelined = 1 if buffered > 0 else 0
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if not server.is_lmtp:
+            r = self.st.reply_for(address)
+            if r is not None:
+                return r
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        st = self.st
+        replies = []
+        delivered = []
+        for a in envelope.rcpt_tos:
+            r = st.reply_for(a) if server.is_lmtp else None
+            if r is None:
+                r = "250 2.0.0 %s delivered" % a
+                delivered.append(a)
+            replies.append(r)
+        if delivered:
+            self.store(server, session, envelope, delivered)
+        if not server.is_lmtp:
+            return replies[0] if replies else "554 5.5.1 no recipients"
+        for r in replies[:-1]:
+            await server.push(r)
+        return replies[-1]
+
+    def store(self, server, session, envelope, delivered):
+        st = self.st
+        st.count += 1
+        n = st.count
+        lines = [
+            "proto " + ("LMTP" if server.is_lmtp else "SMTP"),
+            "helo " + str(session.host_name),
+            "from " + (envelope.mail_from or "").strip("<>"),
+            "mail-options " + " ".join(envelope.mail_options),
+        ]
+        lines += ["to " + a for a in envelope.rcpt_tos]
+        lines += ["delivered " + a for a in delivered]
+        lines.append("pipelined %d" % getattr(session, "pipelined", 0))
+        lines.append("conn %d" % server.conn_no)
+        peer = session.peer
+        lines.append("peer %s" % (peer[0] if isinstance(peer, tuple) else peer))
+        base = os.path.join(st.dir, str(n))
+        with open(base + ".env", "w") as f:
+            f.write("\n".join(lines) + "\n")
+        with open(base + ".tmp", "wb") as f:
+            f.write(envelope.original_content)
+        os.rename(base + ".tmp", base + ".eml")
+
+
+class SinkMixin:
+    """Logs every command line and numbers connections."""
+
+    def connection_made(self, transport):
+        st = self.event_handler.st
+        st.conns += 1
+        self.conn_no = st.conns
+        st.log("%d connect" % self.conn_no)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        self.event_handler.st.log("%d close" % getattr(self, "conn_no", 0))
+        super().connection_lost(exc)
+
+
+class SinkSMTP(SinkMixin, SMTP):
+    is_lmtp = False
+
+    @syntax("EHLO hostname")
+    async def smtp_EHLO(self, hostname):
+        self.event_handler.st.log("%d> EHLO %s" % (self.conn_no, hostname))
+        if self.event_handler.st.args.no_ehlo:
+            await self.push("502 5.5.1 EHLO not implemented")
+            return
+        await super().smtp_EHLO(hostname)
+
+
+class SinkLMTP(SinkMixin, LMTP):
+    is_lmtp = True
+
+
+def wrap_logging(cls):
+    """Log each command before aiosmtpd dispatches it."""
+    for name in ("HELO", "LHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT"):
+        orig = getattr(cls, "smtp_" + name, None)
+        if orig is None:
+            continue
+
+        def make(orig, name):
+            async def f(self, arg):
+                self.event_handler.st.log(
+                    "%d> %s%s" % (self.conn_no, name, (" " + arg) if arg else ""))
+                return await orig(self, arg)
+            f.__name__ = orig.__name__
+            f.__doc__ = orig.__doc__
+            for attr in ("__smtp_syntax__", "__smtp_syntax_extended__",
+                         "__smtp_syntax_when__"):
+                if hasattr(orig, attr):
+                    setattr(f, attr, getattr(orig, attr))
+            return f
+        setattr(cls, "smtp_" + name, make(orig, name))
+
+
+wrap_logging(SinkSMTP)
+wrap_logging(SinkLMTP)
+
+
+async def greeting_only(reply, reader, writer):
+    writer.write((reply.rstrip("\r\n") + "\r\n").encode())
+    try:
+        await writer.drain()
+        await asyncio.wait_for(reader.read(4096), 2)
+    except Exception:
+        pass
+    writer.close()
+
+
+def split_hostport(s):
+    if s.startswith("["):
+        host, _, port = s[1:].partition("]:")
+    else:
+        host, _, port = s.rpartition(":")
+    return host, int(port)
+
+
+async def main(args):
+    os.makedirs(args.dir, exist_ok=True)
+    st = State(args)
+    handler = Handler(st)
+    cls = SinkLMTP if args.lmtp else SinkSMTP
+    hostname = args.hostname
+
+    def factory():
+        return cls(handler, data_size_limit=args.size or None,
+                   enable_SMTPUTF8=not args.no_smtputf8, decode_data=False,
+                   hostname=hostname, ident="tern-sink", timeout=60)
+
+    loop = asyncio.get_running_loop()
+    servers = []
+    for hp in args.listen:
+        host, port = split_hostport(hp)
+        if args.greeting:
+            s = await asyncio.start_server(
+                lambda r, w: greeting_only(args.greeting, r, w), host, port,
+                reuse_address=True)
+        else:
+            s = await loop.create_server(factory, host, port, reuse_address=True)
+        servers.append(s)
+    if args.unix:
+        try:
+            os.unlink(args.unix)
+        except FileNotFoundError:
+            pass
+        servers.append(await loop.create_unix_server(factory, args.unix))
+        os.chmod(args.unix, 0o777)
+    if args.ready:
+        open(args.ready, "w").close()
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="SMTP/LMTP test sink")
+    p.add_argument("--listen", action="append", default=[])
+    p.add_argument("--unix")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--lmtp", action="store_true")
+    p.add_argument("--reply", action="append", default=[],
+                   type=lambda s: tuple(s.split("=", 1)))
+    p.add_argument("--size", type=int, default=33554432)
+    p.add_argument("--no-smtputf8", action="store_true")
+    p.add_argument("--no-8bitmime", action="store_true")
+    p.add_argument("--no-pipelining", action="store_true")
+    p.add_argument("--no-ehlo", action="store_true")
+    p.add_argument("--greeting")
+    p.add_argument("--ready")
+    p.add_argument("--hostname", default="sink.test")
+    a = p.parse_args(argv)
+    if not a.listen and not a.unix:
+        p.error("need --listen or --unix")
+    for r in a.reply:
+        if len(r) != 2:
+            p.error("--reply wants LOCALPART=REPLY")
+    return a
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main(parse_args(sys.argv[1:])))
+    except KeyboardInterrupt:
+        pass
