@@ -1,0 +1,397 @@
+# t/lib.sh - helpers for tern's end-to-end tests (bash; source it, do not run it)
+#
+# A test script looks like this:
+#
+#	#!/usr/bin/env bash
+#	. t/lib.sh
+#	t_netns "$@"                      # re-exec in a private network (+pid) namespace
+#	t_tmpdir                          # $T_TMP, removed at exit with every process
+#	t_instance --set 'max-recipients 5'   # private instance, exports TERN_*
+#	port=$(t_free_port)
+#	t_start_smtpd_sa 127.0.0.1 "$port"
+#	out=$(t_smtp 127.0.0.1 "$port" "$(printf 'EHLO x\r\nQUIT\r\n')")
+#	t_like "$out" '^250-PIPELINING' "EHLO offers PIPELINING"
+#	t_is "$(t_queue_count)" 0 "nothing queued"
+#
+# Output is TAP: "ok N - what" / "not ok N - what", diagnostics as "# ..." lines,
+# and the plan "1..N" printed at exit (a plan at the end is valid TAP). The script
+# exits 1 if any test failed. Scripts are run from the checkout root by t/run.
+#
+# Variables: T_ROOT (checkout root), T_TMP (after t_tmpdir), T_INST (instance
+# dir, after t_instance), T_PIDS (processes started by the t_start_* helpers),
+# T_N / T_FAILED (counters).
+
+T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+T_N=0
+T_FAILED=0
+T_PIDS=()
+T_TMP=
+T_INST=
+T_PY=/usr/bin/python3
+export LC_ALL=C
+
+# t_netns "$@": run the calling script again under unshare in its own network,
+# pid and mount namespaces (once; T_NETNS marks the inner run), with lo up.
+# The network holds only loopback, so ports never collide with other tests and
+# nothing reaches the real network or the host's resolver. The pid namespace
+# means every process the test started dies when the script ends, even if
+# a cleanup trap could not run. Not root: a user namespace maps us to root.
+t_netns() {
+	if [ -z "${T_NETNS:-}" ]; then
+		local userns=()
+		if [ "$(id -u)" != 0 ]; then
+			userns=(--user --map-root-user)
+			export T_USERNS=1
+		fi
+		export T_NETNS=1
+		exec unshare "${userns[@]}" --net --pid --fork --kill-child --mount-proc \
+			bash "$0" "$@"
+		echo "Bail out! unshare failed" >&2
+		exit 1
+	fi
+	ip link set lo up || { echo "Bail out! cannot bring lo up"; exit 1; }
+	trap t_cleanup EXIT
+	trap 'exit 130' INT TERM
+	cd "$T_ROOT" || exit 1
+}
+
+# t_cleanup: the EXIT trap: kill the processes the test started (and their
+# children), remove $T_TMP unless T_KEEP=1, print the plan, set the status.
+t_cleanup() {
+	local rc=$? pid
+	for pid in "${T_PIDS[@]}"; do t_kill_tree "$pid"; done
+	if [ -n "$T_TMP" ] && [ -d "$T_TMP" ]; then
+		if [ -n "${T_KEEP:-}" ]; then
+			echo "# kept $T_TMP"
+		else
+			rm -rf "$T_TMP"
+		fi
+	fi
+	echo "1..$T_N"
+	[ "$T_FAILED" -gt 0 ] && exit 1
+	exit "$rc"
+}
+
+# t_kill_tree PID [SIGNAL]: send SIGNAL (default TERM, then KILL after 2 s)
+# to PID and all its descendants, children first found from /proc.
+t_kill_tree() {
+	local pid=$1 sig=${2:-TERM} c i
+	for c in $(pgrep -P "$pid" 2>/dev/null); do t_kill_tree "$c" "$sig"; done
+	kill -"$sig" "$pid" 2>/dev/null || return 0
+	[ "$sig" = KILL ] && return 0
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
+# t_ok DESC CMD [ARG...]: run CMD; "ok" if it exits 0, else "not ok" with
+# its status as a diagnostic.
+t_ok() {
+	local desc=$1 rc; shift
+	"$@"; rc=$?
+	if [ $rc -eq 0 ]; then t_pass "$desc"; else t_fail "$desc" "command exited $rc: $*"; fi
+}
+
+# t_pass DESC: record a passing test.
+t_pass() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $1"
+}
+
+# t_fail DESC [DIAGNOSTIC...]: record a failing test; each DIAGNOSTIC line is
+# printed as a "# " comment.
+t_fail() {
+	local desc=$1; shift
+	T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_N - $desc"
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
+	return 0
+}
+
+# t_is GOT WANT DESC: pass if the strings are equal byte for byte, else fail
+# with a unified diff (CR shown as \r, so line ends are visible).
+t_is() {
+	if [ "$1" == "$2" ]; then t_pass "$3"; return 0; fi
+	t_fail "$3" "$(diff -u --label want --label got \
+		<(printf '%s\n' "$2" | sed 's/\r/\\r/g') \
+		<(printf '%s\n' "$1" | sed 's/\r/\\r/g'))"
+}
+
+# t_like GOT ERE DESC: pass if some line of GOT matches the extended regex.
+t_like() {
+	if printf '%s\n' "$1" | grep -qE -- "$2"; then t_pass "$3"; return 0; fi
+	t_fail "$3" "no line matches /$2/ in:" "$(printf '%s\n' "$1" | sed 's/\r/\\r/g' | head -n 40)"
+}
+
+# t_unlike GOT ERE DESC: pass if no line of GOT matches the extended regex.
+t_unlike() {
+	if ! printf '%s\n' "$1" | grep -qE -- "$2"; then t_pass "$3"; return 0; fi
+	t_fail "$3" "a line matches /$2/:" "$(printf '%s\n' "$1" | grep -E -- "$2" | head -n 10)"
+}
+
+# t_file_is FILE WANTFILE DESC: pass if the files are identical (cmp), else
+# fail with a diff of their bytes shown with CR and NUL visible.
+t_file_is() {
+	if cmp -s "$1" "$2"; then t_pass "$3"; return 0; fi
+	t_fail "$3" "$(diff -u --label want --label got <(cat -A "$2" 2>&1 | head -c 20000) \
+		<(cat -A "$1" 2>&1 | head -c 20000) | head -n 60)"
+}
+
+# t_skip DESC REASON: a test that cannot run here (TAP "ok N - DESC # SKIP").
+t_skip() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $1 # SKIP $2"
+}
+
+# t_bail MESSAGE: stop the script (TAP "Bail out!"); counted as a failure.
+t_bail() {
+	echo "Bail out! $*"
+	T_FAILED=$((T_FAILED + 1))
+	exit 1
+}
+
+# t_tmpdir: create $T_TMP (under /tmp, traversable by nobody) for this test;
+# t_cleanup removes it at exit (keep it with T_KEEP=1).
+t_tmpdir() {
+	T_TMP=$(mktemp -d /tmp/tern-t.XXXXXX) || t_bail "mktemp failed"
+	chmod 0755 "$T_TMP"
+}
+
+# t_instance [t/instance OPTION...]: create a private instance in $T_TMP/inst
+# (or $T_TMP/instN for the N-th call), eval its export lines (TERN_CONFDIR,
+# TERN_QUEUE, TERN_INSTANCE, PATH) and set T_INST. Calls t_tmpdir if needed.
+t_instance() {
+	local out d=inst n=1
+	[ -n "$T_TMP" ] || t_tmpdir
+	while [ -e "$T_TMP/$d" ]; do n=$((n + 1)); d=inst$n; done
+	out=$("$T_ROOT/t/instance" "$T_TMP/$d" "$@") || t_bail "t/instance failed"
+	eval "$out"
+	T_INST=$T_TMP/$d
+}
+
+# t_free_port: print a TCP port nothing listens on (in this namespace).
+t_free_port() {
+	"$T_PY" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# t_wait_port HOST PORT [SECONDS]: wait (default 10 s) until something
+# listens on HOST:PORT, without connecting to it (a connection would start a
+# session under --accept launchers). Returns 1 on timeout.
+t_wait_port() {
+	local host=$1 port=$2 secs=${3:-10} i want
+	case $host in *:*) want="[$host]:$port" ;; *) want="$host:$port" ;; esac
+	for ((i = 0; i < secs * 20; i++)); do
+		ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qxF -- "$want" && return 0
+		ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qxE -- "(\*|0\.0\.0\.0|\[::\]):$port" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# t_bg LOGNAME CMD [ARG...]: start CMD in the background, stdout+stderr to
+# $T_TMP/LOGNAME.log, remember its pid in T_PIDS (killed at exit); sets T_LAST_PID.
+t_bg() {
+	local log=$1; shift
+	"$@" > "$T_TMP/$log.log" 2>&1 &
+	T_LAST_PID=$!
+	T_PIDS+=("$T_LAST_PID")
+}
+
+# t_start_smtpd_sa HOST PORT [VAR=VALUE...]: smtpd from the build tree under
+# systemd-socket-activate --accept --inetd on HOST:PORT (one smtpd per
+# connection on fd 0/1, as a systemd Accept=yes service gets it), with the
+# instance's TERN_CONFDIR and TERN_QUEUE and any extra VAR=VALUE in its
+# environment. Log in $T_TMP/smtpd-sa-PORT.log; waits until it listens.
+t_start_smtpd_sa() {
+	local host=$1 port=$2 addr env=() v; shift 2
+	case $host in *:*) addr="[$host]:$port" ;; *) addr="$host:$port" ;; esac
+	for v in TERN_CONFDIR TERN_QUEUE; do [ -n "${!v:-}" ] && env+=(-E "$v"); done
+	for v in "$@"; do env+=(-E "$v"); done
+	t_bg "smtpd-sa-$port" systemd-socket-activate --accept --inetd -l "$addr" "${env[@]}" \
+		"$T_ROOT/smtpd/smtpd"
+	t_wait_port "$host" "$port" || t_bail "systemd-socket-activate did not listen on $addr"
+}
+
+# t_start_smtpd_tcpserver HOST PORT [RULES_CDB] [VAR=VALUE...]: smtpd under
+# tcpserver (-H -R -l0: no DNS or ident lookups; -x RULES_CDB when given, e.g.
+# from t_tcprules). Extra VAR=VALUE go into smtpd's environment via env.
+# Log in $T_TMP/smtpd-tcpserver-PORT.log; waits until it listens.
+t_start_smtpd_tcpserver() {
+	local host=$1 port=$2 cdb=${3:-} rules=(); shift 2; [ $# -gt 0 ] && shift
+	[ -n "$cdb" ] && rules=(-x "$cdb")
+	t_bg "smtpd-tcpserver-$port" tcpserver -HRl0 "${rules[@]}" "$host" "$port" \
+		env "$@" "$T_ROOT/smtpd/smtpd"
+	t_wait_port "$host" "$port" || t_bail "tcpserver did not listen on $host:$port"
+}
+
+# t_tcprules CDB RULE...: compile tcprules(1) lines (e.g.
+# '127.0.0.1:allow,RELAYCLIENT=""' ':allow') into CDB.
+t_tcprules() {
+	local cdb=$1; shift
+	printf '%s\n' "$@" | tcprules "$cdb" "$cdb.tmp" || t_bail "tcprules failed"
+}
+
+# t_start_sink HOST:PORT DIR [t/sink.py OPTION...]: the test SMTP sink
+# (t/sink.py) storing into DIR; waits for its ready file.
+t_start_sink() {
+	local listen=$1 dir=$2 i; shift 2
+	[ -e "$T_ROOT/t/sink.py" ] || t_bail "t/sink.py missing"
+	mkdir -p "$dir"
+	rm -f "$dir/.ready"
+	t_bg "sink-${listen//[^0-9A-Za-z.]/_}" "$T_PY" "$T_ROOT/t/sink.py" --listen "$listen" \
+		--dir "$dir" --ready "$dir/.ready" "$@"
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$dir/.ready" ] && return 0
+		sleep 0.05
+	done
+	t_bail "sink on $listen not ready"
+}
+
+# t_start_dns HOST PORT DATAFILE: ldns-testns answering from DATAFILE (see
+# ldns-testns(1)) on HOST:PORT, UDP and TCP. Log in $T_TMP/dns-PORT.log.
+t_start_dns() {
+	local host=$1 port=$2 data=$3 i
+	t_bg "dns-$port" ldns-testns -p "$port" "$data"
+	# ldns-testns binds every address; wait for its UDP socket.
+	for ((i = 0; i < 200; i++)); do
+		ss -Hlun 2>/dev/null | awk '{print $4}' | grep -qE -- ":$port\$" && return 0
+		sleep 0.05
+	done
+	t_bail "ldns-testns did not listen on port $port"
+}
+
+# t_smtp HOST PORT SCRIPT [TIMEOUT]: connect, read the greeting, send SCRIPT
+# (raw bytes, in one write), then print everything the server sends until it
+# closes or TIMEOUT (default 10) seconds pass with nothing new. For tests of
+# raw protocol bytes: PIPELINING batches, smuggling, bare CR/LF.
+t_smtp() {
+	"$T_PY" - "$1" "$2" "$3" "${4:-10}" <<'EOF'
+import socket, sys, time
+host, port, script, tmo = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+s = socket.create_connection((host, port), timeout=tmo)
+out = b""
+def read_some():
+    global out
+    try:
+        d = s.recv(65536)
+    except socket.timeout:
+        return False
+    if not d:
+        return False
+    out += d
+    return True
+while b"\r\n" not in out and read_some():
+    pass
+s.sendall(script.encode("latin-1"))
+while read_some():
+    pass
+sys.stdout.write(out.decode("latin-1"))
+EOF
+}
+
+# t_smtp_chat HOST PORT LINE... : a conversation one step at a time: send each
+# LINE (CRLF appended unless it is a DATA body given as "@FILE", which is sent
+# as is) and read the server's complete reply (multi-line aware) before the
+# next; print every reply. Stops at the first closed connection.
+t_smtp_chat() {
+	"$T_PY" - "$@" <<'EOF'
+import socket, sys
+host, port, lines = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+s = socket.create_connection((host, port), timeout=30)
+f = s.makefile("rb")
+def reply():
+    text = b""
+    while True:
+        l = f.readline()
+        if not l:
+            return text, False
+        text += l
+        if len(l) < 4 or l[3:4] != b"-":
+            return text, True
+r, alive = reply()
+sys.stdout.write(r.decode("latin-1"))
+for line in lines:
+    if not alive:
+        break
+    data = open(line[1:], "rb").read() if line.startswith("@") else line.encode("latin-1") + b"\r\n"
+    try:
+        s.sendall(data)
+    except OSError:
+        break
+    r, alive = reply()
+    sys.stdout.write(r.decode("latin-1"))
+EOF
+}
+
+# t_queue_dir: the instance's queue directory.
+t_queue_dir() { echo "$T_INST/queue"; }
+
+# t_queue_ids: print the ids of the committed messages (files in mess/),
+# oldest first.
+t_queue_ids() {
+	ls -1tr "$T_INST/queue/mess" 2>/dev/null
+}
+
+# t_queue_count: print how many messages are committed.
+t_queue_count() {
+	t_queue_ids | wc -l
+}
+
+# t_queue_message ID: print the message bytes of ID exactly as queued (what
+# the relay will send), read from mess/ID by the format of queue(5).
+t_queue_message() {
+	t_queue_read body "$T_INST/queue/mess/$1"
+}
+
+# t_queue_envelope ID: print ID's envelope records, one per line, as queue(5)
+# stores them ("F<sender>", "T<rcpt>", "i<received id>", "t<arrival>").
+t_queue_envelope() {
+	t_queue_read envelope "$T_INST/queue/mess/$1"
+}
+
+# t_queue_read body|envelope FILE: split a committed queue file (queue(5):
+# message bytes, NUL-terminated envelope records ended by an empty record,
+# fixed-size trailer giving the message length) and print one part.
+t_queue_read() {
+	"$T_PY" - "$1" "$2" <<'EOF'
+import sys
+what, path = sys.argv[1], sys.argv[2]
+data = open(path, "rb").read()
+# queue(5) trailer: not yet specified when this was written; see queue.5.
+raise SystemExit("t_queue_read: queue(5) trailer format not known yet")
+EOF
+}
+
+# t_rss_kb PID: print the peak resident set size (VmHWM, kB) of PID.
+t_rss_kb() {
+	awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null
+}
+
+# t_wait_for SECONDS CMD [ARG...]: retry CMD every 0.05 s until it succeeds
+# or SECONDS pass (returns 1 then). For waiting on files and processes, never
+# for asserting speed.
+t_wait_for() {
+	local secs=$1 i; shift
+	for ((i = 0; i < secs * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# t_need PROGRAM...: stop the script with one failing test if a program
+# (a build-tree path like smtpd/smtpd, or a command) is missing: a test that
+# cannot run is not a pass.
+t_need() {
+	local p
+	for p in "$@"; do
+		if ! [ -x "$T_ROOT/$p" ] && ! command -v "$p" >/dev/null 2>&1; then
+			t_fail "$p is present"
+			exit 1
+		fi
+	done
+}
