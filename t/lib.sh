@@ -361,9 +361,56 @@ t_queue_read() {
 import sys
 what, path = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
-# queue(5) trailer: not yet specified when this was written; see queue.5.
-raise SystemExit("t_queue_read: queue(5) trailer format not known yet")
+# queue(5): trailer = "TERNQUEUE1:" + 20 decimal digits (message length) + "\n"
+tr = data[-32:]
+if len(data) < 32 or not tr.startswith(b"TERNQUEUE1:") or tr[-1:] != b"\n":
+    raise SystemExit("t_queue_read: %s: bad trailer %r" % (path, tr))
+n = int(tr[11:31])
+if what == "body":
+    sys.stdout.buffer.write(data[:n])
+else:
+    recs = data[n:-32]
+    if not recs.endswith(b"\0\0"):
+        raise SystemExit("t_queue_read: %s: records not ended by an empty record" % path)
+    for r in recs[:-2].split(b"\0"):
+        sys.stdout.buffer.write(r + b"\n")
 EOF
+}
+
+# t_queue_find_rid RID: print the queue id whose "i" record (smtpd's session
+# message id, the one in "250 ... queued as RID") is RID; empty if none.
+t_queue_find_rid() {
+	local id
+	for id in $(t_queue_ids); do
+		if t_queue_envelope "$id" | grep -qxF -- "i$1"; then echo "$id"; return 0; fi
+	done
+}
+
+# t_fakequeue NAME MODE: write an executable fake injector $T_TMP/NAME for
+# TERN_QUEUE (the qmail-queue protocol: message on fd 0, envelope on fd 1).
+# It saves what it got to $T_TMP/fq/NAME.msg and NAME.env (world-writable:
+# it runs as smtpd's dropped uid) then, by MODE: "exit:N" exits N, "kill"
+# dies by SIGKILL, "hang" sleeps forever, "noread:N" exits N without
+# reading anything.
+t_fakequeue() {
+	local name=$1 mode=$2 f=$T_TMP/$1 out=$T_TMP/fq
+	mkdir -p "$out" && chmod 0777 "$out"
+	{
+		echo '#!/bin/sh'
+		case $mode in
+		noread:*) echo "exit ${mode#noread:}" ;;
+		*)
+			echo "cat > '$out/$name.msg'"
+			echo "cat <&1 > '$out/$name.env'"
+			case $mode in
+			exit:*) echo "exit ${mode#exit:}" ;;
+			kill) echo 'kill -KILL $$' ;;
+			hang) echo 'exec sleep 1000' ;;
+			*) t_bail "t_fakequeue: unknown mode $mode" ;;
+			esac ;;
+		esac
+	} > "$f"
+	chmod 0755 "$f"
 }
 
 # t_rss_kb PID: print the peak resident set size (VmHWM, kB) of PID.
