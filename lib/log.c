@@ -1,0 +1,247 @@
+/*
+ * log - one line per event, to stderr or (via log_journal.c) the journal.
+ *
+ * A line is built in a fixed buffer and written with one write(2), so that
+ * concurrent writers (relay workers) never interleave within a line and
+ * logging needs no allocation (log_die() on ENOMEM must still work).
+ * Everything that may come from a peer is sanitised before it is written:
+ * control bytes, DEL and invalid UTF-8 become \xHH, so a value holding
+ * "\r\n" can never start a forged line.
+ *
+ * Values that contain a space or '"', or are empty, are written quoted
+ * (key="a b"), with '"' inside as \x22, so lines stay splittable.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "log_private.h"
+
+#define LOG_LINE_MAX 4096
+
+int (*log_journal_hook)(int priority, const char *message,
+			const struct log_field *fields);
+
+static const char *log_name = "tern";
+static int log_journal_stream = -1;	/* -1: not yet checked */
+
+const char *log_program(void)
+{
+	return log_name;
+}
+
+/* JOURNAL_STREAM is "dev:ino" of the journal stream systemd gave us. */
+int log_stderr_is_journal(void)
+{
+	const char *env;
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (log_journal_stream >= 0)
+		return log_journal_stream;
+	log_journal_stream = 0;
+	env = getenv("JOURNAL_STREAM");
+	if (env && sscanf(env, "%llu:%llu%c", &dev, &ino, &tail) == 2 &&
+	    fstat(2, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino)
+		log_journal_stream = 1;
+	return log_journal_stream;
+}
+
+void log_init(const char *program)
+{
+	const char *slash = program ? strrchr(program, '/') : NULL;
+
+	if (program && *program)
+		log_name = slash && slash[1] ? slash + 1 : program;
+	log_journal_stream = -1;
+	log_stderr_is_journal();
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;	/* above U+10FFFF */
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+size_t log_sanitise(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, n;
+
+	if (!dstlen)
+		return 0;
+	while (i < srclen) {
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			n = 1;
+		else if (s[i] >= 0x80)
+			n = utf8_valid_len(s + i, srclen - i);
+		else
+			n = 0;
+		if (n) {
+			if (o + n >= dstlen)
+				break;
+			memcpy(dst + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (o + 4 >= dstlen)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[s[i] >> 4];
+		dst[o++] = hex[s[i] & 15];
+		i++;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/* Append " key=value" (key lower-cased, value sanitised and maybe quoted). */
+static size_t log_append_field(char *line, size_t o, const struct log_field *f)
+{
+	char val[LOG_LINE_MAX];
+	size_t vlen, i;
+	int quote;
+
+	vlen = log_sanitise(val, sizeof val, f->value ? f->value : "",
+			    f->value ? strlen(f->value) : 0);
+	quote = vlen == 0 || strpbrk(val, " \"") != NULL;
+	if (o + 2 >= LOG_LINE_MAX)
+		return o;
+	line[o++] = ' ';
+	for (i = 0; f->key[i] && o + 1 < LOG_LINE_MAX; i++) {
+		char c = f->key[i];
+		line[o++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' :
+				   (c > 0x20 && c < 0x7f && c != '=' ? c : '_'));
+	}
+	if (o + 1 < LOG_LINE_MAX)
+		line[o++] = '=';
+	if (quote && o + 1 < LOG_LINE_MAX)
+		line[o++] = '"';
+	for (i = 0; i < vlen && o + 1 < LOG_LINE_MAX; i++) {
+		if (quote && val[i] == '"') {
+			if (o + 4 >= LOG_LINE_MAX)
+				break;
+			memcpy(line + o, "\\x22", 4);
+			o += 4;
+		} else {
+			line[o++] = val[i];
+		}
+	}
+	if (quote && o + 1 < LOG_LINE_MAX)
+		line[o++] = '"';
+	return o;
+}
+
+/* The event as text: message, then " key=value" per field. */
+static size_t log_format(char *line, const char *message, const struct log_field *fields)
+{
+	size_t o = strlen(message);
+
+	if (o >= LOG_LINE_MAX)
+		o = LOG_LINE_MAX - 1;
+	memcpy(line, message, o);
+	for (; fields && fields->key; fields++)
+		o = log_append_field(line, o, fields);
+	line[o] = '\0';
+	return o;
+}
+
+static void log_write_stderr(int priority, const char *text)
+{
+	char line[LOG_LINE_MAX + 64 + 16];
+	int n;
+
+	if (log_stderr_is_journal())
+		n = snprintf(line, sizeof line - 1, "<%d>%.64s: %s", priority & 7, log_name, text);
+	else
+		n = snprintf(line, sizeof line - 1, "%.64s: %s", log_name, text);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 2)
+		n = (int)sizeof line - 2;
+	line[n++] = '\n';
+	while (write(2, line, (size_t)n) < 0 && errno == EINTR)
+		;
+}
+
+static void log_vevent(int priority, const struct log_field *fields,
+		       const char *fmt, va_list ap)
+{
+	char raw[LOG_LINE_MAX], message[LOG_LINE_MAX], text[LOG_LINE_MAX];
+	int saved = errno;
+	int n;
+
+	n = vsnprintf(raw, sizeof raw, fmt, ap);
+	if (n < 0)
+		n = 0;
+	log_sanitise(message, sizeof message, raw,
+		     (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1);
+	log_format(text, message, fields);
+	if (!log_journal_hook || log_journal_hook(priority, text, fields) < 0)
+		log_write_stderr(priority, text);
+	errno = saved;
+}
+
+void log_event(int priority, const struct log_field *fields, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(priority, fields, fmt, ap);
+	va_end(ap);
+}
+
+void log_msg(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(priority, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_die(int exitcode, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(LOG_ERR, NULL, fmt, ap);
+	va_end(ap);
+	exit(exitcode);
+}
