@@ -266,31 +266,82 @@ t_start_dns() {
 
 # t_smtp HOST PORT SCRIPT [TIMEOUT]: connect, read the greeting, send SCRIPT
 # (raw bytes, in one write), then print everything the server sends until it
-# closes or TIMEOUT (default 10) seconds pass with nothing new. For tests of
-# raw protocol bytes: PIPELINING batches, smuggling, bare CR/LF.
+# closes or TIMEOUT (default 10) seconds pass with nothing new; in that case a
+# last line "[timeout]" says the server did not close. For tests of raw
+# protocol bytes: smuggling, bare CR/LF, timeouts.
 t_smtp() {
-	"$T_PY" - "$1" "$2" "$3" "${4:-10}" <<'EOF'
-import socket, sys, time
-host, port, script, tmo = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+	t_smtp_batches "$1" "$2" -"${4:-10}" 0 "$3"
+}
+
+# t_smtp_batches HOST PORT [-TIMEOUT] N1 BATCH1 [N2 BATCH2]...: connect, read
+# the greeting, then for each batch: send BATCH (raw bytes, one write) and
+# read until N final reply lines (a line whose 4th byte is not "-") have
+# arrived; after the last batch read on until the server closes or TIMEOUT
+# (default 10) idle seconds pass ("[timeout]" line then). Prints every byte
+# the server sent. N=0 sends the next batch at once. For RFC 2920 PIPELINING
+# tests: the replies come back in order, one per command.
+t_smtp_batches() {
+	"$T_PY" - "$@" <<'EOF'
+import socket, sys
+args = sys.argv[1:]
+host, port, args = args[0], int(args[1]), args[2:]
+tmo = 10.0
+if args and args[0].startswith("-"):
+    tmo, args = float(args[0][1:]), args[1:]
 s = socket.create_connection((host, port), timeout=tmo)
-out = b""
-def read_some():
-    global out
+buf, out = b"", b""
+closed = timedout = False
+def line():
+    """next complete line from the server, or None when closed/timed out"""
+    global buf, out, closed, timedout
+    while b"\n" not in buf:
+        if closed or timedout:
+            return None
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            timedout = True
+            return None
+        except ConnectionResetError:
+            closed = True
+            return None
+        if not d:
+            closed = True
+            return None
+        buf += d
+        out += d
+    l, buf = buf.split(b"\n", 1)
+    return l
+def finals(n):
+    got = 0
+    while got < n:
+        l = line()
+        if l is None:
+            return
+        if len(l) < 4 or l[3:4] != b"-":
+            got += 1
+finals(1)
+for i in range(0, len(args) - 1, 2):
+    n, batch = int(args[i]), args[i + 1]
+    if closed or timedout:
+        break
     try:
-        d = s.recv(65536)
-    except socket.timeout:
-        return False
-    if not d:
-        return False
-    out += d
-    return True
-while b"\r\n" not in out and read_some():
-    pass
-s.sendall(script.encode("latin-1"))
-while read_some():
+        s.sendall(batch.encode("latin-1"))
+    except OSError:
+        break
+    finals(n)
+while line() is not None:
     pass
 sys.stdout.write(out.decode("latin-1"))
+if timedout:
+    sys.stdout.write("[timeout]\n")
 EOF
+}
+
+# t_codes TEXT: the reply codes of the final lines of each reply in TEXT
+# (server output), space-separated: "220 250 250 354 250 221".
+t_codes() {
+	printf '%s\n' "$1" | tr -d '\r' | awk 'length($0) >= 3 && substr($0, 4, 1) != "-" && $0 ~ /^[0-9][0-9][0-9]/ {printf "%s%s", sep, substr($0, 1, 3); sep = " "} END {print ""}'
 }
 
 # t_smtp_chat HOST PORT LINE... : a conversation one step at a time: send each
