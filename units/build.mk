@@ -1,1 +1,124 @@
-# units/: systemd units, xinetd and tcpserver configurations (installed by make install).
+# units/: systemd units, sysusers/tmpfiles, xinetd and tcpserver configurations,
+# the default tern.conf, and `make install` / `make uninstall` for all of tern.
+#
+#   make install   [PREFIX=/usr/local] [DESTDIR=] [CONFDIR=/etc/tern]
+#                  [QUEUEDIR=/var/spool/tern] [SENDMAIL=yes|no]
+#   make uninstall (the same variables)
+#
+# The files in units/ name the default paths (/usr/local/sbin, /usr/local/libexec/tern,
+# /etc/tern, /var/spool/tern); install rewrites them to this build's.
+# With DESTDIR empty and run as root, install also creates the users (sysusers,
+# else useradd) and the queue (tmpfiles, else install -d). The injector is made
+# setuid tern-queue only when that user exists and we are root; otherwise it is
+# installed 0755 and install says so (a packager sets the owner).
+
+SENDMAIL ?= yes
+DATADIR  ?= $(PREFIX)/share/tern
+DOCDIR   ?= $(PREFIX)/share/doc/tern
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
+TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),/usr/lib/tmpfiles.d)
+
+# The programs have these paths compiled in (CPPFLAGS): rebuild every object
+# when they change, so that `make install QUEUEDIR=...` after a plain `make`
+# cannot install an injector writing somewhere else.
+TERN_PATHS := PREFIX=$(PREFIX) LIBEXECDIR=$(LIBEXECDIR) CONFDIR=$(CONFDIR) QUEUEDIR=$(QUEUEDIR)
+ifneq ($(file < units/paths),$(TERN_PATHS))
+$(file > units/paths,$(TERN_PATHS))
+endif
+$(patsubst %.c,%.o,$(wildcard lib/*.c smtpd/*.c queue/*.c relay/*.c)): units/paths
+CLEAN += units/paths
+
+# Rewrite the default paths written in units/ to this build's.
+UNITS_SED = sed -e 's|/usr/local/libexec/tern|$(LIBEXECDIR)|g' \
+	-e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/share/tern|$(DATADIR)|g' \
+	-e 's|/etc/tern|$(CONFDIR)|g' -e 's|/var/spool/tern|$(QUEUEDIR)|g'
+
+# Installed name of each man page: tern.conf.5 keeps its name, the others get
+# the "tern-" prefix their programs get (no clash with other MTAs' smtpd(8)).
+MAN_PAGES := $(wildcard smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] lib/*.[1-8])
+man_name = $(if $(filter tern%,$(notdir $(1))),$(notdir $(1)),tern-$(notdir $(1)))
+man_dest = $(MANDIR)/man$(subst .,,$(suffix $(1)))/$(call man_name,$(1))
+
+D := $(DESTDIR)
+TERN_USERS := tern-smtpd tern-queue tern-relay
+UNIT_FILES := tern-smtpd.socket tern-smtpd@.service tern-relay.service
+
+# $(call units_put,MODE,SOURCE,TARGET): install SOURCE with the paths rewritten.
+units_put = echo "  $(D)$(3)" && $(UNITS_SED) $(2) > $(D)$(3).new && chmod $(1) $(D)$(3).new && mv -f $(D)$(3).new $(D)$(3)
+
+install: all
+	install -d -m 0755 $(D)$(SBINDIR) $(D)$(BINDIR) $(D)$(LIBEXECDIR) $(D)$(CONFDIR) \
+		$(D)$(SYSTEMDUNITDIR) $(D)$(SYSUSERSDIR) $(D)$(TMPFILESDIR) \
+		$(D)$(DATADIR)/tern-smtpd.tcpserver/log $(D)$(DOCDIR) \
+		$(sort $(dir $(foreach m,$(MAN_PAGES),$(D)$(call man_dest,$(m)))))
+	install -m 0755 smtpd/smtpd $(D)$(SBINDIR)/tern-smtpd
+	install -m 0755 relay/relay $(D)$(SBINDIR)/tern-relay
+	install -m 0755 queue/queuectl $(D)$(SBINDIR)/tern-queuectl
+	install -m 0755 queue/sendmail $(D)$(SBINDIR)/tern-sendmail
+ifeq ($(SENDMAIL),yes)
+	ln -sfn $(SBINDIR)/tern-sendmail $(D)$(SBINDIR)/sendmail
+	ln -sfn $(SBINDIR)/tern-sendmail $(D)$(BINDIR)/mailq
+endif
+	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(D)$(call man_dest,$(m)) &&) true
+	@$(foreach u,$(UNIT_FILES),$(call units_put,0644,units/$(u),$(SYSTEMDUNITDIR)/$(u)) &&) true
+	@$(call units_put,0644,units/tern.sysusers,$(SYSUSERSDIR)/tern.conf)
+	@$(call units_put,0644,units/tern.tmpfiles,$(TMPFILESDIR)/tern.conf)
+	@$(call units_put,0644,units/tern-smtpd.xinetd,$(DATADIR)/tern-smtpd.xinetd)
+	@$(call units_put,0755,units/tern-smtpd.tcpserver/run,$(DATADIR)/tern-smtpd.tcpserver/run)
+	@$(call units_put,0755,units/tern-smtpd.tcpserver/log/run,$(DATADIR)/tern-smtpd.tcpserver/log/run)
+	@$(call units_put,0644,units/tern-smtpd.tcpserver/tcp.smtp,$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp)
+	@$(call units_put,0644,units/tern.conf,$(DATADIR)/tern.conf)
+	install -m 0644 README INSTALL $(D)$(DOCDIR)/
+	@# The configuration is the admin's: never overwritten.
+	@if [ -e $(D)$(CONFDIR)/tern.conf ]; then \
+		echo "install: keeping $(D)$(CONFDIR)/tern.conf (new default: $(DATADIR)/tern.conf)"; \
+	else echo "install: $(D)$(CONFDIR)/tern.conf"; \
+		@$(call units_put,0644,units/tern.conf,$(CONFDIR)/tern.conf); fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory install-system; fi
+	@if [ "$$(id -u)" = 0 ] && getent passwd tern-queue >/dev/null; then \
+		echo "install: $(D)$(LIBEXECDIR)/inject setuid tern-queue, mode 4711"; \
+		install -o tern-queue -g "$$(id -g tern-queue)" -m 4711 queue/inject $(D)$(LIBEXECDIR)/inject; \
+	else install -m 0755 queue/inject $(D)$(LIBEXECDIR)/inject; \
+		echo "install: WARNING: $(D)$(LIBEXECDIR)/inject is not setuid tern-queue (not root, or"; \
+		echo "install: no such user): chown tern-queue and chmod 4711 it before use"; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# Users and queue on this machine (install with DESTDIR empty, as root).
+install-system:
+	@if command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/tern.conf; \
+	else for u in $(TERN_USERS); do getent passwd $$u >/dev/null || \
+		useradd --system --user-group --no-create-home --home-dir / \
+			--shell /usr/sbin/nologin $$u || exit 1; done; fi
+	@if command -v systemd-tmpfiles >/dev/null; then \
+		systemd-tmpfiles --create $(TMPFILESDIR)/tern.conf; \
+	else for d in "" /tmp /mess /state /retry; do \
+		install -d -o tern-queue -g tern-queue -m 0700 $(QUEUEDIR)$$d || exit 1; done; fi
+
+# Removes what install put there. Kept, and said so: the queue (it may hold
+# mail), CONFDIR/tern.conf once edited, and the users (files may still be theirs).
+uninstall:
+	rm -f $(D)$(SBINDIR)/tern-smtpd $(D)$(SBINDIR)/tern-relay $(D)$(SBINDIR)/tern-queuectl \
+		$(D)$(SBINDIR)/tern-sendmail $(D)$(LIBEXECDIR)/inject \
+		$(foreach u,$(UNIT_FILES),$(D)$(SYSTEMDUNITDIR)/$(u)) \
+		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
+		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtpd.tcpserver/run \
+		$(D)$(DATADIR)/tern-smtpd.tcpserver/log/run $(D)$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp \
+		$(D)$(DOCDIR)/README $(D)$(DOCDIR)/INSTALL \
+		$(foreach m,$(MAN_PAGES),$(D)$(call man_dest,$(m)))
+	@# sendmail and mailq only when they are ours.
+	@for l in $(D)$(SBINDIR)/sendmail $(D)$(BINDIR)/mailq; do \
+		[ "$$(readlink $$l)" = $(SBINDIR)/tern-sendmail ] && rm -f $$l; done; true
+	@# tern.conf only when unchanged from the default install wrote.
+	@if [ -e $(D)$(CONFDIR)/tern.conf ]; then \
+		if $(UNITS_SED) units/tern.conf | cmp -s - $(D)$(CONFDIR)/tern.conf; then \
+			rm -f $(D)$(CONFDIR)/tern.conf; \
+		else echo "uninstall: kept $(D)$(CONFDIR)/tern.conf (edited)"; fi; fi
+	rm -f $(D)$(DATADIR)/tern.conf
+	@rmdir $(D)$(DATADIR)/tern-smtpd.tcpserver/log $(D)$(DATADIR)/tern-smtpd.tcpserver \
+		$(D)$(DATADIR) $(D)$(DOCDIR) $(D)$(LIBEXECDIR) $(D)$(CONFDIR) 2>/dev/null || true
+	@echo "uninstall: kept the queue $(D)$(QUEUEDIR) (it may hold mail) and the users $(TERN_USERS)"
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+.PHONY: install-system
