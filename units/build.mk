@@ -74,7 +74,7 @@ endif
 	@if [ -e $(D)$(CONFDIR)/tern.conf ]; then \
 		echo "install: keeping $(D)$(CONFDIR)/tern.conf (new default: $(DATADIR)/tern.conf)"; \
 	else echo "install: $(D)$(CONFDIR)/tern.conf"; \
-		@$(call units_put,0644,units/tern.conf,$(CONFDIR)/tern.conf); fi
+		$(call units_put,0644,units/tern.conf,$(CONFDIR)/tern.conf); fi
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory install-system; fi
 	@if [ "$$(id -u)" = 0 ] && getent passwd tern-queue >/dev/null; then \
 		echo "install: $(D)$(LIBEXECDIR)/inject setuid tern-queue, mode 4711"; \
