@@ -1,0 +1,354 @@
+/*
+ * dns - MX, AAAA and A lookups through ldns (see dns.h).
+ *
+ * Everything in an answer is untrusted: names are converted with ldns and
+ * checked for length, address records for their exact size. Any answer we
+ * cannot use is a temporary failure, never a crash.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <ldns/ldns.h>
+
+#include "dns.h"
+
+struct dns {
+	ldns_resolver *res;
+};
+
+/* "HOST", "HOST:PORT", "[V6]:PORT" or a bare IPv6 address into host and port. */
+static int resolver_split(const char *spec, char *host, size_t hostlen, unsigned *port)
+{
+	const char *colon, *end;
+	size_t n;
+
+	*port = 53;
+	if (spec[0] == '[') {
+		end = strchr(spec, ']');
+		if (!end)
+			return -1;
+		n = (size_t)(end - spec - 1);
+		spec++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (!colon && end[1])
+			return -1;
+	} else {
+		colon = strchr(spec, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;	/* a bare IPv6 address */
+		n = colon ? (size_t)(colon - spec) : strlen(spec);
+	}
+	if (!n || n >= hostlen)
+		return -1;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	if (colon) {
+		char *e;
+		unsigned long p;
+		errno = 0;
+		p = strtoul(colon + 1, &e, 10);
+		if (errno || e == colon + 1 || *e || !p || p > 65535)
+			return -1;
+		*port = (unsigned)p;
+	}
+	return 0;
+}
+
+static ldns_resolver *resolver_from_spec(const char *spec, char *err, size_t errlen)
+{
+	char host[64];
+	unsigned port;
+	ldns_rdf *ns;
+	ldns_resolver *res;
+
+	if (resolver_split(spec, host, sizeof host, &port) < 0) {
+		snprintf(err, errlen, "resolver %s: not ADDRESS[:PORT]", spec);
+		return NULL;
+	}
+	ns = ldns_rdf_new_frm_str(strchr(host, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, host);
+	if (!ns) {
+		snprintf(err, errlen, "resolver %s: not an IP address", spec);
+		return NULL;
+	}
+	res = ldns_resolver_new();
+	if (!res || ldns_resolver_push_nameserver(res, ns) != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "resolver %s: out of memory", spec);
+		if (res)
+			ldns_resolver_deep_free(res);
+		ldns_rdf_deep_free(ns);
+		return NULL;
+	}
+	ldns_rdf_deep_free(ns);
+	ldns_resolver_set_port(res, (uint16_t)port);
+	return res;
+}
+
+static int timeout_seconds(void)
+{
+	const char *e = getenv("TERN_DNS_TIMEOUT");
+	long v;
+	char *end;
+
+	if (!e || !*e)
+		return DNS_TIMEOUT_S;
+	v = strtol(e, &end, 10);
+	return *end || v < 1 || v > 60 ? DNS_TIMEOUT_S : (int)v;
+}
+
+struct dns *dns_open(const char *resolver, char *err, size_t errlen)
+{
+	struct dns *d;
+	ldns_resolver *res = NULL;
+	struct timeval tv = { timeout_seconds(), 0 };
+
+	if (resolver && *resolver) {
+		res = resolver_from_spec(resolver, err, errlen);
+	} else if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "resolver: cannot read /etc/resolv.conf");
+		res = NULL;
+	}
+	if (!res)
+		return NULL;
+	ldns_resolver_set_timeout(res, tv);
+	ldns_resolver_set_retry(res, DNS_TRIES);
+	ldns_resolver_set_retrans(res, 1);
+	ldns_resolver_set_recursive(res, true);
+	ldns_resolver_set_defnames(res, false);
+	ldns_resolver_set_dnsrch(res, false);
+	ldns_resolver_set_fallback(res, true);
+	d = malloc(sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "resolver: out of memory");
+		ldns_resolver_deep_free(res);
+		return NULL;
+	}
+	d->res = res;
+	return d;
+}
+
+void dns_close(struct dns *d)
+{
+	if (!d)
+		return;
+	ldns_resolver_deep_free(d->res);
+	free(d);
+}
+
+/* A domain name into an absolute ldns dname, or NULL. */
+static ldns_rdf *dname_absolute(const char *name)
+{
+	char buf[DNS_NAME_MAX + 2];
+	size_t n = strlen(name);
+
+	if (!n || n >= DNS_NAME_MAX)
+		return NULL;
+	memcpy(buf, name, n + 1);
+	if (buf[n - 1] != '.') {
+		buf[n] = '.';
+		buf[n + 1] = '\0';
+	}
+	return ldns_dname_new_frm_str(buf);
+}
+
+/* A dname to text without the trailing dot ("" for the root). */
+static int dname_text(const ldns_rdf *rdf, char *out, size_t outlen)
+{
+	char *s;
+	size_t n;
+
+	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
+		return -1;
+	s = ldns_rdf2str(rdf);
+	if (!s)
+		return -1;
+	n = strlen(s);
+	if (n && s[n - 1] == '.')
+		n--;
+	if (n >= outlen) {
+		free(s);
+		return -1;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	free(s);
+	return 0;
+}
+
+/*
+ * Walk the answer section from *cur: records of type t owned by *cur are
+ * the answer; a CNAME owned by *cur moves *cur to its target (at most *hops
+ * more times). Returns the number of matching records (collected in out).
+ */
+static size_t answer_walk(ldns_rr_list *ans, ldns_rdf **cur, ldns_rr_type t,
+			  ldns_rr_list *out, int *hops)
+{
+	size_t i, found = 0;
+	int moved = 1;
+
+	while (moved) {
+		moved = 0;
+		for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ans, i);
+			if (ldns_dname_compare(ldns_rr_owner(rr), *cur) != 0)
+				continue;
+			if (ldns_rr_get_type(rr) == t) {
+				ldns_rr_list_push_rr(out, rr);
+				found++;
+			}
+		}
+		if (found)
+			return found;
+		for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ans, i);
+			ldns_rdf *target = ldns_rr_rdf(rr, 0);
+			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME
+			    || ldns_dname_compare(ldns_rr_owner(rr), *cur) != 0 || !target
+			    || ldns_rdf_get_type(target) != LDNS_RDF_TYPE_DNAME)
+				continue;
+			if (--*hops < 0)
+				return 0;
+			ldns_rdf_deep_free(*cur);
+			*cur = ldns_rdf_clone(target);
+			moved = 1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Ask for name/t, following CNAMEs. On DNS_OK, *pkt holds the last answer
+ * (free it) and out the records (shallow: owned by *pkt).
+ */
+static enum dns_status dns_query(struct dns *d, const char *name, ldns_rr_type t,
+				 ldns_pkt **pkt, ldns_rr_list *out)
+{
+	ldns_rdf *cur = dname_absolute(name), *before;
+	int hops = DNS_CNAME_MAX;
+	enum dns_status st = DNS_TEMPFAIL;
+
+	*pkt = NULL;
+	if (!cur)
+		return DNS_NXDOMAIN;	/* not a name that can exist */
+	while (hops >= 0) {
+		ldns_pkt *p = NULL;
+		if (ldns_resolver_send(&p, d->res, cur, t, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK
+		    || !p) {
+			st = DNS_TEMPFAIL;
+			break;
+		}
+		if (ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN) {
+			ldns_pkt_free(p);
+			st = DNS_NXDOMAIN;
+			break;
+		}
+		if (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR) {
+			ldns_pkt_free(p);
+			st = DNS_TEMPFAIL;
+			break;
+		}
+		before = ldns_rdf_clone(cur);
+		if (answer_walk(ldns_pkt_answer(p), &cur, t, out, &hops)) {
+			ldns_rdf_deep_free(before);
+			*pkt = p;
+			st = DNS_OK;
+			break;
+		}
+		ldns_pkt_free(p);
+		if (hops < 0) {
+			ldns_rdf_deep_free(before);
+			st = DNS_TEMPFAIL;	/* CNAME chain too long */
+			break;
+		}
+		st = ldns_dname_compare(before, cur) == 0 ? DNS_NODATA : DNS_TEMPFAIL;
+		ldns_rdf_deep_free(before);
+		if (st == DNS_NODATA)
+			break;
+		hops--;	/* the chain ended in a CNAME: ask for its target */
+	}
+	ldns_rdf_deep_free(cur);
+	return st;
+}
+
+enum dns_status dns_mx(struct dns *d, const char *domain,
+		       struct mx_record *v, size_t max, size_t *n)
+{
+	ldns_pkt *pkt;
+	ldns_rr_list *rrs = ldns_rr_list_new();
+	enum dns_status st;
+	size_t i;
+
+	*n = 0;
+	if (!rrs)
+		return DNS_TEMPFAIL;
+	st = dns_query(d, domain, LDNS_RR_TYPE_MX, &pkt, rrs);
+	for (i = 0; st == DNS_OK && i < ldns_rr_list_rr_count(rrs) && *n < max; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_rdf *pref = ldns_rr_rdf(rr, 0);
+		if (!pref || ldns_rdf_size(pref) != 2
+		    || dname_text(ldns_rr_rdf(rr, 1), v[*n].host, sizeof v[*n].host) < 0)
+			continue;	/* a malformed record is skipped */
+		v[*n].pref = ldns_rdf2native_int16(pref);
+		(*n)++;
+	}
+	if (st == DNS_OK && !*n)
+		st = DNS_TEMPFAIL;	/* MX records, none usable */
+	ldns_rr_list_free(rrs);
+	if (pkt)
+		ldns_pkt_free(pkt);
+	return st;
+}
+
+/* Append the addresses of one type; returns its status. */
+static enum dns_status addrs_of_type(struct dns *d, const char *host, ldns_rr_type t,
+				     struct sockaddr_storage *v, size_t max, size_t *n)
+{
+	ldns_pkt *pkt;
+	ldns_rr_list *rrs = ldns_rr_list_new();
+	enum dns_status st;
+	size_t i;
+
+	if (!rrs)
+		return DNS_TEMPFAIL;
+	st = dns_query(d, host, t, &pkt, rrs);
+	for (i = 0; st == DNS_OK && i < ldns_rr_list_rr_count(rrs) && *n < max; i++) {
+		ldns_rdf *a = ldns_rr_rdf(ldns_rr_list_rr(rrs, i), 0);
+		struct sockaddr_storage *ss = &v[*n];
+		memset(ss, 0, sizeof *ss);
+		if (t == LDNS_RR_TYPE_A && a && ldns_rdf_size(a) == 4) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+			sin->sin_family = AF_INET;
+			memcpy(&sin->sin_addr, ldns_rdf_data(a), 4);
+			(*n)++;
+		} else if (t == LDNS_RR_TYPE_AAAA && a && ldns_rdf_size(a) == 16) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+			sin6->sin6_family = AF_INET6;
+			memcpy(&sin6->sin6_addr, ldns_rdf_data(a), 16);
+			(*n)++;
+		}
+	}
+	ldns_rr_list_free(rrs);
+	if (pkt)
+		ldns_pkt_free(pkt);
+	return st;
+}
+
+enum dns_status dns_addrs(struct dns *d, const char *host,
+			  struct sockaddr_storage *v, size_t max, size_t *n)
+{
+	enum dns_status s6, s4;
+
+	*n = 0;
+	s6 = addrs_of_type(d, host, LDNS_RR_TYPE_AAAA, v, max, n);
+	if (s6 == DNS_TEMPFAIL || s6 == DNS_NXDOMAIN)
+		return s6;	/* no use asking for A: try later / no such host */
+	s4 = addrs_of_type(d, host, LDNS_RR_TYPE_A, v, max, n);
+	if (*n)
+		return DNS_OK;
+	return s4 == DNS_TEMPFAIL ? DNS_TEMPFAIL : s4 == DNS_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
+}

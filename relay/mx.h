@@ -1,0 +1,80 @@
+#ifndef TERN_MX_H
+#define TERN_MX_H
+/*
+ * NAME
+ *	mx - the next hop of a destination domain: route, address literal or MX
+ * SYNOPSIS
+ *	void mx_sort(struct mx_record *v, size_t n, mx_random_fn *rnd, void *arg);
+ *	size_t mx_drop_self(struct mx_record *v, size_t n, const char *self);
+ *	int mx_literal(const char *domain, struct sockaddr_storage *ss);
+ *	int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
+ *	            struct reply *verdict);
+ * DESCRIPTION
+ *	mx_sort() orders MX records by preference, lowest first, and shuffles
+ *	records of equal preference (RFC 5321 §5.1) with rnd(bound, arg), which
+ *	returns a number below bound.
+ *
+ *	mx_drop_self() applies RFC 5321 §5.1 when this host (name self) is one
+ *	of the sorted exchanges: it and every record of equal or higher
+ *	preference are dropped. Returns the new count (0: mail loops back to
+ *	myself).
+ *
+ *	mx_literal() parses an address literal domain, "[192.0.2.1]" or
+ *	"[IPv6:2001:db8::1]" (RFC 5321 §4.1.3); returns 0 (port 0) or -1.
+ *
+ *	mx_plan() decides where mail for domain goes, in this order:
+ *	  - the route of config_route_for(): smtp:[host]:port (the host's
+ *	    AAAA/A, no MX lookup; port 0 means smtp-port), smtp:host (the MX
+ *	    of host), lmtp:[host]:port (default port 24), lmtp:unix:/path;
+ *	  - an address literal: that address, smtp-port;
+ *	  - the MX records of domain from the resolver setting, each exchange
+ *	    to its AAAA and A addresses, smtp-port; no MX records: the
+ *	    domain's own addresses (implicit MX, RFC 5321 §5.1).
+ *	p receives the addresses in the order to try (at most MX_TARGETS_MAX,
+ *	from at most MX_HOSTS_MAX exchanges), each with its host name, whether
+ *	to speak LMTP, and a key naming the destination (for connection reuse).
+ * DIAGNOSTICS
+ *	mx_plan() returns 0, or -1 with verdict set to the result every
+ *	recipient gets:
+ *	  550 5.1.2  the domain does not exist (NXDOMAIN)
+ *	  556 5.1.10 the domain accepts no mail (null MX, RFC 7505 §3)
+ *	  554 5.4.6  mail loops back to myself (the best MX is this host)
+ *	  550 5.4.4  no exchange or host has an address
+ *	  451 4.4.3  DNS failure or timeout, try later
+ *	  451 4.3.5  the resolver setting is unusable
+ *	Names are never those given by a route when a route applies: a route
+ *	to this host's own name is the administrator's business.
+ */
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "config.h"
+#include "relay/dns.h"
+#include "relay/reply.h"
+
+#define MX_HOSTS_MAX 10
+#define MX_TARGETS_MAX 20
+
+struct mx_target {
+	char host[DNS_NAME_MAX];
+	struct sockaddr_storage ss;	/* port set; AF_UNIX for lmtp:unix: */
+	socklen_t sslen;
+};
+
+struct mx_plan {
+	int lmtp;
+	char key[320];
+	struct mx_target t[MX_TARGETS_MAX];
+	size_t n;
+};
+
+typedef unsigned mx_random_fn(unsigned bound, void *arg);
+
+void mx_sort(struct mx_record *v, size_t n, mx_random_fn *rnd, void *arg);
+size_t mx_drop_self(struct mx_record *v, size_t n, const char *self);
+int mx_literal(const char *domain, struct sockaddr_storage *ss);
+int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
+	    struct reply *verdict);
+
+#endif
