@@ -1,0 +1,535 @@
+/*
+ * test_config - lib/config.c: every setting, defaults, errors naming file
+ * and line, CIDR matching (v4, v6, v4-mapped), next hops, routes, print.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char dir[] = "/tmp/test_config.XXXXXX";
+static char path[256];
+
+static void dir_setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/tern.conf", dir);
+}
+
+static void dir_teardown(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
+static void write_conf(const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Load text; return 0/-1 and leave the error in err. */
+static int load(const char *text, struct config *c, char *err, size_t errlen)
+{
+	write_conf(text, strlen(text));
+	err[0] = '\0';
+	return config_load(dir, c, err, errlen);
+}
+
+/* text must fail with exactly "PATH:LINE: want" */
+static void expect_error(const char *text, unsigned line, const char *want)
+{
+	struct config c;
+	char err[1024], full[1400];
+
+	ck_assert_int_eq(load(text, &c, err, sizeof err), -1);
+	snprintf(full, sizeof full, "%s:%u: %s", path, line, want);
+	ck_assert_str_eq(err, full);
+	ck_assert_ptr_null(c.accept);
+	ck_assert_ptr_null(c.routes);
+}
+
+START_TEST(defaults)
+{
+	struct config c;
+	char err[512], host[256] = "";
+
+	ck_assert_int_eq(load("# nothing but a comment\n\n   \n", &c, err, sizeof err), 0);
+	gethostname(host, sizeof host - 1);
+	ck_assert_str_eq(c.hostname, host);
+	ck_assert_uint_eq(c.naccept, 0);
+	ck_assert_uint_eq(c.nrelay_nets, 0);
+	ck_assert_str_eq(c.queue_dir, TERN_QUEUEDIR);
+	ck_assert_uint_eq(c.max_message_size, 64ULL << 20);
+	ck_assert_uint_eq(c.max_recipients, 100);
+	ck_assert_uint_eq(c.command_timeout, 300);
+	ck_assert_uint_eq(c.data_timeout, 180);
+	ck_assert_uint_eq(c.session_timeout, 3600);
+	ck_assert_str_eq(c.queue_program, TERN_LIBEXECDIR "/inject");
+	ck_assert_str_eq(c.smtpd_user, "tern-smtpd");
+	ck_assert_str_eq(c.queue_user, "tern-queue");
+	ck_assert_str_eq(c.relay_user, "tern-relay");
+	ck_assert_str_eq(c.resolver, "");
+	ck_assert_uint_eq(c.smtp_port, 25);
+	ck_assert_uint_eq(c.nroutes, 0);
+	ck_assert_uint_eq(c.retry_min, 300);
+	ck_assert_uint_eq(c.retry_max, 3600);
+	ck_assert_uint_eq(c.queue_lifetime, 5 * 86400);
+	ck_assert_uint_eq(c.concurrency, 50);
+	ck_assert_uint_eq(c.destination_concurrency, 10);
+	ck_assert_uint_eq(c.bounce_body_max, 64 * 1024);
+	ck_assert_int_eq(strncmp(c.postmaster, "postmaster@", 11), 0);
+	ck_assert_str_eq(c.postmaster + 11, host);
+	ck_assert_int_eq(config_accepts_domain(&c, "example.test"), 0);
+	ck_assert_ptr_null(config_route_for(&c, "example.test"));
+	config_free(&c);
+}
+END_TEST
+
+static const char full_conf[] =
+	"# every setting\n"
+	"hostname mx.example.test\n"
+	"accept example.test   # trailing comment\n"
+	"accept Other.Example\n"
+	"accept [127.0.0.1]\n"
+	"\trelay-net\t127.0.0.0/8\n"
+	"relay-net 2001:db8::/32\n"
+	"relay-net 192.0.2.7\n"
+	"queue-dir /var/tmp/q\n"
+	"max-message-size 10M\n"
+	"max-recipients 200\n"
+	"command-timeout 2m\n"
+	"data-timeout 90s\n"
+	"session-timeout 2h\n"
+	"queue-program /opt/tern/inject\n"
+	"smtpd-user nobody\n"
+	"queue-user daemon\n"
+	"relay-user relay_1\n"
+	"resolver 127.0.0.1:5353\n"
+	"smtp-port 2525\n"
+	"route example.org smtp:[127.0.0.2]:2526\n"
+	"route mx.example smtp:relay.example.net\n"
+	"route lmtp.example lmtp:[::1]:24\n"
+	"route sock.example lmtp:unix:/run/dovecot/lmtp\n"
+	"route * smtp:[smarthost.example.net]\n"
+	"retry-min 1m\n"
+	"retry-max 1d\n"
+	"queue-lifetime 3d\n"
+	"concurrency 7\n"
+	"destination-concurrency 3\n"
+	"bounce-body-max 1k\n"
+	"postmaster hostmaster@example.test\n"
+	"last-line-without-lf-is-ok-too";
+
+START_TEST(every_setting)
+{
+	struct config c;
+	char err[512];
+	const struct route *r;
+	char t[sizeof full_conf];
+
+	/* the last line of full_conf is an unknown setting without LF */
+	ck_assert_int_eq(load(full_conf, &c, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":33: unknown setting 'last-line-without-lf-is-ok-too'"));
+	strcpy(t, full_conf);
+	*strstr(t, "last-line") = '\0';
+	ck_assert_msg(load(t, &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_str_eq(c.hostname, "mx.example.test");
+	ck_assert_uint_eq(c.naccept, 3);
+	ck_assert_int_eq(config_accepts_domain(&c, "EXAMPLE.test"), 1);
+	ck_assert_int_eq(config_accepts_domain(&c, "other.example"), 1);
+	ck_assert_int_eq(config_accepts_domain(&c, "[127.0.0.1]"), 1);
+	ck_assert_int_eq(config_accepts_domain(&c, "[127.0.0.2]"), 0);
+	ck_assert_int_eq(config_accepts_domain(&c, "sub.example.test"), 0);
+	ck_assert_uint_eq(c.nrelay_nets, 3);
+	ck_assert_uint_eq(c.relay_nets[2].prefix, 32);
+	ck_assert_str_eq(c.queue_dir, "/var/tmp/q");
+	ck_assert_uint_eq(c.max_message_size, 10 << 20);
+	ck_assert_uint_eq(c.max_recipients, 200);
+	ck_assert_uint_eq(c.command_timeout, 120);
+	ck_assert_uint_eq(c.data_timeout, 90);
+	ck_assert_uint_eq(c.session_timeout, 7200);
+	ck_assert_str_eq(c.queue_program, "/opt/tern/inject");
+	ck_assert_str_eq(c.smtpd_user, "nobody");
+	ck_assert_str_eq(c.queue_user, "daemon");
+	ck_assert_str_eq(c.relay_user, "relay_1");
+	ck_assert_str_eq(c.resolver, "127.0.0.1:5353");
+	ck_assert_uint_eq(c.smtp_port, 2525);
+	ck_assert_uint_eq(c.nroutes, 5);
+	ck_assert_uint_eq(c.retry_min, 60);
+	ck_assert_uint_eq(c.retry_max, 86400);
+	ck_assert_uint_eq(c.queue_lifetime, 3 * 86400);
+	ck_assert_uint_eq(c.concurrency, 7);
+	ck_assert_uint_eq(c.destination_concurrency, 3);
+	ck_assert_uint_eq(c.bounce_body_max, 1024);
+	ck_assert_str_eq(c.postmaster, "hostmaster@example.test");
+
+	r = config_route_for(&c, "EXAMPLE.ORG");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->hop.kind, NEXTHOP_SMTP);
+	ck_assert_str_eq(r->hop.host, "127.0.0.2");
+	ck_assert_uint_eq(r->hop.port, 2526);
+	r = config_route_for(&c, "mx.example");
+	ck_assert_int_eq(r->hop.kind, NEXTHOP_SMTP_MX);
+	ck_assert_str_eq(r->hop.host, "relay.example.net");
+	r = config_route_for(&c, "lmtp.example");
+	ck_assert_int_eq(r->hop.kind, NEXTHOP_LMTP_TCP);
+	ck_assert_str_eq(r->hop.host, "::1");
+	ck_assert_uint_eq(r->hop.port, 24);
+	r = config_route_for(&c, "sock.example");
+	ck_assert_int_eq(r->hop.kind, NEXTHOP_LMTP_UNIX);
+	ck_assert_str_eq(r->hop.host, "/run/dovecot/lmtp");
+	r = config_route_for(&c, "anything.else");
+	ck_assert_str_eq(r->domain, "*");
+	ck_assert_int_eq(r->hop.kind, NEXTHOP_SMTP);
+	ck_assert_str_eq(r->hop.host, "smarthost.example.net");
+	ck_assert_uint_eq(r->hop.port, 0);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(postmaster_follows_hostname)
+{
+	struct config c;
+	char err[512];
+
+	ck_assert_int_eq(load("hostname a.example\n", &c, err, sizeof err), 0);
+	ck_assert_str_eq(c.postmaster, "postmaster@a.example");
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(print_round_trip)
+{
+	struct config c, d;
+	char err[512], out[8192], t[sizeof full_conf];
+	int pfd[2];
+	ssize_t n;
+
+	strcpy(t, full_conf);
+	*strstr(t, "last-line") = '\0';
+	ck_assert_int_eq(load(t, &c, err, sizeof err), 0);
+	ck_assert_int_eq(pipe(pfd), 0);
+	config_print(&c, pfd[1]);
+	close(pfd[1]);
+	n = read(pfd[0], out, sizeof out - 1);
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	close(pfd[0]);
+	ck_assert_ptr_nonnull(strstr(out, "max-message-size 10M\n"));
+	ck_assert_ptr_nonnull(strstr(out, "data-timeout 90s\n"));
+	ck_assert_ptr_nonnull(strstr(out, "command-timeout 2m\n"));
+	ck_assert_ptr_nonnull(strstr(out, "relay-net 127.0.0.0/8\n"));
+	ck_assert_ptr_nonnull(strstr(out, "relay-net 2001:db8::/32\n"));
+	ck_assert_ptr_nonnull(strstr(out, "route example.org smtp:[127.0.0.2]:2526\n"));
+	ck_assert_ptr_nonnull(strstr(out, "route mx.example smtp:relay.example.net\n"));
+	ck_assert_ptr_nonnull(strstr(out, "route sock.example lmtp:unix:/run/dovecot/lmtp\n"));
+	ck_assert_ptr_nonnull(strstr(out, "route * smtp:[smarthost.example.net]\n"));
+	/* what config_print writes loads back to the same settings */
+	ck_assert_int_eq(load(out, &d, err, sizeof err), 0);
+	ck_assert_str_eq(d.hostname, c.hostname);
+	ck_assert_uint_eq(d.naccept, c.naccept);
+	ck_assert_uint_eq(d.nrelay_nets, c.nrelay_nets);
+	ck_assert_uint_eq(d.nroutes, c.nroutes);
+	ck_assert_int_eq(memcmp(d.routes, c.routes, c.nroutes * sizeof *c.routes), 0);
+	ck_assert_int_eq(memcmp(d.relay_nets, c.relay_nets, c.nrelay_nets * sizeof *c.relay_nets), 0);
+	ck_assert_uint_eq(d.max_message_size, c.max_message_size);
+	ck_assert_uint_eq(d.queue_lifetime, c.queue_lifetime);
+	ck_assert_uint_eq(d.bounce_body_max, c.bounce_body_max);
+	ck_assert_str_eq(d.postmaster, c.postmaster);
+	config_free(&c);
+	config_free(&d);
+}
+END_TEST
+
+START_TEST(missing_file_fails_closed)
+{
+	struct config c;
+	char err[512], want[600];
+
+	unlink(path);
+	ck_assert_int_eq(config_load(dir, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: cannot open: No such file or directory", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(errors_name_file_and_line)
+{
+	expect_error("# ok\nfoo bar\n", 2, "unknown setting 'foo'");
+	expect_error("hostname a.example\n\nhostname b.example\n", 3, "duplicate setting 'hostname'");
+	expect_error("relay-net 10.0.0.0/33\n", 1, "relay-net: '10.0.0.0/33': prefix longer than 32");
+	expect_error("relay-net ::1/129\n", 1, "relay-net: '::1/129': prefix longer than 128");
+	expect_error("relay-net 10.0.0.1/8\n", 1, "relay-net: '10.0.0.1/8': host bits set after the prefix");
+	expect_error("relay-net 10.0.0/8\n", 1, "relay-net: '10.0.0/8': not an IPv4 or IPv6 address");
+	expect_error("relay-net 10.0.0.0/x\n", 1, "relay-net: '10.0.0.0/x': prefix is not a number");
+	expect_error("hostname\n", 1, "hostname: missing value");
+	expect_error("hostname -bad.example\n", 1, "hostname: '-bad.example': not a domain name");
+	expect_error("hostname a b\n", 1, "hostname: 'a b': one value expected");
+	expect_error("accept exa_mple.test\n", 1, "accept: 'exa_mple.test': not a domain or address literal");
+	expect_error("accept [300.1.1.1]\n", 1, "accept: '[300.1.1.1]': not a domain or address literal");
+	expect_error("queue-dir var/q\n", 1, "queue-dir: 'var/q': not an absolute path");
+	expect_error("queue-program inject\n", 1, "queue-program: 'inject': not an absolute path");
+	expect_error("max-message-size 10X\n", 1, "max-message-size: '10X': unknown suffix 'X' (use k, M or G)");
+	expect_error("max-message-size 99999999999G\n", 1, "max-message-size: '99999999999G': larger than 1099511627776");
+	expect_error("max-message-size 99999999999999999999999\n", 1,
+		     "max-message-size: '99999999999999999999999': larger than 1099511627776");
+	expect_error("max-message-size 0\n", 1, "max-message-size: '0': smaller than 1");
+	expect_error("max-recipients -1\n", 1, "max-recipients: '-1': not a number");
+	expect_error("max-recipients 10k\n", 1, "max-recipients: '10k': not a number");
+	expect_error("command-timeout 5y\n", 1, "command-timeout: '5y': unknown suffix 'y' (use s, m, h or d)");
+	expect_error("data-timeout 0s\n", 1, "data-timeout: '0s': smaller than 1");
+	expect_error("session-timeout 50000d\n", 1, "session-timeout: '50000d': larger than 4294967295");
+	expect_error("session-timeout m\n", 1, "session-timeout: 'm': not a number");
+	expect_error("smtpd-user -root\n", 1, "smtpd-user: '-root': not a user name");
+	expect_error("queue-user a/b\n", 1, "queue-user: 'a/b': not a user name");
+	expect_error("relay-user a:b\n", 1, "relay-user: 'a:b': not a user name");
+	expect_error("resolver dns.example\n", 1, "resolver: 'dns.example': want IP, IP:PORT or [IPv6]:PORT");
+	expect_error("resolver 127.0.0.1:0\n", 1, "resolver: '127.0.0.1:0': want IP, IP:PORT or [IPv6]:PORT");
+	expect_error("smtp-port 65536\n", 1, "smtp-port: '65536': larger than 65535");
+	expect_error("smtp-port 0\n", 1, "smtp-port: '0': smaller than 1");
+	expect_error("route example.org\n", 1, "route: want 'route DOMAIN NEXTHOP'");
+	expect_error("route example.org smtp:[a]:1 x\n", 1, "route: want 'route DOMAIN NEXTHOP'");
+	expect_error("route ex_ample smtp:a.example\n", 1, "route: 'ex_ample': not a domain, literal or '*'");
+	expect_error("route a.example ftp:x\n", 1, "route: 'ftp:x': want smtp:[host]:port, smtp:host, "
+		     "lmtp:[host]:port or lmtp:unix:/path");
+	expect_error("route * smtp:[a.example]:1\nroute * smtp:[b.example]:1\n", 2,
+		     "route: duplicate route for '*'");
+	expect_error("retry-min x\n", 1, "retry-min: 'x': not a number");
+	expect_error("retry-max 1s\nretry-max 2s\n", 2, "duplicate setting 'retry-max'");
+	expect_error("queue-lifetime 1.5d\n", 1, "queue-lifetime: '1.5d': not a number");
+	expect_error("concurrency 0\n", 1, "concurrency: '0': smaller than 1");
+	expect_error("destination-concurrency many\n", 1, "destination-concurrency: 'many': not a number");
+	expect_error("bounce-body-max 1T\n", 1, "bounce-body-max: '1T': unknown suffix 'T' (use k, M or G)");
+	expect_error("postmaster nobody\n", 1, "postmaster: 'nobody': not an address");
+	expect_error("hostname a.example\r\n", 1, "control byte 0x0d in line");
+	expect_error("accept a.example\n\nhostname a\x01\n", 3, "control byte 0x01 in line");
+	expect_error("accept a.example\nhost\x7fname x\n", 2, "control byte 0x7f in line");
+}
+END_TEST
+
+START_TEST(retry_order_error)
+{
+	struct config c;
+	char err[512], want[600];
+
+	ck_assert_int_eq(load("retry-min 2h\nretry-max 1h\n", &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: retry-min (7200s) is greater than retry-max (3600s)", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(nul_byte_refused)
+{
+	struct config c;
+	char err[512], want[600];
+
+	write_conf("accept a.example\nhostname a\0b\n", 29);
+	ck_assert_int_eq(config_load(dir, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s:2: control byte 0x00 in line", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(long_lines)
+{
+	static char text[6000];
+	struct config c;
+	char err[512], want[600];
+
+	/* 4096 bytes of content is allowed (a comment), 4097 is not */
+	memset(text, '#', 4096);
+	strcpy(text + 4096, "\nhostname a.example\n");
+	ck_assert_int_eq(load(text, &c, err, sizeof err), 0);
+	ck_assert_str_eq(c.hostname, "a.example");
+	config_free(&c);
+	memset(text, '#', 4097);
+	strcpy(text + 4097, "\nhostname a.example\n");
+	ck_assert_int_eq(load(text, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s:1: line longer than 4096 bytes", path);
+	ck_assert_str_eq(err, want);
+	/* the same at EOF without LF */
+	memset(text, '#', 4097);
+	text[4097] = '\0';
+	ck_assert_int_eq(load(text, &c, err, sizeof err), -1);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+static struct sockaddr_storage sa_of(const char *text)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof ss);
+	if (inet_pton(AF_INET, text, &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+		ss.ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+		ss.ss_family = AF_INET6;
+	else
+		ck_abort_msg("bad address %s", text);
+	return ss;
+}
+
+static int matches(const char *cidr, const char *addr)
+{
+	struct cidr n;
+	struct sockaddr_storage ss = sa_of(addr);
+
+	ck_assert_int_eq(config_parse_cidr(cidr, &n), 0);
+	return cidr_match(&n, (struct sockaddr *)&ss);
+}
+
+START_TEST(cidr_matching)
+{
+	struct cidr n;
+
+	ck_assert_int_eq(matches("127.0.0.0/8", "127.0.0.1"), 1);
+	ck_assert_int_eq(matches("127.0.0.0/8", "127.255.255.255"), 1);
+	ck_assert_int_eq(matches("127.0.0.0/8", "128.0.0.1"), 0);
+	ck_assert_int_eq(matches("127.0.0.0/8", "::ffff:127.0.0.1"), 1);
+	ck_assert_int_eq(matches("127.0.0.0/8", "::ffff:128.0.0.1"), 0);
+	ck_assert_int_eq(matches("127.0.0.0/8", "::127.0.0.1"), 0);	/* v4-compatible is not mapped */
+	ck_assert_int_eq(matches("127.0.0.0/8", "::1"), 0);
+	ck_assert_int_eq(matches("::ffff:127.0.0.0/104", "127.0.0.1"), 1);
+	ck_assert_int_eq(matches("192.168.1.128/25", "192.168.1.200"), 1);
+	ck_assert_int_eq(matches("192.168.1.128/25", "192.168.1.127"), 0);
+	ck_assert_int_eq(matches("10.1.2.3", "10.1.2.3"), 1);
+	ck_assert_int_eq(matches("10.1.2.3", "10.1.2.4"), 0);
+	ck_assert_int_eq(matches("0.0.0.0/0", "203.0.113.9"), 1);
+	ck_assert_int_eq(matches("0.0.0.0/0", "2001:db8::1"), 0);
+	ck_assert_int_eq(matches("::/0", "2001:db8::1"), 1);
+	ck_assert_int_eq(matches("2001:db8::/32", "2001:db8:ffff::1"), 1);
+	ck_assert_int_eq(matches("2001:db8::/32", "2001:db9::1"), 0);
+	ck_assert_int_eq(matches("2001:db8::/33", "2001:db8:8000::1"), 0);
+	ck_assert_int_eq(matches("::1", "::1"), 1);
+	ck_assert_int_eq(matches("::1/128", "127.0.0.1"), 0);
+	ck_assert_int_eq(config_parse_cidr("", &n), -1);
+	ck_assert_int_eq(config_parse_cidr("/8", &n), -1);
+	ck_assert_int_eq(config_parse_cidr("1.2.3.0/", &n), -1);
+	ck_assert_int_eq(config_parse_cidr("1.2.3.0/+8", &n), -1);
+	ck_assert_int_eq(config_parse_cidr("1.2.3.0/8 ", &n), -1);
+}
+END_TEST
+
+START_TEST(client_in_relay_nets)
+{
+	struct config c;
+	char err[512];
+
+	ck_assert_int_eq(load("relay-net 127.0.0.0/8\nrelay-net fd00::/8\n", &c, err, sizeof err), 0);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, "127.0.0.1"), 1);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, "::ffff:127.0.0.1"), 1);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, "fd12::1"), 1);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, "::1"), 0);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, "10.0.0.1"), 0);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, "not-an-address"), 0);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, ""), 0);
+	ck_assert_int_eq(config_client_in_relay_nets(&c, NULL), 0);
+	config_free(&c);
+}
+END_TEST
+
+static void hop_ok(const char *text, enum nexthop_kind kind, const char *host, unsigned port)
+{
+	struct nexthop n;
+	char err[256] = "";
+
+	ck_assert_msg(config_parse_nexthop(text, &n, err, sizeof err) == 0, "%s: %s", text, err);
+	ck_assert_int_eq(n.kind, kind);
+	ck_assert_str_eq(n.host, host);
+	ck_assert_uint_eq(n.port, port);
+}
+
+static void hop_bad(const char *text, const char *want)
+{
+	struct nexthop n;
+	char err[256] = "";
+
+	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), -1);
+	ck_assert_str_eq(err, want);
+}
+
+START_TEST(nexthops)
+{
+	hop_ok("smtp:[127.0.0.1]:2525", NEXTHOP_SMTP, "127.0.0.1", 2525);
+	hop_ok("smtp:[::1]:25", NEXTHOP_SMTP, "::1", 25);
+	hop_ok("smtp:[relay.example]", NEXTHOP_SMTP, "relay.example", 0);
+	hop_ok("smtp:example.net", NEXTHOP_SMTP_MX, "example.net", 0);
+	hop_ok("smtp:example.net:587", NEXTHOP_SMTP_MX, "example.net", 587);
+	hop_ok("lmtp:[127.0.0.1]:24", NEXTHOP_LMTP_TCP, "127.0.0.1", 24);
+	hop_ok("lmtp:[::1]:2424", NEXTHOP_LMTP_TCP, "::1", 2424);
+	hop_ok("lmtp:unix:/run/dovecot/lmtp", NEXTHOP_LMTP_UNIX, "/run/dovecot/lmtp", 0);
+	hop_bad("smtp:[127.0.0.1", "'smtp:[127.0.0.1': missing ']'");
+	hop_bad("smtp:[127.0.0.1]x", "'smtp:[127.0.0.1]x': junk after ']'");
+	hop_bad("smtp:[127.0.0.1]:0", "'smtp:[127.0.0.1]:0': bad port '0'");
+	hop_bad("smtp:[127.0.0.1]:65536", "'smtp:[127.0.0.1]:65536': bad port '65536'");
+	hop_bad("smtp:[127.0.0.1]:", "'smtp:[127.0.0.1]:': bad port ''");
+	hop_bad("smtp:[]:25", "'smtp:[]:25': empty host");
+	hop_bad("smtp:", "'smtp:': empty host");
+	hop_bad("smtp:bad_host", "'smtp:bad_host': bad host 'bad_host'");
+	hop_bad("lmtp:unix:run/lmtp", "'lmtp:unix:run/lmtp': socket path must be absolute");
+	hop_bad("lmtp:[h.example]:x", "'lmtp:[h.example]:x': bad port 'x'");
+	hop_bad("SMTP:[a]", "'SMTP:[a]': want smtp:[host]:port, smtp:host, lmtp:[host]:port or lmtp:unix:/path");
+}
+END_TEST
+
+START_TEST(route_lookup)
+{
+	struct config c;
+	char err[512];
+
+	ck_assert_int_eq(load("route a.example smtp:[127.0.0.2]:25\n", &c, err, sizeof err), 0);
+	ck_assert_ptr_nonnull(config_route_for(&c, "A.EXAMPLE"));
+	ck_assert_ptr_null(config_route_for(&c, "b.a.example"));	/* exact, not suffix */
+	ck_assert_ptr_null(config_route_for(&c, "b.example"));
+	config_free(&c);
+	ck_assert_int_eq(load("route * smtp:[127.0.0.3]:25\nroute a.example smtp:[127.0.0.2]:25\n",
+			      &c, err, sizeof err), 0);
+	ck_assert_str_eq(config_route_for(&c, "a.example")->hop.host, "127.0.0.2");
+	ck_assert_str_eq(config_route_for(&c, "b.example")->hop.host, "127.0.0.3");
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(confdir_env)
+{
+	setenv("TERN_CONFDIR", "/tmp/elsewhere", 1);
+	ck_assert_str_eq(config_dir(), "/tmp/elsewhere");	/* not setuid in tests */
+	setenv("TERN_CONFDIR", "", 1);
+	ck_assert_str_eq(config_dir(), TERN_CONFDIR);
+	unsetenv("TERN_CONFDIR");
+	ck_assert_str_eq(config_dir(), TERN_CONFDIR);
+}
+END_TEST
+
+Suite *suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, every_setting);
+	tcase_add_test(tc, postmaster_follows_hostname);
+	tcase_add_test(tc, print_round_trip);
+	tcase_add_test(tc, missing_file_fails_closed);
+	tcase_add_test(tc, errors_name_file_and_line);
+	tcase_add_test(tc, retry_order_error);
+	tcase_add_test(tc, nul_byte_refused);
+	tcase_add_test(tc, long_lines);
+	tcase_add_test(tc, cidr_matching);
+	tcase_add_test(tc, client_in_relay_nets);
+	tcase_add_test(tc, nexthops);
+	tcase_add_test(tc, route_lookup);
+	tcase_add_test(tc, confdir_env);
+	suite_add_tcase(s, tc);
+	return s;
+}
