@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# t/e2e/units.sh: the files of units/ as installed by `make install DESTDIR=...`:
+# systemd-analyze verify on every unit (binaries and man pages present: the
+# DESTDIR's /usr/local is bind-mounted over /usr/local in this test's mount
+# namespace), a broken unit fails the same check, smtpd's unit uses no option
+# that implies no_new_privs, systemd-analyze security exposure, the sysusers and
+# tmpfiles files applied to a scratch root, the xinetd service parsed and
+# listening, and the tcpserver rules and run script.
+. t/lib.sh
+t_netns "$@"
+t_need systemd-analyze systemd-sysusers systemd-tmpfiles xinetd tcpserver tcprules tcprulescheck
+t_tmpdir
+dest=$T_TMP/dest
+unitdir=$dest/lib/systemd/system
+
+if ! make --no-print-directory install DESTDIR="$dest" > "$T_TMP/install.log" 2>&1; then
+	t_fail "make install DESTDIR" "$(tail -n 20 "$T_TMP/install.log")"
+	exit 1
+fi
+t_pass "make install DESTDIR"
+[ -d "$dest/usr/local/sbin" ] || t_bail "nothing under $dest/usr/local"
+mount --bind "$dest/usr/local" /usr/local || t_bail "cannot bind-mount $dest/usr/local"
+
+# verify UNITFILE...: systemd-analyze verify, man pages of Documentation=
+# checked; prints its output (empty when all is well).
+verify() { systemd-analyze verify --man=yes "$@" 2>&1; }
+
+for u in tern-smtpd.socket tern-smtpd@.service tern-relay.service; do
+	out=$(verify "$unitdir/$u"); rc=$?
+	t_is "$rc:$out" "0:" "systemd-analyze verify $u: no error, no warning"
+done
+out=$(verify "$unitdir/tern-smtpd.socket" "$unitdir/tern-smtpd@.service" "$unitdir/tern-relay.service")
+t_is "$?:$out" "0:" "systemd-analyze verify: the socket finds its service"
+
+# The check can fail: a unit whose program is missing, and one with a typo.
+mkdir -p "$T_TMP/bad"
+sed 's|^ExecStart=.*|ExecStart=/usr/local/sbin/tern-no-such-program|' \
+	"$unitdir/tern-relay.service" > "$T_TMP/bad/tern-relay.service"
+out=$(verify "$T_TMP/bad/tern-relay.service"); rc=$?
+t_like "$rc:$out" 'tern-no-such-program is not executable' "verify fails on a missing program"
+sed 's|^StandardInput=socket|StandardInput=sockett|' \
+	"$unitdir/tern-smtpd@.service" > "$T_TMP/bad/tern-smtpd@.service"
+out=$(verify "$T_TMP/bad/tern-smtpd@.service")
+t_like "$out" 'sockett' "verify reports a bad value"
+
+# Installed units name the installed paths.
+t_is "$(grep -h '^ExecStart=' "$unitdir/tern-smtpd@.service" "$unitdir/tern-relay.service")" \
+	"ExecStart=/usr/local/sbin/tern-smtpd
+ExecStart=/usr/local/sbin/tern-relay" "units run the installed programs"
+t_is "$(grep -h '^ReadWritePaths=' "$unitdir/tern-smtpd@.service" "$unitdir/tern-relay.service")" \
+	"ReadWritePaths=/var/spool/tern
+ReadWritePaths=/var/spool/tern" "units may write the queue, and only it"
+
+# systemd.exec(5) (v252), NoNewPrivileges=: with User= set, these imply
+# no_new_privs, which would turn off the injector's setuid bit.
+nnp='NoNewPrivileges=(yes|true|on|1)|DynamicUser|LockPersonality|MemoryDenyWriteExecute|PrivateDevices|ProtectClock|ProtectHostname|ProtectKernelLogs|ProtectKernelModules|ProtectKernelTunables|RestrictAddressFamilies|RestrictNamespaces|RestrictRealtime|RestrictSUIDSGID|SystemCallArchitectures|SystemCallFilter|SystemCallLog|PrivateUsers'
+t_unlike "$(grep -v '^#' "$unitdir/tern-smtpd@.service")" "^[[:space:]]*($nnp)" \
+	"tern-smtpd@.service sets nothing that implies no_new_privs"
+t_like "$(cat "$unitdir/tern-smtpd@.service")" '^User=tern-smtpd$' "tern-smtpd@.service runs as tern-smtpd"
+t_like "$(cat "$unitdir/tern-relay.service")" '^NoNewPrivileges=yes$' "tern-relay.service sets no_new_privs"
+t_like "$(cat "$unitdir/tern-relay.service")" '^Type=notify$' "tern-relay.service is Type=notify"
+sock=$(cat "$unitdir/tern-smtpd.socket")
+t_like "$sock" '^Accept=yes$' "the socket accepts (one smtpd per connection)"
+backlog=$(sed -n 's/^Backlog=//p' <<<"$sock")
+if [ "${backlog:-0}" -ge 1024 ]; then t_pass "socket backlog $backlog >= 1024"
+else t_fail "socket backlog >= 1024" "Backlog=$backlog"; fi
+
+# systemd-analyze security, offline: report the exposure of each service and
+# keep it from creeping up (the relay can use everything; smtpd cannot use
+# the seccomp family, see the unit's comment).
+for spec in tern-relay.service:3.0 tern-smtpd@.service:6.0; do
+	u=${spec%:*} max=${spec#*:}
+	out=$(systemd-analyze security --offline=yes "$unitdir/$u" 2>&1)
+	level=$(sed -n 's/^.* Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
+	echo "# systemd-analyze security $u: exposure ${level:-?}"
+	if [ -n "$level" ] && awk -v l="$level" -v m="$max" 'BEGIN { exit !(l <= m) }'; then
+		t_pass "$u exposure $level <= $max"
+	else
+		t_fail "$u exposure <= $max" "$(tail -n 5 <<<"$out")"
+	fi
+done
+
+# sysusers.d and tmpfiles.d, applied to a scratch root.
+root=$T_TMP/root
+mkdir -p "$root/etc"
+out=$(systemd-sysusers --root="$root" "$dest/usr/lib/sysusers.d/tern.conf" 2>&1)
+t_is "$?" 0 "systemd-sysusers accepts tern.sysusers"
+users=$(awk -F: '{ print $1 ":" $6 ":" $7 ":" ($3 < 1000 ? "system" : "regular") ":" ($3 == $4 ? "own-group" : "other-group") }' "$root/etc/passwd")
+t_is "$users" "tern-smtpd:/:/usr/sbin/nologin:system:own-group
+tern-queue:/:/usr/sbin/nologin:system:own-group
+tern-relay:/:/usr/sbin/nologin:system:own-group" "three system users, no login, each with its own group"
+qid=$(awk -F: '$1 == "tern-queue" { print $3 ":" $4 }' "$root/etc/passwd")
+out=$(systemd-tmpfiles --root="$root" --create "$dest/usr/lib/tmpfiles.d/tern.conf" 2>&1)
+t_is "$?:$out" "0:" "systemd-tmpfiles --create accepts tern.tmpfiles"
+got=$(cd "$root/var/spool" && find tern -printf '%p %y %m %U:%G\n' | sort)
+t_is "$got" "tern d 700 $qid
+tern/mess d 700 $qid
+tern/retry d 700 $qid
+tern/state d 700 $qid
+tern/tmp d 700 $qid" "the queue: tern-queue's, 0700, tmp mess state retry"
+
+# xinetd: the installed service, on a free loopback port, parsed and listening.
+user=tern-smtpd
+getent passwd tern-smtpd > /dev/null || user=nobody
+port=$(t_free_port)
+sed -e "s/^\([[:space:]]*port[[:space:]]*=\).*/\1 $port/" \
+	-e "s/^\([[:space:]]*flags[[:space:]]*=\).*/\1 NODELAY KEEPALIVE/" \
+	-e "s/^\([[:space:]]*user[[:space:]]*=\).*/\1 $user/" \
+	-e "s/^\([[:space:]]*group[[:space:]]*=\).*/\1 $(id -gn $user)/" \
+	-e 's/^}/	bind = 127.0.0.1\n}/' \
+	"$dest/usr/local/share/tern/tern-smtpd.xinetd" > "$T_TMP/xinetd.conf"
+t_bg xinetd xinetd -dontfork -f "$T_TMP/xinetd.conf" -pidfile "$T_TMP/xinetd.pid"
+if t_wait_port 127.0.0.1 "$port" 5; then t_pass "xinetd runs tern-smtpd.xinetd"
+else t_fail "xinetd runs tern-smtpd.xinetd" "$(cat "$T_TMP/xinetd.log")"; fi
+
+# tcpserver: the rules give RELAYCLIENT to 127. only; the run script is sh
+# and, run for real (port 25 of this namespace), serves an SMTP session.
+share=$dest/usr/local/share/tern/tern-smtpd.tcpserver
+tcprules "$T_TMP/tcp.smtp.cdb" "$T_TMP/tcp.smtp.tmp" < "$share/tcp.smtp"
+t_is "$?" 0 "tcprules compiles tcp.smtp"
+out=$(env TCPREMOTEIP=127.0.0.1 tcprulescheck "$T_TMP/tcp.smtp.cdb")
+t_is "$out" 'rule 127.:
+set environment variable RELAYCLIENT=
+allow connection' "tcp.smtp: 127.0.0.1 may relay"
+out=$(env TCPREMOTEIP=192.0.2.7 tcprulescheck "$T_TMP/tcp.smtp.cdb")
+t_is "$out" 'rule :
+allow connection' "tcp.smtp: others connect without RELAYCLIENT"
+t_ok "run is sh" sh -n "$share/run"
+t_ok "log/run is sh" sh -n "$share/log/run"
+
+t_instance
+cp "$share/tcp.smtp" "$T_TMP/tcp.smtp"
+sed -e "s|^RULES=.*|RULES=$T_TMP/tcp.smtp|" -e "s|^USER=.*|USER=$user|" -e 's|^ADDR=.*|ADDR=127.0.0.1|' \
+	"$share/run" > "$T_TMP/run"
+t_bg tcpserver-run sh "$T_TMP/run"
+if t_wait_port 127.0.0.1 25 5; then
+	t_pass "the tcpserver run script listens on port 25"
+	t_ok "the run script built the rules cdb" test -s "$T_TMP/tcp.smtp.cdb"
+	out=$(t_smtp 127.0.0.1 25 $'QUIT\r\n' 5)
+	t_like "$out" '^220 mx\.example\.test' "tcpserver runs tern-smtpd: greeting"
+else
+	t_fail "the tcpserver run script listens on port 25" "$(cat "$T_TMP/tcpserver-run.log")"
+fi
