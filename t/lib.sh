@@ -382,9 +382,10 @@ EOF
 t_queue_dir() { echo "$T_INST/queue"; }
 
 # t_queue_ids: print the ids of the committed messages (files in mess/),
-# oldest first.
+# oldest first: queue(5) ids start with the commit time in fixed-width hex,
+# so the byte order of the names is the commit order.
 t_queue_ids() {
-	ls -1tr "$T_INST/queue/mess" 2>/dev/null
+	ls -1 "$T_INST/queue/mess" 2>/dev/null
 }
 
 # t_queue_count: print how many messages are committed.
