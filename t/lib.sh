@@ -465,18 +465,20 @@ t_fakequeue() {
 	chmod 0755 "$f"
 }
 
-# t_launch_check HOST PORT LABEL [RCPT]: the launcher tests' conversation:
-# swaks sends one message (HELO name client.test) to RCPT (default
+# t_launch_check HOST PORT LABEL [RCPT] [CLIENT]: the launcher tests'
+# conversation: swaks, bound to the source address CLIENT (default
+# 127.0.0.1), sends one message (HELO name client.test) to RCPT (default
 # b@example.test) through whatever listens on HOST:PORT; checks (as TAP
 # tests) the 250 reply, that exactly one new message is queued under the
-# reply's id, that its Received field names the client as "([HOST])" with
+# reply's id, that its Received field names the client as "([CLIENT])" after
 # the HELO name, and that the body after it is the one sent.
 t_launch_check() {
-	local host=$1 port=$2 label=$3 rcpt=${4:-b@example.test} out rid id before
+	local host=$1 port=$2 label=$3 rcpt=${4:-b@example.test} client=${5:-127.0.0.1}
+	local out rid id before
 	printf 'Subject: via %s\r\n\r\nlaunched by %s\r\n' "$label" "$label" > "$T_TMP/launch.msg"
 	before=$(t_queue_count)
-	out=$(swaks --server "$host:$port" --helo client.test --from a@client.test --to "$rcpt" \
-		--data "$T_TMP/launch.msg" 2>&1)
+	out=$(swaks --server "$host:$port" --local-interface "$client" --helo client.test \
+		--from a@client.test --to "$rcpt" --data "$T_TMP/launch.msg" 2>&1)
 	t_like "$out" '<~ +250 2\.0\.0 .*queued as' "$label: 250 queued"
 	t_is "$(t_queue_count)" $((before + 1)) "$label: one message queued"
 	rid=$(sed -nE 's/.*queued as ([A-Za-z0-9.-]+).*/\1/p' <<<"$out" | head -n1)
@@ -486,8 +488,8 @@ t_launch_check() {
 		return
 	fi
 	t_queue_message "$id" > "$T_TMP/launch.q"
-	t_like "$(head -n1 "$T_TMP/launch.q" | tr -d '\r')" "^Received: from client\.test \(\[${host//./\\.}\]\)\$" \
-		"$label: Received: names the client [$host] (from the launcher or kernel)"
+	t_like "$(head -n1 "$T_TMP/launch.q" | tr -d '\r')" "^Received: from client\.test \(\[${client//./\\.}\]\)\$" \
+		"$label: Received: names the client [$client] (from the launcher or kernel)"
 	t_is "$(tail -c "$(wc -c < "$T_TMP/launch.msg")" "$T_TMP/launch.q" | od -c)" "$(od -c < "$T_TMP/launch.msg")" \
 		"$label: the body is queued byte for byte"
 }

@@ -8,9 +8,10 @@ t_netns "$@"
 t_need smtpd/smtpd queue/inject swaks tcpserver tcprules
 t_instance
 t_tcprules "$T_TMP/rules.cdb" '127.0.0.1:allow,RELAYCLIENT=""' ':allow'
-t_start_smtpd_tcpserver 0.0.0.0 2525 "$T_TMP/rules.cdb"
+t_start_smtpd_tcpserver 127.0.0.1 2525 "$T_TMP/rules.cdb"
 t_launch_check 127.0.0.1 2525 "tcpserver"
 t_launch_check 127.0.0.1 2525 "tcpserver, RELAYCLIENT from tcprules, foreign recipient" x@elsewhere.test
-out=$(swaks --server 127.0.0.2:2525 --helo client.test --from a@client.test --to x@elsewhere.test --quit-after RCPT 2>&1)
+out=$(swaks --server 127.0.0.1:2525 --local-interface 127.0.0.2 --helo client.test --from a@client.test \
+	--to x@elsewhere.test --quit-after RCPT 2>&1)
 t_like "$out" '<\*\* +550 5\.7\.1' "tcpserver: 127.0.0.2 has no RELAYCLIENT: foreign recipient 550 5.7.1"
-t_launch_check 127.0.0.2 2525 "tcpserver from 127.0.0.2, local recipient"
+t_launch_check 127.0.0.1 2525 "tcpserver from 127.0.0.2, local recipient" b@example.test 127.0.0.2
