@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# t/e2e/install.sh: `make install DESTDIR=...` puts exactly the expected files
+# there with exactly the expected type, mode, owner and link target; install
+# keeps an edited tern.conf; SENDMAIL=no leaves out the links; `make uninstall`
+# leaves nothing but directories. Then the setuid injector under the
+# credentials of tern-smtpd@.service (setpriv: uid tern-smtpd, no capabilities,
+# no_new_privs off) queues a message as tern-queue, and with no_new_privs
+# (what systemd's seccomp options imply) it cannot.
+#
+# As root (CI), the users tern-smtpd, tern-queue and tern-relay are created in
+# this machine's /etc/passwd from units/tern.sysusers when missing, exactly as
+# `make install` would do.
+. t/lib.sh
+t_netns "$@"
+t_need setpriv systemd-sysusers
+[ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ] || t_bail "install.sh needs real root (owners, setuid)"
+t_tmpdir
+umask 022
+
+missing=
+for u in tern-smtpd tern-queue tern-relay; do getent passwd $u > /dev/null || missing="$missing $u"; done
+if [ -n "$missing" ]; then
+	echo "# creating users:$missing (systemd-sysusers units/tern.sysusers)"
+	systemd-sysusers "$T_ROOT/units/tern.sysusers" > /dev/null 2>&1 || t_bail "systemd-sysusers failed"
+fi
+for u in tern-smtpd tern-queue tern-relay; do
+	getent passwd $u > /dev/null || t_bail "no user $u"
+done
+
+dest=$T_TMP/dest
+# install [VAR=VALUE...]: make install into $dest; fails the test on error.
+install_into() {
+	if ! make --no-print-directory install DESTDIR="$dest" "$@" > "$T_TMP/install.log" 2>&1; then
+		t_fail "make install DESTDIR $*" "$(tail -n 20 "$T_TMP/install.log")"
+		exit 1
+	fi
+}
+# listing: every path under $dest with its type, mode, owner and link target.
+listing() {
+	(cd "$dest" && find . -mindepth 1 -printf '%P %y %m %u:%g %l\n' | sed 's/ $//' | sort)
+}
+
+install_into
+t_pass "make install DESTDIR"
+
+# The expected tree. Man pages: whichever the programs' engineers wrote, under
+# their installed names (tern.conf.5 as is, every other one prefixed "tern-").
+man=
+for m in smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] lib/*.[1-8]; do
+	[ -e "$m" ] || continue
+	b=${m##*/}; s=${b##*.}
+	case $b in tern*) ;; *) b=tern-$b ;; esac
+	man="$man
+usr/local/share/man/man$s/$b f 644 root:root"
+done
+dirs="etc etc/tern lib lib/systemd lib/systemd/system usr usr/lib usr/lib/sysusers.d
+usr/lib/tmpfiles.d usr/local usr/local/bin usr/local/libexec usr/local/libexec/tern
+usr/local/sbin usr/local/share usr/local/share/doc usr/local/share/doc/tern
+usr/local/share/man usr/local/share/tern usr/local/share/tern/tern-smtpd.tcpserver
+usr/local/share/tern/tern-smtpd.tcpserver/log"
+for s in $(sed -n 's|^usr/local/share/man/man\([0-9]\)/.*|\1|p' <<<"$man" | sort -u); do
+	dirs="$dirs usr/local/share/man/man$s"
+done
+want=$( {
+	for d in $dirs; do echo "$d d 755 root:root"; done
+	printf '%s\n' "$man" | sed '/^$/d'
+	cat <<'EOF'
+etc/tern/tern.conf f 644 root:root
+lib/systemd/system/tern-relay.service f 644 root:root
+lib/systemd/system/tern-smtpd.socket f 644 root:root
+lib/systemd/system/tern-smtpd@.service f 644 root:root
+usr/lib/sysusers.d/tern.conf f 644 root:root
+usr/lib/tmpfiles.d/tern.conf f 644 root:root
+usr/local/bin/mailq l 777 root:root /usr/local/sbin/tern-sendmail
+usr/local/libexec/tern/inject f 4711 tern-queue:tern-queue
+usr/local/sbin/sendmail l 777 root:root /usr/local/sbin/tern-sendmail
+usr/local/sbin/tern-queuectl f 755 root:root
+usr/local/sbin/tern-relay f 755 root:root
+usr/local/sbin/tern-sendmail f 755 root:root
+usr/local/sbin/tern-smtpd f 755 root:root
+usr/local/share/doc/tern/INSTALL f 644 root:root
+usr/local/share/doc/tern/README f 644 root:root
+usr/local/share/tern/tern-smtpd.tcpserver/log/run f 755 root:root
+usr/local/share/tern/tern-smtpd.tcpserver/run f 755 root:root
+usr/local/share/tern/tern-smtpd.tcpserver/tcp.smtp f 644 root:root
+usr/local/share/tern/tern-smtpd.xinetd f 644 root:root
+usr/local/share/tern/tern.conf f 644 root:root
+EOF
+} | sort)
+t_is "$(listing)" "$want" "installed files: exactly these, with these types, modes, owners"
+t_ok "installed programs are the built ones" cmp -s smtpd/smtpd "$dest/usr/local/sbin/tern-smtpd"
+t_ok "installed injector is the built one" cmp -s queue/inject "$dest/usr/local/libexec/tern/inject"
+t_ok "CONFDIR/tern.conf is the default" cmp -s units/tern.conf "$dest/etc/tern/tern.conf"
+
+# A second install keeps an edited configuration.
+echo 'accept example.org' >> "$dest/etc/tern/tern.conf"
+install_into
+t_is "$(tail -n 1 "$dest/etc/tern/tern.conf")" "accept example.org" "install keeps an edited tern.conf"
+
+# Uninstall: nothing but directories left, except the edited tern.conf.
+make --no-print-directory uninstall DESTDIR="$dest" > "$T_TMP/uninstall.log" 2>&1
+t_is "$?" 0 "make uninstall DESTDIR"
+t_is "$(cd "$dest" && find . ! -type d | sort)" "./etc/tern/tern.conf" \
+	"uninstall removes every file but the edited tern.conf"
+t_like "$(cat "$T_TMP/uninstall.log")" "kept $dest/etc/tern/tern.conf \(edited\)" "uninstall says it kept tern.conf"
+rm -rf "$dest"
+install_into SENDMAIL=no
+t_is "$(cd "$dest" && find . -name sendmail -o -name mailq)" "" "SENDMAIL=no: no sendmail or mailq link"
+make --no-print-directory uninstall DESTDIR="$dest" > "$T_TMP/uninstall.log" 2>&1
+t_is "$(cd "$dest" && find . ! -type d)" "" "uninstall of an unedited install leaves only directories"
+
+# --- The setuid injector under tern-smtpd@.service's credentials ---------
+# A setuid injector ignores TERN_CONFDIR and the config's queue-dir (DESIGN.md),
+# so build one whose compiled-in CONFDIR and QUEUEDIR are a private instance:
+# from a copy of the sources, never touching the objects of the checkout.
+dir=$T_TMP
+if findmnt -no OPTIONS -T "$dir" | grep -qw nosuid; then
+	dir=$(mktemp -d "$T_ROOT/t/log/install-suid.XXXXXX") || t_bail "mktemp"
+	chmod 0755 "$dir"
+	trap 'rm -rf "$dir"; t_cleanup' EXIT
+fi
+T_TMP=$dir t_instance
+src=$dir/src
+mkdir -p "$src"
+tar -cf - --exclude='*.o' --exclude='*.d' --exclude='*.a' --exclude='t/log' \
+	GNUmakefile lib queue smtpd/build.mk relay/build.mk t/build.mk units/build.mk | tar -xf - -C "$src"
+if ! make -C "$src" -j2 --no-print-directory queue/inject CONFDIR="$T_INST/etc" \
+	QUEUEDIR="$T_INST/queue" > "$T_TMP/build.log" 2>&1; then
+	t_fail "build an injector for the private queue" "$(tail -n 20 "$T_TMP/build.log")"
+	exit 1
+fi
+inject=$dir/inject
+install -o tern-queue -g tern-queue -m 4711 "$src/queue/inject" "$inject"
+chown -R tern-queue:tern-queue "$T_INST/queue"
+sed -i 's/^\(queue-user\|smtpd-user\|relay-user\) .*/\1 tern-queue/' "$T_INST/etc/tern.conf"
+printf 'Subject: setuid\r\n\r\nqueued by tern-smtpd through the setuid injector\r\n' > "$dir/msg"
+printf 'Fsender@example.test\0Trcpt@example.test\0\0' > "$dir/env"
+
+# inject_as_smtpd [setpriv OPTION...]: run the injector as tern-smtpd with
+# the capability settings of tern-smtpd@.service (CapabilityBoundingSet=,
+# AmbientCapabilities=, no_new_privs off), message on fd 0, envelope on fd 1.
+inject_as_smtpd() {
+	env -i PATH=/usr/bin:/bin setpriv --reuid tern-smtpd --regid tern-smtpd --init-groups \
+		--bounding-set -all --inh-caps -all --ambient-caps -all "$@" \
+		"$inject" < "$dir/msg" 1< "$dir/env" 2> "$dir/inject.err"
+}
+inject_as_smtpd; rc=$?
+t_is "$rc" 0 "setuid injector run as tern-smtpd (no caps, no_new_privs off) exits 0"
+ids=$(t_queue_ids)
+t_is "$(wc -w <<<"$ids")" 1 "one message queued"
+id=$(head -n 1 <<<"$ids")
+if [ -n "$id" ]; then
+	t_is "$(stat -c %U "$T_INST/queue/mess/$id")" tern-queue "the queued file belongs to tern-queue"
+	t_is "$(t_queue_message "$id")" "$(cat "$dir/msg")" "queued message bytes exact"
+	t_like "$(t_queue_envelope "$id")" '^Trcpt@example\.test$' "queued envelope has the recipient"
+fi
+inject_as_smtpd --no-new-privs; rc=$?
+if [ "$rc" -ne 0 ]; then t_pass "with no_new_privs the injector fails (exit $rc)"
+else t_fail "with no_new_privs the injector fails" "it exited 0"; fi
+t_is "$(t_queue_count)" 1 "with no_new_privs nothing more is queued"
+t_like "$(cat "$dir/inject.err")" '.' "with no_new_privs the injector says why"
