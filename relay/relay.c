@@ -1,0 +1,62 @@
+/*
+ * relay - the delivery daemon: main() only; see relay(8), scheduler.h, pool.h.
+ *
+ *	relay [-f]	run in the foreground (the only mode; systemd Type=notify)
+ *	relay -1	run until the queue is empty (tests)
+ *	relay -n	print the effective configuration and exit
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "relay/pool.h"
+#include "relay/privilege.h"
+#include "relay/scheduler.h"
+
+static void __attribute__((noreturn)) relay_usage(void)
+{
+	log_die(100, "usage: relay [-f] [-1] [-n]");
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	struct pool pool;
+	struct sched s;
+	const char *confdir;
+	char err[512];
+	int opt, once = 0, print = 0;
+
+	log_init("relay");
+	while ((opt = getopt(argc, argv, "f1n")) != -1) {
+		if (opt == '1')
+			once = 1;
+		else if (opt == 'n')
+			print = 1;
+		else if (opt != 'f')
+			relay_usage();
+	}
+	if (optind != argc)
+		relay_usage();
+	confdir = config_dir();
+	if (config_load(confdir, &cfg, err, sizeof err) < 0)
+		log_die(print ? 1 : 111, "relay: %s", err);
+	if (print) {
+		config_print(&cfg, 1);
+		return 0;
+	}
+	log_journal_enable();
+	/* Workers first, from a factory that is relay-user before any queue
+	 * descriptor exists; then the scheduler becomes queue-user. */
+	if (pool_start(&pool, confdir, &cfg, err, sizeof err) < 0)
+		log_die(111, "relay: start the worker factory: %s", err);
+	if (privilege_drop(cfg.queue_user, err, sizeof err) < 0)
+		log_die(111, "relay: %s", err);
+	if (sched_init(&s, confdir, &cfg, &pool, once) < 0)
+		return 111;
+	return sched_run(&s);
+}

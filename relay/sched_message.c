@@ -1,0 +1,415 @@
+/* sched_message - a message's life in the scheduler: load, jobs, results,
+ * bounce, removal; see scheduler.h. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "relay/backoff.h"
+#include "relay/dsn.h"
+#include "relay/group.h"
+#include "relay/msghdr.h"
+#include "relay/scheduler.h"
+
+#define SCHED_HEADER_MAX (1u << 20)
+
+static void sched_log(int prio, const char *id, const char *rcpt, const char *reply,
+		      const char *what)
+{
+	struct log_field f[] = {
+		{ "QUEUE_ID", id }, { "RECIPIENT", rcpt }, { "REPLY", reply }, { NULL, NULL },
+	};
+
+	if (!rcpt)
+		f[1].key = NULL;
+	else if (!reply)
+		f[2].key = NULL;
+	log_event(prio, f, "%s", what);
+}
+
+void sched_index_add(struct sched *s, const char *id)
+{
+	struct sched_entry *e;
+
+	if (id[0] == '\0' || id[0] == '.' || strlen(id) >= QUEUE_ID_MAX ||
+	    strmap_get(&s->index, id))
+		return;
+	e = calloc(1, sizeof *e);
+	if (!e || strmap_put(&s->index, id, e) < 0) {
+		free(e);
+		log_msg(LOG_ERR, "relay: out of memory indexing %s; the rescan will retry", id);
+		return;
+	}
+	strcpy(e->id, id);
+	e->eightbit = -1;
+	e->due = 0;
+	s->next_due = 0;
+}
+
+struct sched_dest *sched_dest_get(struct sched *s, const char *domain)
+{
+	struct sched_dest *d = strmap_get(&s->dests, domain);
+
+	if (d)
+		return d;
+	d = calloc(1, sizeof *d);
+	if (!d || strmap_put(&s->dests, domain, d) < 0) {
+		static struct sched_dest fallback;	/* no memory: share one slot */
+
+		free(d);
+		return &fallback;
+	}
+	return d;
+}
+
+static int sched_set_reply(struct queue_rcpt *r, const char *remote, int code,
+			   const char *enhanced, const char *text)
+{
+	struct str s = STR_INIT(4096);
+	char *copy;
+
+	if (dsn_reply_format(&s, remote, code, enhanced, text) < 0 ||
+	    !(copy = strdup(str_cstr(&s)))) {
+		str_free(&s);
+		return -1;
+	}
+	str_free(&s);
+	free(r->reply);
+	r->reply = copy;
+	return 0;
+}
+
+/* Header checks done once per message: hop count and 8-bit body. */
+static void sched_inspect(struct sched *s, struct sched_entry *e)
+{
+	struct str hdr = STR_INIT(SCHED_HEADER_MAX + 8192);
+	unsigned long long len, body_off;
+	int fd;
+
+	if (e->hops_checked)
+		return;
+	if (queue_message_body(&s->q, e->id, &fd, &len) < 0) {
+		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		return;
+	}
+	if (msghdr_read(fd, len, SCHED_HEADER_MAX, &hdr, &body_off) == 0) {
+		e->hops = msghdr_count(hdr.s ? hdr.s : "", hdr.len, "Received");
+		e->hops_checked = 1;
+	}
+	e->eightbit = msghdr_has_8bit(fd, len) == 1;
+	close(fd);
+	str_free(&hdr);
+}
+
+/* Recipients that will never be tried: loops and expired ones fail here. */
+static void sched_expire(struct sched *s, struct sched_entry *e, long long now)
+{
+	struct queue_message *m = &e->active->m;
+	long long expiry = m->arrival + (long long)s->cfg->queue_lifetime;
+	int loop = e->hops_checked && e->hops > SCHED_MAX_HOPS;
+	size_t i;
+
+	for (i = 0; i < m->nrcpt; i++) {
+		struct queue_rcpt *r = &m->rcpt[i];
+		char text[DELIVER_TEXT_MAX + 64];
+
+		if (r->status != RCPT_PENDING)
+			continue;
+		if (loop) {
+			snprintf(text, sizeof text, "too many Received: header fields (%zu): mail loop",
+				 e->hops);
+			sched_set_reply(r, "", 554, "5.4.6", text);
+		} else if (now >= expiry) {
+			snprintf(text, sizeof text, "message expired in the queue; last reply: %s",
+				 r->reply && *r->reply ? r->reply : "none");
+			sched_set_reply(r, "", 451, "4.4.7", text);
+		} else {
+			continue;
+		}
+		r->status = RCPT_FAILED;
+		e->active->dirty = 1;
+		sched_log(LOG_NOTICE, m->id, r->address, r->reply, "failed");
+	}
+}
+
+static void sched_unload(struct sched *s, struct sched_entry *e)
+{
+	queue_message_free(&e->active->m);
+	free(e->active);
+	e->active = NULL;
+	s->nactive--;
+	s->fill_needed = 1;
+	if (e->due < s->next_due)
+		s->next_due = e->due;
+}
+
+static void sched_forget(struct sched *s, struct sched_entry *e)
+{
+	if (e->active)
+		sched_unload(s, e);
+	strmap_remove(&s->index, e->id);
+	free(e);
+}
+
+/* No job of e is ready or in flight: save, then unload or finish it. */
+static void sched_settle(struct sched *s, struct sched_entry *e, long long now)
+{
+	struct queue_message *m = &e->active->m;
+	long long expiry = m->arrival + (long long)s->cfg->queue_lifetime, due = LLONG_MAX;
+	size_t i;
+
+	if (e->active->dirty && queue_state_save(&s->q, m) < 0) {
+		log_msg(LOG_ERR, "relay: %s (the last attempt will be repeated)", s->q.err);
+		e->due = now + (long long)s->cfg->retry_min;
+		sched_unload(s, e);
+		return;
+	}
+	e->active->dirty = 0;
+	for (i = 0; i < m->nrcpt; i++)
+		if (m->rcpt[i].status == RCPT_PENDING && m->rcpt[i].next_try < due)
+			due = m->rcpt[i].next_try;
+	if (due != LLONG_MAX) {
+		e->due = e->force ? now : (due < expiry ? due : expiry);
+		sched_unload(s, e);
+		return;
+	}
+	if (sched_bounce(s, m) < 0 || queue_message_remove(&s->q, m->id) < 0) {
+		if (s->q.err[0])
+			log_msg(LOG_ERR, "relay: %s", s->q.err);
+		e->due = now + (long long)s->cfg->retry_min;
+		sched_unload(s, e);
+		return;
+	}
+	sched_log(LOG_INFO, m->id, NULL, NULL, "removed: no recipient pending");
+	sched_forget(s, e);
+}
+
+static void sched_job_free(struct sched_job *j)
+{
+	free(j->idx);
+	free(j);
+}
+
+static void sched_ready_append(struct sched *s, struct sched_job *j)
+{
+	struct sched_job **p = &s->ready;
+
+	while (*p)
+		p = &(*p)->next;
+	*p = j;
+}
+
+void sched_activate(struct sched *s, struct sched_entry *e, long long now)
+{
+	struct group *g;
+	size_t ng, i;
+
+	e->active = calloc(1, sizeof *e->active);
+	if (!e->active)
+		return;
+	if (queue_message_load(&s->q, e->id, &e->active->m) < 0) {
+		int gone = errno == ENOENT;
+
+		free(e->active);
+		e->active = NULL;
+		if (gone) {
+			sched_forget(s, e);
+			return;
+		}
+		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		e->due = now + (long long)s->cfg->retry_max;
+		return;
+	}
+	s->nactive++;
+	sched_inspect(s, e);
+	sched_expire(s, e, now);
+	if (group_pending(&e->active->m, now, e->force, &g, &ng) < 0)
+		ng = 0;
+	for (i = 0; i < ng; i++) {
+		struct sched_job *j = calloc(1, sizeof *j);
+
+		if (!j)
+			break;
+		j->entry = e;
+		j->id = ++s->next_jobid;
+		strcpy(j->domain, g[i].domain);
+		j->idx = g[i].idx;
+		j->n = g[i].n;
+		j->force = e->force;
+		g[i].idx = NULL;
+		sched_ready_append(s, j);
+		e->active->jobs++;
+	}
+	group_free(g, ng);
+	e->force = 0;
+	if (e->active->jobs == 0)
+		sched_settle(s, e, now);
+}
+
+/* One job is over; when it was the message's last, settle the message. */
+static void sched_job_done(struct sched *s, struct sched_job *j, long long now)
+{
+	struct sched_entry *e = j->entry;
+
+	sched_job_free(j);
+	if (--e->active->jobs == 0)
+		sched_settle(s, e, now);
+	else if (e->active->dirty && queue_state_save(&s->q, &e->active->m) == 0)
+		e->active->dirty = 0;
+}
+
+static void sched_record(struct sched *s, struct queue_rcpt *r, const char *id,
+			 const char *remote, const struct deliver_rcpt_result *res,
+			 long long now)
+{
+	sched_set_reply(r, remote, res->code, res->enhanced, res->text);
+	r->last_try = now;
+	if (r->attempts < UINT_MAX)
+		r->attempts++;
+	if (res->code < 300) {
+		r->status = RCPT_DELIVERED;
+		sched_log(LOG_INFO, id, r->address, r->reply, "delivered");
+	} else if (res->code >= 500) {
+		r->status = RCPT_FAILED;
+		sched_log(LOG_NOTICE, id, r->address, r->reply, "failed");
+	} else {
+		r->next_try = backoff_next_try(now, r->attempts, s->cfg->retry_min,
+					       s->cfg->retry_max, backoff_random());
+		sched_log(LOG_INFO, id, r->address, r->reply, "deferred");
+	}
+}
+
+void sched_job_finish(struct sched *s, struct sched_job *j,
+		      const struct deliver_result *res, long long now)
+{
+	struct queue_message *m = &j->entry->active->m;
+	struct sched_dest *d = sched_dest_get(s, j->domain);
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		sched_record(s, &m->rcpt[j->idx[i]], m->id, res->remote_mta, &res->rcpt[i], now);
+	if (res->destination_failed) {
+		if (d->failures < UINT_MAX)
+			d->failures++;
+		d->backoff_until = backoff_next_try(now, d->failures, s->cfg->retry_min,
+						    s->cfg->retry_max, backoff_random());
+	} else {
+		d->failures = 0;
+		d->backoff_until = 0;
+	}
+	j->entry->active->dirty = 1;
+	sched_job_done(s, j, now);
+}
+
+void sched_job_lost(struct sched *s, struct sched_job *j, const char *why, long long now)
+{
+	struct queue_message *m = &j->entry->active->m;
+	struct deliver_rcpt_result res = { .code = 451, .enhanced = "4.3.0" };
+	size_t i;
+
+	snprintf(res.text, sizeof res.text, "%s", why);
+	for (i = 0; i < j->n; i++)
+		sched_record(s, &m->rcpt[j->idx[i]], m->id, "", &res, now);
+	j->entry->active->dirty = 1;
+	sched_job_done(s, j, now);
+}
+
+/* Deferred without an attempt: the destination is backed off as a whole. */
+void sched_job_postpone(struct sched *s, struct sched_job *j, long long until, long long now)
+{
+	struct queue_message *m = &j->entry->active->m;
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		if (m->rcpt[j->idx[i]].next_try < until)
+			m->rcpt[j->idx[i]].next_try = until;
+	j->entry->active->dirty = 1;
+	sched_job_done(s, j, now);
+}
+
+static int sched_bounce_queue(struct sched *s, const char *to, const char *rid,
+			      const struct str *msg)
+{
+	struct queue_file f;
+	struct envelope env;
+	char *rcpt[1], sender[1] = "", id[QUEUE_ID_MAX];
+
+	rcpt[0] = (char *)to;
+	env.sender = sender;
+	env.rcpt = rcpt;
+	env.nrcpt = 1;
+	env.mem = NULL;
+	if (queue_file_create(&s->q, &f) < 0)
+		return -1;
+	if (queue_file_write(&f, msg->s, msg->len) < 0 ||
+	    queue_file_commit(&s->q, &f, &env, rid, id) < 0) {
+		queue_file_abort(&s->q, &f);
+		return -1;
+	}
+	sched_index_add(s, id);	/* before inotify tells: relay -1 must not stop early */
+	return 0;
+}
+
+int sched_bounce(struct sched *s, const struct queue_message *m)
+{
+	struct dsn_rcpt *dr;
+	struct dsn d;
+	struct str msg = STR_INIT(0);
+	char boundary[96];
+	unsigned long long len;
+	size_t i, n = 0;
+	int fd = -1, r = -1;
+
+	s->q.err[0] = '\0';
+	dr = calloc(m->nrcpt ? m->nrcpt : 1, sizeof *dr);
+	if (!dr)
+		return -1;
+	for (i = 0; i < m->nrcpt; i++)
+		if (m->rcpt[i].status == RCPT_FAILED) {
+			dr[n].address = m->rcpt[i].address;
+			dr[n].reply = m->rcpt[i].reply ? m->rcpt[i].reply : "";
+			dr[n++].last_try = m->rcpt[i].last_try;
+		}
+	if (n == 0) {
+		r = 0;
+		goto out;
+	}
+	if (m->sender[0] == '\0' && strcmp(m->received_id, SCHED_PMNOTICE_ID) == 0) {
+		sched_log(LOG_WARNING, m->id, NULL, NULL,
+			  "failed postmaster notice dropped (never a bounce for a bounce)");
+		r = 0;
+		goto out;
+	}
+	memset(&d, 0, sizeof d);
+	d.hostname = s->cfg->hostname;
+	d.queue_id = m->id;
+	d.orig_sender = m->sender;
+	d.to = m->sender[0] ? m->sender : s->cfg->postmaster;
+	snprintf(boundary, sizeof boundary, "=_tern.%.40s.%08x", m->id, backoff_random());
+	d.boundary = boundary;
+	d.arrival = m->arrival;
+	d.now = (long long)time(NULL);
+	d.rcpt = dr;
+	d.nrcpt = n;
+	d.body_max = s->cfg->bounce_body_max;
+	if (queue_message_body(&s->q, m->id, &fd, &len) < 0 ||
+	    dsn_compose(&msg, &d, fd, len) < 0 ||
+	    sched_bounce_queue(s, d.to, m->sender[0] ? "dsn" : SCHED_PMNOTICE_ID, &msg) < 0) {
+		log_msg(LOG_ERR, "relay: queue a bounce for %s: %s", m->id,
+			s->q.err[0] ? s->q.err : strerror(errno));
+		goto out;
+	}
+	sched_log(LOG_NOTICE, m->id, d.to, NULL,
+		  m->sender[0] ? "bounce queued" : "postmaster notice queued (null sender)");
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	str_free(&msg);
+	free(dr);
+	return r;
+}

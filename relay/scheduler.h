@@ -1,0 +1,154 @@
+#ifndef TERN_SCHEDULER_H
+#define TERN_SCHEDULER_H
+/*
+ * NAME
+ *	scheduler - the relay's queue owner: what to deliver, when, by which worker
+ * SYNOPSIS
+ *	int sched_init(struct sched *s, const char *confdir, struct config *c,
+ *	               struct pool *p, int once);
+ *	int sched_run(struct sched *s);
+ *
+ *	(sched_message.c, used by the loop and by tests)
+ *	void sched_index_add(struct sched *s, const char *id);
+ *	void sched_activate(struct sched *s, struct sched_entry *e, long long now);
+ *	void sched_job_finish(struct sched *s, struct sched_job *j,
+ *	                      const struct deliver_result *res, long long now);
+ *	void sched_job_lost(struct sched *s, struct sched_job *j, const char *why,
+ *	                    long long now);
+ *	void sched_job_postpone(struct sched *s, struct sched_job *j, long long until,
+ *	                        long long now);
+ *	int sched_bounce(struct sched *s, const struct queue_message *m);
+ * DESCRIPTION
+ *	The scheduler runs as queue-user and is the only process that writes
+ *	queue state; delivery workers (pool.h) run as relay-user and only see
+ *	one job at a time with the body as a read-only descriptor.
+ *
+ *	Index: one sched_entry per message id (a strmap, O(1)), holding only
+ *	the next time anything is due. A message is read from disk when it is
+ *	due (it becomes "active": envelope, state, jobs) and dropped from
+ *	memory again once no job of it is ready or in flight, so a queue of
+ *	100,000 messages is read once at start and then only as each comes due.
+ *	New messages are seen at once (inotify on mess/), the periodic rescan
+ *	(every 5 minutes) only adds ids not yet known, and retry/ requests
+ *	(queue_retry_take) make a message, or all, due now, ignoring backoff.
+ *
+ *	Jobs: the due pending recipients of an active message, one job per
+ *	destination domain (group.h). A job goes to an idle worker, preferring
+ *	the one that last served that domain, while fewer than `concurrency`
+ *	jobs are in flight in all and fewer than `destination-concurrency` for
+ *	its domain. A domain whose delivery failed at connection level
+ *	(destination_failed) is backed off as a whole: its jobs are deferred to
+ *	the end of that backoff without an attempt.
+ *
+ *	Results: a worker's result is validated (ipc.h); 2xx marks a recipient
+ *	delivered, 5xx failed, 4xx pending with next_try from backoff.h, and the
+ *	state is written with queue_state_save() before anything else depends
+ *	on it. A worker that dies or lies loses its job: the recipients are
+ *	deferred as after a 451 (never lost: at-least-once), and a new worker
+ *	is asked from the factory. Without any worker, sched_run() fails.
+ *
+ *	Ends: a recipient pending past arrival + queue-lifetime fails with
+ *	4.4.7; a message with more than 100 Received: fields fails 5.4.6
+ *	without an attempt (RFC 5321 §6.3). When no recipient is pending the
+ *	failed ones are bounced (sched_bounce) and only then is the message
+ *	removed. Never a bounce for a bounce: a failed message with the null
+ *	sender is reported once to the postmaster, itself with the null sender
+ *	and received id "pmnotice"; a failed postmaster notice is only logged.
+ *
+ *	sd_notify: READY=1 after the first scan, STATUS= with the queue size,
+ *	jobs in flight and deferred messages, WATCHDOG=1 at half WATCHDOG_USEC.
+ *	SIGTERM/SIGINT: no new jobs; in-flight ones may finish for up to
+ *	SCHED_GRACE_MS; state is already on disk; sched_run() returns 0.
+ *	SIGHUP: config_load() again (on error the old configuration stays and
+ *	the error is logged); the factory rereads it too and workers are
+ *	replaced as they become idle. once (relay -1): return 0 when the queue
+ *	is empty.
+ * DIAGNOSTICS
+ *	sched_init() returns 0 or -1 (logged). sched_run() returns the exit
+ *	status: 0, or 111 when no worker is left or the queue cannot be read.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "queue/queue.h"
+#include "relay/deliver.h"
+#include "relay/pool.h"
+#include "relay/strmap.h"
+
+#define SCHED_GRACE_MS 10000
+#define SCHED_RESCAN_MS (5 * 60 * 1000)
+#define SCHED_SWEEP_MS (60 * 60 * 1000)
+#define SCHED_TMP_MAX_AGE (36 * 3600)
+#define SCHED_MAX_HOPS 100
+#define SCHED_PMNOTICE_ID "pmnotice"
+
+struct sched_active {
+	struct queue_message m;
+	unsigned jobs;			/* ready or in flight */
+	int dirty;			/* state differs from disk */
+};
+
+struct sched_entry {
+	char id[QUEUE_ID_MAX];
+	long long due;			/* unix seconds */
+	int force;			/* retry requested: ignore next_try and backoff */
+	int eightbit;			/* -1: not yet known */
+	int hops_checked;
+	size_t hops;
+	struct sched_active *active;	/* NULL: not in memory */
+};
+
+struct sched_job {
+	struct sched_job *next;
+	struct sched_entry *entry;
+	uint64_t id;
+	char domain[256];
+	size_t *idx;			/* into entry->active->m.rcpt */
+	size_t n;
+	int force;
+	struct worker *worker;		/* NULL: ready, not sent */
+};
+
+struct sched_dest {
+	unsigned inflight;
+	unsigned failures;
+	long long backoff_until;
+};
+
+struct sched {
+	const char *confdir;
+	struct config *cfg;
+	struct queue q;
+	struct pool *pool;
+	struct strmap index;		/* id -> sched_entry */
+	struct strmap dests;		/* domain -> sched_dest */
+	struct sched_job *ready;	/* FIFO of jobs not yet sent */
+	size_t nactive, ninflight, ndeferred;
+	uint64_t next_jobid;
+	long long next_due;		/* earliest due of an inactive entry */
+	int fill_needed;
+	int inotify_fd, signal_fd;
+	long long next_rescan, next_sweep, next_watchdog, watchdog_ms, next_status;
+	int stopping;
+	long long stop_deadline;
+	int once;
+	int retry_pending;
+	int reload_pending;
+	size_t workers_warned;		/* pool size last warned about */
+};
+
+int sched_init(struct sched *s, const char *confdir, struct config *c,
+	       struct pool *p, int once);
+int sched_run(struct sched *s);
+
+void sched_index_add(struct sched *s, const char *id);
+void sched_activate(struct sched *s, struct sched_entry *e, long long now);
+void sched_job_finish(struct sched *s, struct sched_job *j,
+		      const struct deliver_result *res, long long now);
+void sched_job_lost(struct sched *s, struct sched_job *j, const char *why, long long now);
+void sched_job_postpone(struct sched *s, struct sched_job *j, long long until, long long now);
+int sched_bounce(struct sched *s, const struct queue_message *m);
+struct sched_dest *sched_dest_get(struct sched *s, const char *domain);
+
+#endif
