@@ -252,7 +252,6 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 	enum dns_status st;
 	int rc = 0;
 
-	snprintf(p->key, sizeof p->key, "route:%d:%s:%u", (int)h->kind, h->host, h->port);
 	if (h->kind == NEXTHOP_LMTP_UNIX) {
 		p->lmtp = 1;
 		return plan_unix(h->host, p, v);
@@ -272,6 +271,18 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 	return rc;
 }
 
+void mx_key(const struct config *c, const char *domain, char *key, size_t len)
+{
+	const struct route *r = config_route_for(c, domain);
+
+	if (r)
+		snprintf(key, len, "route:%d:%s:%u", (int)r->hop.kind, r->hop.host, r->hop.port);
+	else if (domain[0] == '[')
+		snprintf(key, len, "literal:%s", domain);
+	else
+		snprintf(key, len, "mx:%s", domain);
+}
+
 int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 	    struct reply *verdict)
 {
@@ -282,10 +293,10 @@ int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 
 	memset(p, 0, sizeof *p);
 	reply_init(verdict);
+	mx_key(c, domain, p->key, sizeof p->key);
 	if (r)
 		return plan_route(c, r, p, verdict);
 	if (domain[0] == '[') {
-		snprintf(p->key, sizeof p->key, "literal:%s", domain);
 		if (mx_literal(domain, &ss) < 0) {
 			reply_set(verdict, 553, "5.1.2", "bad address literal");
 			return -1;
@@ -293,7 +304,6 @@ int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 		plan_add(p, domain, &ss, c->smtp_port);
 		return 0;
 	}
-	snprintf(p->key, sizeof p->key, "mx:%s", domain);
 	if (!(dns = plan_dns(c, verdict)))
 		return -1;
 	rc = plan_mx(dns, c, domain, c->smtp_port, p, verdict);

@@ -9,6 +9,7 @@
  *	int mx_literal(const char *domain, struct sockaddr_storage *ss);
  *	int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
  *	            struct reply *verdict);
+ *	void mx_key(const struct config *c, const char *domain, char *key, size_t len);
  * DESCRIPTION
  *	mx_sort() orders MX records by preference, lowest first, and shuffles
  *	records of equal preference (RFC 5321 §5.1) with rnd(bound, arg), which
@@ -33,6 +34,8 @@
  *	p receives the addresses in the order to try (at most MX_TARGETS_MAX,
  *	from at most MX_HOSTS_MAX exchanges), each with its host name, whether
  *	to speak LMTP, and a key naming the destination (for connection reuse).
+ *	mx_key() gives that key without any lookup: the route, the literal, or
+ *	"mx:" and the domain.
  * DIAGNOSTICS
  *	mx_plan() returns 0, or -1 with verdict set to the result every
  *	recipient gets:
@@ -76,5 +79,6 @@ size_t mx_drop_self(struct mx_record *v, size_t n, const char *self);
 int mx_literal(const char *domain, struct sockaddr_storage *ss);
 int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 	    struct reply *verdict);
+void mx_key(const struct config *c, const char *domain, char *key, size_t len);
 
 #endif

@@ -1,0 +1,109 @@
+#ifndef TERN_SMTP_CLIENT_H
+#define TERN_SMTP_CLIENT_H
+/*
+ * NAME
+ *	smtp_client - one SMTP (RFC 5321) or LMTP (RFC 2033) client connection
+ * SYNOPSIS
+ *	void smtp_timeouts_init(struct smtp_timeouts *t, const struct config *c);
+ *	int smtp_open(struct smtp_conn *s, const struct mx_target *t, int lmtp,
+ *	              const struct smtp_timeouts *to, const char *helo, struct reply *why);
+ *	enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
+ *	                           struct deliver_rcpt_result *res, struct reply *why);
+ *	int smtp_alive(struct smtp_conn *s);
+ *	void smtp_quit(struct smtp_conn *s);
+ *	void smtp_close(struct smtp_conn *s);
+ *
+ *	int smtp_command(struct smtp_conn *s, const char *line, int timeout_ms,
+ *	                 struct reply *r, reply_line_fn *fn, void *arg);
+ *	void smtp_why_local(struct reply *why, const char *enh, const char *host,
+ *	                    const char *what, int err);
+ *	const char *smtp_status_text(int reply_status);
+ * DESCRIPTION
+ *	smtp_timeouts_init() derives the waits of RFC 5321 §4.5.3.2 from the
+ *	configuration so that tests can shrink them: greeting, EHLO, MAIL,
+ *	RCPT and RSET wait command-timeout (default 5m, the RFC's values);
+ *	the DATA command's reply 2/5 of it (2m), the final dot's reply twice
+ *	it (10m); each data block may wait data-timeout (3m). Connecting waits
+ *	at most 30 s (or command-timeout if shorter).
+ *
+ *	smtp_open() connects to t (TCP with TCP_NODELAY, so the end of the data
+ *	never waits on Nagle and delayed ACKs; or a unix socket), reads the
+ *	greeting and sends EHLO (HELO if EHLO is refused with 5xx) or, for
+ *	LMTP, LHLO, and notes PIPELINING, SIZE, 8BITMIME and SMTPUTF8.
+ *	It returns 0, or -1 with the connection closed and why set (the
+ *	server's own reply, or a 451 4.4.1/4.4.2 made here).
+ *
+ *	smtp_send() runs one transaction: MAIL (SIZE=, BODY=8BITMIME when
+ *	job->eightbit and offered, SMTPUTF8 when job->utf8), one RCPT per
+ *	recipient, DATA, the body from job->body_fd encoded by dataenc, and the
+ *	final dot; with PIPELINING the commands up to DATA go in one write
+ *	(RFC 2920), in groups of SMTP_PIPELINE_MAX. Before MAIL it refuses
+ *	locally: 553 5.6.7 for a UTF-8 envelope the server cannot take
+ *	(RFC 6531 §3.5), 552 5.3.4 for a message larger than the server's
+ *	SIZE (RFC 1870). LMTP gives one reply per accepted recipient after the
+ *	dot (RFC 2033 §4.2). It returns SMTP_DONE with every res[i] set, or
+ *	SMTP_CONN_FAIL (nothing decided: the connection failed or answered 421
+ *	before MAIL was accepted, why says how; try elsewhere). s->broken is
+ *	set when the connection must not be used again (it is then closed).
+ *
+ *	smtp_alive() checks a kept connection before reuse: nothing buffered,
+ *	nothing to read, not closed. smtp_quit() sends QUIT, waits briefly for
+ *	its reply and closes; smtp_close() just closes.
+ *
+ *	Used by smtp_open() and smtp_send(): smtp_command() writes line, flushes
+ *	and reads the reply (an enum reply_status). smtp_why_local() makes a
+ *	451 reply "host: what: strerror(err)" (err 0: none) for a failure found
+ *	here; smtp_status_text() names a reply_read() failure.
+ * DIAGNOSTICS
+ *	See the return values; nothing a server sends aborts the process.
+ */
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+#include "relay/deliver.h"
+#include "relay/mx.h"
+#include "relay/reply.h"
+
+#define SMTP_PIPELINE_MAX 50
+#define SMTP_CONNECT_MAX_MS 30000
+
+enum { SMTP_EXT_PIPELINING = 1, SMTP_EXT_SIZE = 2, SMTP_EXT_8BITMIME = 4,
+       SMTP_EXT_SMTPUTF8 = 8 };
+
+enum smtp_status { SMTP_DONE, SMTP_CONN_FAIL };
+
+struct smtp_timeouts {
+	int connect, greeting, helo, mail, rcpt, data, block, dot;	/* ms */
+};
+
+struct smtp_conn {
+	int fd;
+	int lmtp;
+	unsigned ext;
+	unsigned long long size_max;	/* 0: no SIZE limit announced */
+	int need_rset;
+	int broken;
+	char host[DNS_NAME_MAX];
+	struct smtp_timeouts to;
+	struct inbuf in;
+	struct outbuf out;
+	char inmem[4096];
+	char outmem[16384];
+};
+
+void smtp_timeouts_init(struct smtp_timeouts *t, const struct config *c);
+int smtp_open(struct smtp_conn *s, const struct mx_target *t, int lmtp,
+	      const struct smtp_timeouts *to, const char *helo, struct reply *why);
+enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
+			   struct deliver_rcpt_result *res, struct reply *why);
+int smtp_alive(struct smtp_conn *s);
+void smtp_quit(struct smtp_conn *s);
+void smtp_close(struct smtp_conn *s);
+int smtp_command(struct smtp_conn *s, const char *line, int timeout_ms,
+		 struct reply *r, reply_line_fn *fn, void *arg);
+void smtp_why_local(struct reply *why, const char *enh, const char *host,
+		    const char *what, int err);
+const char *smtp_status_text(int reply_status);
+
+#endif
