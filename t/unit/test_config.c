@@ -12,11 +12,12 @@
 
 #include "config.h"
 
-static char dir[] = "/tmp/test_config.XXXXXX";
+static char dir[64];
 static char path[256];
 
 static void dir_setup(void)
 {
+	strcpy(dir, "/tmp/test_config.XXXXXX");	/* fresh also when CK_FORK=no */
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/tern.conf", dir);
 }
