@@ -1,0 +1,171 @@
+/*
+ * data - the DATA body reader (see data.h): a byte-at-a-time state machine,
+ * so that CR and LF are judged exactly where they are, whatever line length
+ * or read size brought them. It works in the inbuf's window in place
+ * (in->mem[in->start .. in->end)) and advances in->start only over what it
+ * consumed, so a pipelined command after the end of data is not lost.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "data.h"
+
+enum data_state {
+	DATA_START_CLEAN,	/* line start after CRLF (or the start of data) */
+	DATA_START_BARE,	/* line start after a bare LF */
+	DATA_IN_LINE,
+	DATA_CR,		/* saw CR inside a line */
+	DATA_DOT,		/* saw "." at a clean line start */
+	DATA_DOT_CR,		/* saw ".\r" at a clean line start */
+	DATA_END,
+};
+
+struct data_reader {
+	enum data_state state;
+	size_t line_len;
+	unsigned long long max_size;
+	struct outbuf *out;
+	struct data_result *r;
+	char chunk[512];
+	size_t chunk_len;
+};
+
+static int data_refused(const struct data_result *r)
+{
+	return r->too_big || r->bare_cr || r->long_line || r->write_failed;
+}
+
+static void data_flush_chunk(struct data_reader *d)
+{
+	if (d->chunk_len && !data_refused(d->r) &&
+	    outbuf_put(d->out, d->chunk, d->chunk_len) < 0) {
+		d->r->write_failed = 1;
+		d->r->write_errno = errno;
+	}
+	d->chunk_len = 0;
+}
+
+static void data_emit(struct data_reader *d, const char *p, size_t n)
+{
+	d->r->size += n;
+	if (d->r->size > d->max_size)
+		d->r->too_big = 1;
+	if (d->chunk_len + n > sizeof d->chunk)
+		data_flush_chunk(d);
+	memcpy(d->chunk + d->chunk_len, p, n);
+	d->chunk_len += n;
+}
+
+/* One octet of text inside a line (§4.5.3.1.6 counts it). */
+static void data_text(struct data_reader *d, char ch)
+{
+	if (++d->line_len > DATA_LINE_MAX)
+		d->r->long_line = 1;
+	data_emit(d, &ch, 1);
+}
+
+static void data_line_end(struct data_reader *d, enum data_state next)
+{
+	data_emit(d, "\r\n", 2);
+	d->line_len = 0;
+	d->state = next;
+}
+
+/* A byte in DATA_IN_LINE (also where the other states hand a byte back). */
+static void data_in_line(struct data_reader *d, char ch)
+{
+	if (ch == '\r') {
+		d->state = DATA_CR;
+	} else if (ch == '\n') {
+		d->r->bare_lf++;
+		data_line_end(d, DATA_START_BARE);
+	} else {
+		d->state = DATA_IN_LINE;
+		data_text(d, ch);
+	}
+}
+
+/* A CR that is not followed by LF: refused (RFC 5321 §2.3.8). */
+static void data_bare_cr(struct data_reader *d)
+{
+	d->r->bare_cr = 1;
+	data_text(d, '\r');
+	d->state = DATA_IN_LINE;
+}
+
+static void data_byte(struct data_reader *d, char ch)
+{
+	switch (d->state) {
+	case DATA_START_CLEAN:
+		if (ch == '.') {
+			d->line_len = 1;
+			d->state = DATA_DOT;
+			return;
+		}
+		data_in_line(d, ch);
+		return;
+	case DATA_START_BARE:
+		if (ch == '.') {	/* §4.5.2 unstuffing; never an end of data */
+			d->line_len = 1;
+			d->state = DATA_IN_LINE;
+			return;
+		}
+		data_in_line(d, ch);
+		return;
+	case DATA_IN_LINE:
+		data_in_line(d, ch);
+		return;
+	case DATA_CR:
+		if (ch == '\n') {
+			data_line_end(d, DATA_START_CLEAN);
+			return;
+		}
+		data_bare_cr(d);
+		data_in_line(d, ch);
+		return;
+	case DATA_DOT:
+		if (ch == '\r') {
+			d->state = DATA_DOT_CR;
+			return;
+		}
+		d->state = DATA_IN_LINE;	/* the dot was stuffing: dropped */
+		data_in_line(d, ch);
+		return;
+	case DATA_DOT_CR:
+		if (ch == '\n') {
+			d->state = DATA_END;	/* CRLF "." CRLF */
+			return;
+		}
+		data_bare_cr(d);
+		data_in_line(d, ch);
+		return;
+	case DATA_END:
+		return;
+	}
+}
+
+enum buf_result data_read(struct inbuf *in, struct outbuf *out,
+			  unsigned long long max_size, struct data_result *r)
+{
+	struct data_reader d;
+	enum buf_result br;
+
+	memset(r, 0, sizeof *r);
+	memset(&d, 0, sizeof d);
+	d.state = DATA_START_CLEAN;
+	d.max_size = max_size;
+	d.out = out;
+	d.r = r;
+	while (d.state != DATA_END) {
+		if (inbuf_pending(in) == 0 && (br = inbuf_fill(in)) != BUF_OK)
+			return br;
+		while (in->start < in->end && d.state != DATA_END)
+			data_byte(&d, in->mem[in->start++]);
+	}
+	data_flush_chunk(&d);
+	if (!data_refused(r) && outbuf_flush(out) < 0) {
+		r->write_failed = 1;
+		r->write_errno = errno;
+	}
+	return BUF_OK;
+}

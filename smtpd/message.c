@@ -1,0 +1,162 @@
+/*
+ * message - DATA: one message from 354 to the verdict (see
+ * session_private.h). The body streams from the client through data.c
+ * into the injector's pipe; nothing of it is kept here. Whatever goes
+ * wrong, the client hears 250 only when the injector exited 0 after it got
+ * the whole message and the whole envelope.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "data.h"
+#include "envelope.h"
+#include "injector.h"
+#include "log.h"
+#include "received.h"
+#include "reply.h"
+#include "session_private.h"
+#include "str.h"
+
+/* The session's id for one message: [0-9a-f.]{<=32}, as inject keeps it. */
+static void message_id_new(struct session *s, char id[33])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(id, 33, "%llx%05lx.%x.%lu", (unsigned long long)ts.tv_sec,
+		 (unsigned long)(ts.tv_nsec / 1000), (unsigned)getpid(), ++s->messages);
+}
+
+static const char *message_protocol(const struct session *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	return s->params.smtputf8 ? "UTF8SMTP" : "ESMTP";	/* RFC 6531 §3.7.3 */
+}
+
+static void message_log(const struct session *s, const char *id,
+			unsigned long long size, const char *reply, int accepted)
+{
+	char sizetext[24];
+	struct log_field fixed[6], *f;
+	size_t n = 0, i;
+
+	snprintf(sizetext, sizeof sizetext, "%llu", size);
+	f = calloc(s->nrcpt + 7, sizeof *f);
+	if (!f)
+		f = fixed;	/* log without the recipients rather than not at all */
+	f[n++] = (struct log_field){ "QUEUE_ID", id };
+	f[n++] = (struct log_field){ "CLIENT_ADDR", s->o->client.addr };
+	f[n++] = (struct log_field){ "SENDER", s->sender };
+	for (i = 0; f != fixed && i < s->nrcpt; i++)
+		f[n++] = (struct log_field){ "RECIPIENT", s->rcpt[i] };
+	f[n++] = (struct log_field){ "SIZE", sizetext };
+	f[n++] = (struct log_field){ "REPLY", reply };
+	f[n] = (struct log_field){ NULL, NULL };
+	log_event(LOG_INFO, f, accepted ? "message accepted" : "message refused");
+	if (f != fixed)
+		free(f);
+}
+
+/* Received: line first (RFC 5321 §4.4); returns 0 or -1. */
+static int message_received(struct session *s, struct outbuf *mo, const char *id)
+{
+	struct str hdr = STR_INIT(4096);
+	struct received_info ri = {
+		s->helo, &s->o->client, s->cfg->hostname, message_protocol(s), id,
+		s->nrcpt == 1 ? s->rcpt[0] : NULL, time(NULL),
+	};
+	int r = received_format(&hdr, &ri);
+
+	if (r == 0)
+		r = outbuf_put(mo, hdr.s, hdr.len);
+	str_free(&hdr);
+	return r;
+}
+
+/* The verdict once the end of data was read. */
+static int message_verdict(struct session *s, struct injector *j, const char *id,
+			   const struct data_result *dr, char *reply, size_t replylen)
+{
+	int timeout = session_ms(s->cfg->data_timeout), status;
+	struct str env = STR_INIT(0);
+
+	if (dr->too_big || dr->long_line || dr->bare_cr) {
+		injector_abort(j, timeout);	/* no envelope: nothing is committed */
+		if (dr->too_big)	/* RFC 1870 §6.3, RFC 5321 §4.5.3.1.9 */
+			snprintf(reply, replylen, "552 5.3.4 Error: message exceeds fixed maximum message size");
+		else if (dr->long_line)
+			snprintf(reply, replylen, "554 5.5.2 Error: message has a line longer than 1000 octets (RFC 5321 4.5.3.1.6)");
+		else
+			snprintf(reply, replylen, "550 5.6.0 Error: message has a bare CR (RFC 5321 2.3.8)");
+		return 0;
+	}
+	if (dr->write_failed) {	/* it stopped reading: its exit code says why */
+		status = injector_abort(j, timeout);
+		if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			status = INJECTOR_ENVELOPE_FAILED;
+		return injector_reply(status, id, reply, replylen);
+	}
+	if (envelope_encode(&env, s->sender, (const char *const *)s->rcpt, s->nrcpt) < 0) {
+		injector_abort(j, timeout);
+		snprintf(reply, replylen, "451 4.3.1 Error: out of memory");
+		return 0;
+	}
+	status = injector_finish(j, env.s, env.len, timeout);
+	str_free(&env);
+	return injector_reply(status, id, reply, replylen);
+}
+
+/* The client vanished or timed out in the middle of the data. */
+static int message_interrupted(struct session *s, struct injector *j, const char *id,
+			       enum buf_result br)
+{
+	injector_abort(j, session_ms(s->cfg->data_timeout));
+	message_log(s, id, 0, br == BUF_TIMEOUT ? "timeout in DATA" : "connection lost in DATA", 0);
+	session_transaction_reset(s);
+	if (br == BUF_TIMEOUT)
+		return session_timeout(s);
+	if (br == BUF_EOF)
+		s->eof = 1;
+	return -1;
+}
+
+int message_data(struct session *s)
+{
+	char id[33], reply[REPLY_MAX + 1], mem[4096];
+	struct data_result dr;
+	struct injector j;
+	struct outbuf mo;
+	enum buf_result br;
+	int ok, header_failed;
+
+	message_id_new(s, id);
+	if (injector_start(&j, s->o->injector, id, s->o->confdir) < 0) {
+		log_msg(LOG_ERR, "cannot run the queue program: %s: %s", s->o->injector,
+			strerror(errno));
+		return reply_send(&s->out, "451 4.3.0 Error: cannot run the queue program");
+	}
+	outbuf_init(&mo, j.msg_fd, mem, sizeof mem);
+	mo.timeout_ms = session_ms(s->cfg->data_timeout);
+	header_failed = message_received(s, &mo, id) < 0;
+	if (reply_send(&s->out, "354 End data with <CR><LF>.<CR><LF>") < 0 ||
+	    outbuf_flush(&s->out) < 0) {
+		injector_abort(&j, mo.timeout_ms);
+		return -1;
+	}
+	buf_set_timeout(&s->in, session_ms(s->cfg->data_timeout));
+	br = data_read(&s->in, &mo, s->cfg->max_message_size, &dr);
+	if (br != BUF_OK)
+		return message_interrupted(s, &j, id, br);
+	if (header_failed)
+		dr.write_failed = 1;
+	ok = message_verdict(s, &j, id, &dr, reply, sizeof reply);
+	message_log(s, id, dr.size, reply, ok);
+	session_transaction_reset(s);
+	return reply_send(&s->out, reply);
+}

@@ -1,0 +1,46 @@
+/*
+ * received - the Received: trace line (see received.h).
+ * A reader tracing a forged message relies on the client's HELO name, its
+ * reverse name and its address; only the first is the client's to choose,
+ * and it is sanitised so it cannot pass for the other two.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "received.h"
+
+void received_sanitise_helo(char *dst, size_t dstlen, const char *helo)
+{
+	size_t i;
+
+	if (!dstlen)
+		return;
+	for (i = 0; helo[i] && i + 1 < dstlen; i++) {
+		char ch = helo[i];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			 (ch >= '0' && ch <= '9') || (ch && strchr(".-:[]_", ch));
+		dst[i] = ok ? ch : '?';
+	}
+	dst[i] = '\0';
+}
+
+int received_format(struct str *out, const struct received_info *r)
+{
+	char helo[256], tcpinfo[320], date[64];
+	struct tm tm;
+
+	received_sanitise_helo(helo, sizeof helo, r->helo);
+	if (client_format(r->client, tcpinfo, sizeof tcpinfo) < 0)
+		strcpy(tcpinfo, "unknown");
+	/* RFC 5322 §3.3 date-time; strftime in the C locale gives English names */
+	if (!localtime_r(&r->when, &tm) ||
+	    !strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm))
+		strcpy(date, "Thu, 01 Jan 1970 00:00:00 +0000");
+	if (str_appendf(out, "Received: from %s (%s)\r\n\tby %s (tern) with %s id %s",
+			helo[0] ? helo : "unknown", tcpinfo, r->hostname, r->protocol,
+			r->id) < 0)
+		return -1;
+	if (r->rcpt && str_appendf(out, "\r\n\tfor <%s>", r->rcpt) < 0)
+		return -1;
+	return str_appendf(out, ";\r\n\t%s\r\n", date);
+}

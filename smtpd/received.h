@@ -1,0 +1,50 @@
+#ifndef TERN_SMTPD_RECEIVED_H
+#define TERN_SMTPD_RECEIVED_H
+/*
+ * NAME
+ *	received - the Received: line smtpd puts before each message
+ * SYNOPSIS
+ *	int received_format(struct str *out, const struct received_info *r);
+ *	void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
+ * DESCRIPTION
+ *	received_format() appends (RFC 5321 §4.4, RFC 5322 §3.6.7)
+ *
+ *	    Received: from HELO (TCP-INFO)
+ *	    	by HOSTNAME (tern) with PROTOCOL id ID
+ *	    	for <RCPT>;
+ *	    	DATE
+ *
+ *	to out, every line ended by CRLF. TCP-INFO is client_format()'s
+ *	"reverse-name [address]", "[address]" or "unknown": the address and the
+ *	reverse name come from the launcher or the kernel, never from the client.
+ *	The "for" line appears only when there is exactly one recipient.
+ *	PROTOCOL is SMTP, ESMTP or UTF8SMTP (RFC 3848, RFC 6531 §3.7.3). DATE is
+ *	the RFC 5322 date-time in local time with a numeric zone.
+ *
+ *	received_sanitise_helo() copies the client's HELO argument, which is
+ *	client data, keeping letters, digits and ".-:[]_" and turning every
+ *	other byte into '?', so that it cannot imitate the TCP-INFO comment or
+ *	break the header; at most dstlen - 1 bytes.
+ * DIAGNOSTICS
+ *	received_format() returns 0, or -1 as str_append().
+ */
+#include <stddef.h>
+#include <time.h>
+
+#include "client.h"
+#include "str.h"
+
+struct received_info {
+	const char *helo;	/* as the client sent it; sanitised here */
+	const struct client *client;
+	const char *hostname;
+	const char *protocol;
+	const char *id;
+	const char *rcpt;	/* NULL unless exactly one recipient */
+	time_t when;
+};
+
+int received_format(struct str *out, const struct received_info *r);
+void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
+
+#endif

@@ -1,0 +1,52 @@
+#ifndef TERN_SMTPD_SESSION_H
+#define TERN_SMTPD_SESSION_H
+/*
+ * NAME
+ *	session - one SMTP server session (RFC 5321, 1870, 2034, 2920, 6152, 6531)
+ * SYNOPSIS
+ *	int session_run(const struct session_options *o, int in, int out);
+ * DESCRIPTION
+ *	session_run() greets the client on out, reads commands from in and
+ *	answers them until QUIT, end of input, a timeout or a write error.
+ *	Each accepted message is streamed to a fresh run of o->injector
+ *	(injector.h) preceded by a Received: line (received.h); the reply to
+ *	the final "." is the injector's verdict. smtpd(8) lists every reply.
+ *
+ *	The state machine (enum session_state): GREETED --HELO/EHLO--> READY
+ *	--MAIL--> MAIL --RCPT--> RCPT --DATA--> READY; RSET and HELO/EHLO go
+ *	back to READY (GREETED before any HELO/EHLO); QUIT ends it.
+ *
+ *	Limits come from o->cfg: max-message-size (EHLO SIZE, MAIL SIZE=,
+ *	and counted while the data streams), max-recipients (then 452 4.5.3),
+ *	command-timeout (each wait for a command), data-timeout (each wait for
+ *	data, and the wait for the injector's verdict), session-timeout (the
+ *	whole session). A timeout is answered with 421 4.4.2 and ends the
+ *	session. Command lines are at most 512 octets with CRLF (§4.5.3.1.4).
+ *
+ *	A recipient is accepted when its domain is accepted
+ *	(config_accepts_domain), when o->relay_client is set (RELAYCLIENT)
+ *	or the client's address is in relay-net; else 550 5.7.1.
+ *	"<postmaster>" without a domain (§4.5.1) is always accepted and
+ *	delivered to the postmaster setting.
+ *
+ *	session_run() ignores SIGPIPE (process-wide), makes out non-blocking
+ *	and logs one line per event (connect, refused recipient, accepted or
+ *	refused message, timeout).
+ * DIAGNOSTICS
+ *	0 after QUIT or the client's end of input; 1 after a timeout, a read or
+ *	write error or when memory ran out.
+ */
+#include "client.h"
+#include "config.h"
+
+struct session_options {
+	const struct config *cfg;
+	const char *injector;	/* program run for each message */
+	const char *confdir;	/* given to it as TERN_CONFDIR; NULL: not */
+	struct client client;
+	int relay_client;	/* RELAYCLIENT was set: the client may relay */
+};
+
+int session_run(const struct session_options *o, int in, int out);
+
+#endif

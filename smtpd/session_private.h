@@ -1,0 +1,53 @@
+#ifndef TERN_SMTPD_SESSION_PRIVATE_H
+#define TERN_SMTPD_SESSION_PRIVATE_H
+/*
+ * session_private - the session state shared by session.c (commands) and
+ * message.c (DATA); not an interface for anything else.
+ *
+ *	int message_data(struct session *s);
+ *	    DATA after the state checks: runs the injector, streams the body,
+ *	    replies with the verdict and logs it; returns 0 to go on, -1 to end
+ *	    the session (timeout, client gone, write error).
+ *	void session_transaction_reset(struct session *s);
+ *	int session_timeout(struct session *s);
+ *	    421 4.4.2, log; returns -1.
+ *	int session_ms(unsigned seconds);
+ */
+#include "addr.h"
+#include "buf.h"
+#include "command.h"
+#include "session.h"
+
+enum session_state {
+	SESSION_GREETED,	/* no HELO/EHLO yet */
+	SESSION_READY,		/* no transaction */
+	SESSION_MAIL,		/* MAIL accepted, no recipient yet */
+	SESSION_RCPT,		/* at least one recipient accepted */
+	SESSION_QUIT,
+};
+
+struct session {
+	const struct session_options *o;
+	const struct config *cfg;
+	enum session_state state;
+	struct inbuf in;
+	struct outbuf out;
+	char inmem[4096];
+	char outmem[2048];
+	char helo[256];
+	int esmtp;
+	int may_relay;		/* RELAYCLIENT or relay-net */
+	char sender[ADDR_PATH_MAX + 1];
+	struct mail_params params;
+	char **rcpt;
+	size_t nrcpt, rcpt_cap;
+	unsigned long messages;
+	int eof;		/* the client closed its side */
+};
+
+int message_data(struct session *s);
+void session_transaction_reset(struct session *s);
+int session_timeout(struct session *s);
+int session_ms(unsigned seconds);
+
+#endif

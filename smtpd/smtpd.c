@@ -1,0 +1,68 @@
+/*
+ * smtpd - one SMTP session on fd 0/1, as started by systemd (Accept=yes),
+ * xinetd or tcpserver. Only main(): configuration, privileges, the client's
+ * address from the launcher, then session_run(). See smtpd(8).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "config.h"
+#include "log.h"
+#include "privdrop.h"
+#include "session.h"
+
+static void smtpd_usage(void)
+{
+	fprintf(stderr, "usage: smtpd [-n]\n");
+	exit(2);
+}
+
+/* A bad configuration: log file/line, tell the client 421 (RFC 5321 §3.8), exit. */
+static void smtpd_config_failed(const char *err, int check_only)
+{
+	static const char reply[] = "421 4.3.0 Service not available: configuration error\r\n";
+
+	log_msg(LOG_ERR, "configuration: %s", err);
+	if (!check_only && write(1, reply, sizeof reply - 1) < 0)
+		exit(1);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	struct session_options o;
+	char err[512];
+	const char *dir, *queue;
+	int opt, check_only = 0;
+
+	log_init("smtpd");
+	while ((opt = getopt(argc, argv, "n")) != -1) {
+		if (opt != 'n')
+			smtpd_usage();
+		check_only = 1;
+	}
+	if (optind != argc)
+		smtpd_usage();
+	dir = config_dir();
+	if (config_load(dir, &cfg, err, sizeof err) < 0)
+		smtpd_config_failed(err, check_only);
+	if (check_only) {
+		config_print(&cfg, 1);
+		return 0;
+	}
+	/* before a byte is read from the network */
+	if (geteuid() == 0 && privdrop_to_user(cfg.smtpd_user, err, sizeof err) < 0)
+		log_die(1, "drop privileges: %s", err);
+	memset(&o, 0, sizeof o);
+	o.cfg = &cfg;
+	queue = getenv("TERN_QUEUE");
+	o.injector = queue && *queue ? queue : cfg.queue_program;
+	o.confdir = getenv("TERN_CONFDIR");
+	o.relay_client = getenv("RELAYCLIENT") != NULL;
+	client_discover(&o.client, 0);
+	return session_run(&o, 0, 1);
+}
