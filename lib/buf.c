@@ -44,10 +44,9 @@ static int fd_wait(int fd, short events, long long wait_end, long long deadline)
 	for (;;) {
 		ms = -1;
 		if (end) {
+			/* at least one poll, so a timeout of 0 still sees ready data */
 			long long left = end - clock_ms();
-			if (left <= 0)
-				return 0;
-			ms = left > 1000000000 ? 1000000000 : (int)left;
+			ms = left < 0 ? 0 : left > 1000000000 ? 1000000000 : (int)left;
 		}
 		pfd.fd = fd;
 		pfd.events = events;
@@ -55,6 +54,8 @@ static int fd_wait(int fd, short events, long long wait_end, long long deadline)
 		r = poll(&pfd, 1, ms);
 		if (r > 0)
 			return 1;	/* POLLHUP/POLLERR too: the read or write reports it */
+		if (r == 0 && clock_ms() >= end)
+			return 0;
 		if (r < 0 && errno != EINTR)
 			return -1;
 	}
@@ -99,6 +100,10 @@ enum buf_result inbuf_fill(struct inbuf *b)
 
 	if (b->eof)
 		return BUF_EOF;
+	if (b->size == 0) {
+		errno = EINVAL;
+		return BUF_ERROR;
+	}
 	if (b->start == b->end) {
 		b->start = b->end = 0;
 	} else if (b->start > 0 && b->end == b->size) {

@@ -177,6 +177,21 @@ START_TEST(deadline_before_timeout)
 }
 END_TEST
 
+START_TEST(zero_timeout_sees_ready_data)
+{
+	char mem[64], line[32];
+	struct inbuf b;
+	size_t len;
+
+	inbuf_init(&b, fds[0], mem, sizeof mem);
+	buf_set_timeout(&b, 0);
+	ck_assert_int_eq(inbuf_getline(&b, line, sizeof line, &len), BUF_TIMEOUT);
+	feed("now\n", 4);
+	ck_assert_int_eq(inbuf_getline(&b, line, sizeof line, &len), BUF_OK);
+	ck_assert_uint_eq(len, 4);
+}
+END_TEST
+
 START_TEST(read_and_pending)
 {
 	char mem[64], dst[8], line[32];
@@ -290,6 +305,7 @@ Suite *suite(void)
 	tcase_add_test(in, long_line_at_eof);
 	tcase_add_test(in, timeout_keeps_partial_line);
 	tcase_add_test(in, deadline_before_timeout);
+	tcase_add_test(in, zero_timeout_sees_ready_data);
 	tcase_add_test(in, read_and_pending);
 	tcase_add_test(in, read_error);
 	tcase_add_test(out, outbuf_small_and_large);
