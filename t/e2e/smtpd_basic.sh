@@ -79,11 +79,13 @@ Tb@example.test" "smtplib: envelope sender and recipient"
 fi
 
 # --- swaks -------------------------------------------------------------------
+# swaks sends a --data file as is when it ends with the "." line itself.
 printf 'From: c@client.test\r\nSubject: swaks\r\n\r\nhello from swaks\r\n.dot\r\n' > "$T_TMP/msg2"
+printf '.\r\n' | cat "$T_TMP/msg2" - > "$T_TMP/msg2.swaks"
 before=$(t_queue_count)
 out=$(swaks --server 127.0.0.1:$port --helo client.test --from c@client.test \
-	--to 'D@Example.Test' --data "$T_TMP/msg2" --pipeline 2>&1)
-t_like "$out" '<~ +250 2\.0\.0 .*queued as' "swaks (pipelining): 250 queued"
+	--to 'D@Example.Test' --data "@$T_TMP/msg2.swaks" --pipeline 2>&1)
+t_like "$out" '<[-~] +250 2\.0\.0 .*queued as' "swaks (pipelining): 250 queued"
 t_is "$(t_queue_count)" $((before + 1)) "swaks: one more message in the queue"
 rid=$(sed -nE 's/.*queued as ([A-Za-z0-9.-]+).*/\1/p' <<<"$out" | head -n1)
 id=$(t_queue_find_rid "$rid")
