@@ -1,0 +1,288 @@
+/*
+ * inject - put one message into the queue: the qmail-queue protocol.
+ *
+ * The message arrives on fd 0 and is streamed into a tmp/ file; then the
+ * envelope ("F" sender NUL, "T" recipient NUL ..., NUL) is read from fd 1,
+ * checked, and the message is committed (queue(5)). Exit 0 only after the
+ * commit point; otherwise the qmail-queue(8) codes of inject(8).
+ *
+ * Installed setuid tern-queue: then (real ids differ from effective ids) it
+ * clears its environment, ignores its arguments and uses the compiled-in
+ * CONFDIR and QUEUEDIR (config_dir(), queue_dir()). TERN_RECEIVED_ID is read
+ * before the environment is cleared; it only ever lands in the "i" record
+ * and the log, after checking it against [A-Za-z0-9.-]{1,32}.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "envelope.h"
+#include "log.h"
+#include "queue/queue.h"
+#include "queue/queue_format.h"
+#include "str.h"
+
+/* qmail-queue(8) exit codes */
+enum {
+	EXIT_ADDRESS_TOO_LONG = 11,
+	EXIT_NOMEM = 51,
+	EXIT_TIMEOUT = 52,
+	EXIT_WRITE = 53,
+	EXIT_READ = 54,
+	EXIT_CONFIG = 55,
+	EXIT_QUEUE = 61,
+	EXIT_BUG = 81,
+	EXIT_FORMAT = 91,
+};
+
+/*
+ * The whole run (message and envelope) must finish within a day, as with
+ * qmail-queue; a hung writer costs one process and one tmp/ file until then
+ * (smtpd kills its injector much sooner, at its data timeout).
+ */
+#define INJECT_TIMEOUT 86400
+#define RECORD_MAX 1000		/* bytes of one envelope address before exit 11 */
+
+static struct queue queue = { -1, -1, -1, -1, -1, "", "" };
+static struct queue_file qfile = { -1, "", 0 };
+
+static void inject_cleanup(void)
+{
+	if (queue.tmpfd >= 0 && (qfile.fd >= 0 || qfile.tmpname[0]))
+		queue_file_abort(&queue, &qfile);
+}
+
+static void inject_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+static void inject_fail(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	inject_cleanup();
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_msg(LOG_ERR, "%s (exit %d)", msg, code);
+	exit(code);
+}
+
+/* on_alarm: the time limit passed; nothing half-written may stay visible. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (queue.tmpfd >= 0 && qfile.tmpname[0])
+		unlinkat(queue.tmpfd, qfile.tmpname, 0);
+	_exit(EXIT_TIMEOUT);
+}
+
+/* fds_ensure: a setuid program must not have its files land on fd 0-2. */
+static void fds_ensure(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			if (open("/dev/null", O_RDWR) != fd)
+				exit(EXIT_BUG);
+}
+
+/* write_exit: the exit code for a failed write to the queue. */
+static int write_exit(int e)
+{
+	return e == ENOMEM ? EXIT_NOMEM : EXIT_WRITE;
+}
+
+/*
+ * root_drop: run from the build tree as root (not setuid), become the
+ * queue's owner, so that files are the relay's to read (private instances).
+ */
+static void root_drop(void)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return;
+	if (fstat(queue.dirfd, &st) < 0)
+		inject_fail(EXIT_QUEUE, "fstat %s: %s", queue.path, strerror(errno));
+	if (st.st_uid == 0)
+		return;
+	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0)
+		inject_fail(EXIT_QUEUE, "drop to the owner of %s: %s", queue.path,
+			    strerror(errno));
+}
+
+static void message_read(void)
+{
+	static char buf[65536];
+
+	for (;;) {
+		ssize_t r = read(0, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			inject_fail(EXIT_READ, "read message: %s", strerror(errno));
+		if (r == 0)
+			return;
+		if (queue_file_write(&qfile, buf, (size_t)r) < 0)
+			inject_fail(write_exit(errno), "write %s/tmp/%s: %s", queue.path,
+				    qfile.tmpname, strerror(errno));
+	}
+}
+
+struct envelope_scan {
+	size_t pos;		/* bytes examined */
+	size_t reclen;		/* bytes of the open record */
+	int in_record;
+};
+
+/*
+ * envelope_scan_more: look at new bytes; returns the envelope's length once
+ * its final NUL is seen, 0 if more is needed. Exits on a wrong record type
+ * (91) or an overlong address (11), as qmail-queue does, without reading on.
+ */
+static size_t envelope_scan_more(struct envelope_scan *s, const char *p, size_t len)
+{
+	for (; s->pos < len; s->pos++) {
+		char c = p[s->pos];
+		if (s->in_record) {
+			if (c == 0)
+				s->in_record = 0;
+			else if (++s->reclen > RECORD_MAX)
+				inject_fail(EXIT_ADDRESS_TOO_LONG, "envelope address too long");
+			continue;
+		}
+		if (s->pos == 0 && c != 'F')
+			inject_fail(EXIT_FORMAT, "envelope does not start with F");
+		if (s->pos > 0 && c == 0)
+			return s->pos + 1;
+		if (s->pos > 0 && c != 'T')
+			inject_fail(EXIT_FORMAT, "envelope record is not T");
+		s->in_record = 1;
+		s->reclen = 0;
+	}
+	return 0;
+}
+
+/* envelope_read: fd 1 up to the envelope's final NUL, at most ENVELOPE_MAX. */
+static size_t envelope_read(struct str *env)
+{
+	struct envelope_scan scan = { 0, 0, 0 };
+	char buf[8192];
+	size_t end = 0;
+
+	while (end == 0) {
+		ssize_t r = read(1, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			inject_fail(EXIT_READ, "read envelope: %s", strerror(errno));
+		if (r == 0)
+			inject_fail(EXIT_READ, "read envelope: premature end");
+		if (str_append(env, buf, (size_t)r) < 0) {
+			if (errno == E2BIG)
+				inject_fail(EXIT_FORMAT, "envelope longer than %u bytes",
+					    ENVELOPE_MAX);
+			inject_fail(EXIT_NOMEM, "read envelope: %s", strerror(errno));
+		}
+		end = envelope_scan_more(&scan, env->s, env->len);
+	}
+	return end;
+}
+
+static void envelope_check(const char *p, size_t len, struct envelope *e)
+{
+	switch (envelope_decode(p, len, e)) {
+	case ENVELOPE_OK:
+		return;
+	case ENVELOPE_ADDRESS_TOO_LONG:
+		inject_fail(EXIT_ADDRESS_TOO_LONG, "envelope address too long");
+	case ENVELOPE_NOMEM:
+		inject_fail(EXIT_NOMEM, "decode envelope: out of memory");
+	case ENVELOPE_BAD_ADDRESS:
+		inject_fail(EXIT_FORMAT, "envelope holds an invalid address");
+	case ENVELOPE_FORMAT:
+	default:
+		inject_fail(EXIT_FORMAT, "envelope format error");
+	}
+}
+
+static void queue_setup(void)
+{
+	struct config cfg;
+	char err[512];
+	const char *dir = config_dir();
+
+	if (config_load(dir, &cfg, err, sizeof err) < 0)
+		inject_fail(EXIT_CONFIG, "%s", err);
+	if (queue_open(&queue, queue_dir(&cfg)) < 0) {
+		config_free(&cfg);
+		inject_fail(EXIT_QUEUE, "%s", queue.err);
+	}
+	config_free(&cfg);
+	root_drop();
+	if (queue_file_create(&queue, &qfile) < 0)
+		inject_fail(errno == ENOSPC || errno == EDQUOT || errno == EIO ? EXIT_WRITE
+									: EXIT_QUEUE,
+			    "%s", queue.err);
+}
+
+static void queued_log(const char *id, const char *rid, const struct envelope *e)
+{
+	char nrcpt[24], size[24];
+	struct log_field f[] = {
+		{ "QUEUE_ID", id },
+		{ "RECEIVED_ID", rid[0] ? rid : "-" },
+		{ "SENDER", e->sender[0] ? e->sender : "<>" },
+		{ "NRCPT", nrcpt },
+		{ "SIZE", size },
+		{ NULL, NULL },
+	};
+
+	snprintf(nrcpt, sizeof nrcpt, "%zu", e->nrcpt);
+	snprintf(size, sizeof size, "%llu", qfile.len);
+	log_event(LOG_INFO, f, "queued");
+}
+
+int main(int argc, char **argv)
+{
+	struct str env = STR_INIT(ENVELOPE_MAX);
+	struct envelope e;
+	char id[QUEUE_ID_MAX], rid[33] = "";
+	const char *r;
+	size_t envlen;
+
+	(void)argc;
+	(void)argv;	/* never used: nothing from the caller may steer us */
+	fds_ensure();
+	log_init("inject");
+	r = getenv("TERN_RECEIVED_ID");
+	if (r && queue_received_id_valid(r))
+		snprintf(rid, sizeof rid, "%s", r);
+	if (getuid() != geteuid() || getgid() != getegid())
+		clearenv();
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* RLIMIT_FSIZE: EFBIG, a write error (53) */
+	signal(SIGALRM, on_alarm);
+	alarm(INJECT_TIMEOUT);
+
+	queue_setup();
+	message_read();
+	envlen = envelope_read(&env);
+	envelope_check(env.s, envlen, &e);
+	str_free(&env);
+	if (queue_file_commit(&queue, &qfile, &e, rid, id) < 0)
+		inject_fail(write_exit(errno), "%s", queue.err);
+	queued_log(id, rid, &e);
+	envelope_free(&e);
+	return 0;
+}
