@@ -109,6 +109,44 @@ t_is "$(cd "$dest" && find . -name sendmail -o -name mailq)" "" "SENDMAIL=no: no
 make --no-print-directory uninstall DESTDIR="$dest" > "$T_TMP/uninstall.log" 2>&1
 t_is "$(cd "$dest" && find . ! -type d)" "" "uninstall of an unedited install leaves only directories"
 
+# --- make install with DESTDIR empty, into overlays of /etc, /usr, /var ----
+# This test's mount namespace gets writable overlays of the three trees, so a
+# real install (users, queue, setuid injector) happens and vanishes at exit.
+ov=$T_TMP/overlay
+overlay() {
+	mkdir -p "$ov/$1.up" "$ov/$1.work" &&
+	mount -t overlay overlay -o "lowerdir=/$1,upperdir=$ov/$1.up,workdir=$ov/$1.work" "/$1"
+}
+if overlay etc 2> "$T_TMP/overlay.err" && overlay usr 2>> "$T_TMP/overlay.err" &&
+	overlay var 2>> "$T_TMP/overlay.err"; then
+	for u in tern-smtpd tern-queue tern-relay; do userdel "$u" 2> /dev/null; done
+	rm -rf /etc/tern /var/spool/tern
+	make --no-print-directory install > "$T_TMP/install-real.log" 2>&1
+	t_is "$?" 0 "make install (DESTDIR empty, overlays) succeeds"
+	t_is "$(for u in tern-smtpd tern-queue tern-relay; do getent passwd $u | cut -d: -f1,6,7; done)" \
+		"tern-smtpd:/:/usr/sbin/nologin
+tern-queue:/:/usr/sbin/nologin
+tern-relay:/:/usr/sbin/nologin" "install created the three users"
+	t_is "$(cd /var/spool && find tern -printf '%p %y %m %u:%g\n' | sort)" "tern d 700 tern-queue:tern-queue
+tern/mess d 700 tern-queue:tern-queue
+tern/retry d 700 tern-queue:tern-queue
+tern/state d 700 tern-queue:tern-queue
+tern/tmp d 700 tern-queue:tern-queue" "install created the queue, tern-queue's, 0700"
+	t_is "$(stat -c '%a %U:%G' /usr/local/libexec/tern/inject)" "4711 tern-queue:tern-queue" \
+		"install made the injector setuid tern-queue"
+	out=$(/usr/local/sbin/tern-queuectl check 2>&1)
+	t_like "$out" 'configuration, users, queue and injector are OK' "tern-queuectl check passes after install"
+	make --no-print-directory uninstall > "$T_TMP/uninstall-real.log" 2>&1
+	t_is "$?" 0 "make uninstall (DESTDIR empty) succeeds"
+	t_is "$(ls /usr/local/sbin /usr/local/libexec 2>/dev/null | grep -c tern)" 0 \
+		"uninstall removed the programs"
+	t_ok "uninstall kept the queue" test -d /var/spool/tern/mess
+	umount -l /var /usr /etc
+else
+	umount -l /usr /etc 2> /dev/null
+	t_skip "make install with DESTDIR empty" "no overlayfs here: $(head -n 1 "$T_TMP/overlay.err")"
+fi
+
 # --- The setuid injector under tern-smtpd@.service's credentials ---------
 # A setuid injector ignores TERN_CONFDIR and the config's queue-dir (DESIGN.md),
 # so build one whose compiled-in CONFDIR and QUEUEDIR are a private instance:
