@@ -23,14 +23,17 @@ t_is "$(t_codes "$out")" "220 250 250 250 221" "MAIL SIZE=10000 under the limit:
 out=$(t_smtp_batches 127.0.0.1 $port 2 "${ehlo}MAIL FROM:<a@client.test> SIZE=99999999999999999999999"$'\r\n' 0 $'QUIT\r\n')
 t_like "$out" $'^(552 5\\.3\\.4|501 5\\.5\\.4) ' "MAIL SIZE= overflowing 64 bits: 552 or 501, no wrap-around"
 
-big=$("$T_PY" -c 'print(("x" * 70 + "\r\n") * 200, end="")')   # 14,400 bytes
+# lines LINE COUNT: COUNT copies of LINE CRLF (the x keeps $(...) from
+# stripping the final LF).
+lines() { local r; r=$("$T_PY" -c 'import sys; print((sys.argv[1] + "\r\n") * int(sys.argv[2]) + "x", end="")' "$1" "$2"); printf '%s' "${r%x}"; }
+big=$(lines "$(printf 'x%.0s' $(seq 70))" 200; echo x); big=${big%x}   # 14,400 bytes
 before=$(t_queue_count)
 out=$(t_smtp_batches 127.0.0.1 $port 4 "${ehlo}MAIL FROM:<a@client.test>"$'\r\nRCPT TO:<b@example.test>\r\nDATA\r\n' 2 "Subject: big"$'\r\n\r\n'"$big"$'.\r\nQUIT\r\n')
 t_is "$(t_codes "$out")" "220 250 250 250 354 552 221" "body over max-message-size: 552 after the final dot, then QUIT works"
 t_like "$out" $'^552 5\\.3\\.4 ' "body over the limit: 552 5.3.4"
 t_is "$(t_queue_count)" "$before" "body over the limit: nothing queued"
 
-small=$("$T_PY" -c 'print(("y" * 70 + "\r\n") * 100, end="")')  # 7,200 bytes
+small=$(lines "$(printf 'y%.0s' $(seq 70))" 100; echo x); small=${small%x}   # 7,200 bytes
 out=$(t_smtp_batches 127.0.0.1 $port 4 "${ehlo}MAIL FROM:<a@client.test>"$'\r\nRCPT TO:<b@example.test>\r\nDATA\r\n' 2 "Subject: small"$'\r\n\r\n'"$small"$'.\r\nQUIT\r\n')
 t_is "$(t_codes "$out")" "220 250 250 250 354 250 221" "body under max-message-size: queued"
 t_is "$(t_queue_count)" $((before + 1)) "body under the limit: one message queued"
