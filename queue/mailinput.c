@@ -249,6 +249,8 @@ int mailinput_addrlist(const char *p, size_t n,
 			e.angle_len = 0;
 		} else if (c == '>' && angle) {
 			angle = 0;
+		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			continue;	/* CFWS around an addr-spec's parts (RFC 5322 §3.2.2) */
 		} else if (angle) {
 			elem_put(buf, len, c);
 		} else if (c == ':') {
