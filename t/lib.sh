@@ -434,7 +434,7 @@ EOF
 t_queue_find_rid() {
 	local id
 	for id in $(t_queue_ids); do
-		if t_queue_envelope "$id" | grep -qxF -- "i$1"; then echo "$id"; return 0; fi
+		if t_queue_envelope "$id" | grep -xF -- "i$1" >/dev/null; then echo "$id"; return 0; fi
 	done
 }
 

@@ -47,19 +47,25 @@ for pid in os.listdir("/proc"):
         continue
     if st.startswith("Name:\tsmtpd\n"):
         hwm += [l.split()[1] for l in st.splitlines() if l.startswith("VmHWM:")]
-print(r[:3].decode(), ",".join(hwm) or "none")
+        libs = sorted({l.split()[-1] for l in open("/proc/%s/maps" % pid)
+                       if ".so" in l.split()[-1]})
+print(r[:3].decode(), ",".join(hwm) or "none", ",".join(libs) or "-")
 s.sendall(b"QUIT\r\n")
 reply()
 EOF
 }
 
-read -r code1 hwm1 <<<"$(send_and_measure 1000)"
+read -r code1 hwm1 libs1 <<<"$(send_and_measure 1000)"
 t_is "$code1" 250 "1 KB message queued"
-read -r code2 hwm2 <<<"$(send_and_measure 52428800)"
+read -r code2 hwm2 libs2 <<<"$(send_and_measure 52428800)"
 t_is "$code2" 250 "50 MB message queued"
 echo "# smtpd VmHWM: 1 KB message ${hwm1} kB, 50 MB message ${hwm2} kB"
+# A static smtpd maps no shared object, unless NSS (getpwnam for smtpd-user)
+# dlopen()s libnss_*.so and with it a dynamic libc: more than 1 MB by itself.
+t_is "$libs2" "-" "static smtpd maps no shared objects (NSS would load a dynamic libc)"
 case $hwm1$hwm2 in *[!0-9]*|'') t_fail "one smtpd process measured each time ($hwm1 / $hwm2)" ;; *)
 	t_ok "50 MB message: smtpd peak RSS ${hwm2} kB < 1024 kB" test "$hwm2" -lt 1024
+	t_ok "1 KB message: smtpd peak RSS ${hwm1} kB < 1024 kB" test "$hwm1" -lt 1024
 	t_ok "50 MB message: peak RSS within 128 kB of the 1 KB message's (${hwm1} kB)" \
 		test "$hwm2" -le $((hwm1 + 128)) ;;
 esac
