@@ -56,6 +56,8 @@ install: all
 	install -m 0755 relay/relay $(D)$(SBINDIR)/tern-relay
 	install -m 0755 queue/queuectl $(D)$(SBINDIR)/tern-queuectl
 	install -m 0755 queue/sendmail $(D)$(SBINDIR)/tern-sendmail
+	@# sendmail -bs runs LIBEXECDIR/smtpd.
+	ln -sfn $(SBINDIR)/tern-smtpd $(D)$(LIBEXECDIR)/smtpd
 ifeq ($(SENDMAIL),yes)
 	ln -sfn $(SBINDIR)/tern-sendmail $(D)$(SBINDIR)/sendmail
 	ln -sfn $(SBINDIR)/tern-sendmail $(D)$(BINDIR)/mailq
@@ -100,7 +102,7 @@ install-system:
 # mail), CONFDIR/tern.conf once edited, and the users (files may still be theirs).
 uninstall:
 	rm -f $(D)$(SBINDIR)/tern-smtpd $(D)$(SBINDIR)/tern-relay $(D)$(SBINDIR)/tern-queuectl \
-		$(D)$(SBINDIR)/tern-sendmail $(D)$(LIBEXECDIR)/inject \
+		$(D)$(SBINDIR)/tern-sendmail $(D)$(LIBEXECDIR)/inject $(D)$(LIBEXECDIR)/smtpd \
 		$(foreach u,$(UNIT_FILES),$(D)$(SYSTEMDUNITDIR)/$(u)) \
 		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
 		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtpd.tcpserver/run \

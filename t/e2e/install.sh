@@ -73,6 +73,7 @@ usr/lib/sysusers.d/tern.conf f 644 root:root
 usr/lib/tmpfiles.d/tern.conf f 644 root:root
 usr/local/bin/mailq l 777 root:root /usr/local/sbin/tern-sendmail
 usr/local/libexec/tern/inject f 4711 tern-queue:tern-queue
+usr/local/libexec/tern/smtpd l 777 root:root /usr/local/sbin/tern-smtpd
 usr/local/sbin/sendmail l 777 root:root /usr/local/sbin/tern-sendmail
 usr/local/sbin/tern-queuectl f 755 root:root
 usr/local/sbin/tern-relay f 755 root:root
