@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# queue_inject: every exit code of queue/inject (inject(8)) and what it leaves:
+# 0 with the exact bytes and envelope queued; 91 and 11 for bad envelopes; 54
+# for a short envelope; 53 for ENOSPC (tiny tmpfs) and EFBIG (RLIMIT_FSIZE);
+# 55 for configuration; 61 for a missing queue; TERN_RECEIVED_ID filtering;
+# the setuid rules (environment ignored). Nothing half-written stays in tmp/.
+. t/lib.sh
+t_netns "$@"
+t_need queue/inject queue/queuectl
+t_instance
+q=$(t_queue_dir)
+inj=$T_ROOT/queue/inject
+
+# run_inject ENVELOPE-PRINTF-FORMAT [MESSAGE-FILE]: inject, print the exit status.
+run_inject() {
+	local msg=${2:-$T_TMP/msg}
+	"$inj" < "$msg" 1< <(printf "$1") 2>>"$T_TMP/inject.err"
+	echo $?
+}
+
+# envelope_of ID: the records of mess/ID, one per line (queue(5)).
+records_of() {
+	"$T_PY" - "$q/mess/$1" <<'EOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+n = int(d[-32:][11:31])
+sys.stdout.write(d[n:-32].replace(b"\0", b"|").decode())
+EOF
+}
+body_of() {
+	"$T_PY" - "$q/mess/$1" <<'EOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+n = int(d[-32:][11:31])
+sys.stdout.buffer.write(d[:n])
+EOF
+}
+
+printf 'Received: from x\r\nSubject: one\r\n\r\nbody\r\n.dot\r\n\x00bin\xff\r\n' > "$T_TMP/msg"
+
+# --- success
+rc=$(TERN_RECEIVED_ID=Sess-1.a run_inject 'Fs@example.org\0Ta@example.test\0Tb@example.test\0\0')
+t_is "$rc" 0 "a good message and envelope: exit 0"
+id=$(ls "$q/mess")
+body_of "$id" > "$T_TMP/got"
+t_file_is "$T_TMP/got" "$T_TMP/msg" "queued bytes are the message exactly"
+t_like "$(records_of "$id")" '^t[0-9]+\|iSess-1\.a\|Fs@example\.org\|Ta@example\.test\|Tb@example\.test\|\|$' \
+	"records: arrival, received id, sender, recipients, end"
+t_like "$(cat "$T_TMP/inject.err")" "queued queue_id=$id received_id=Sess-1\.a sender=s@example\.org nrcpt=2 size=$(wc -c < "$T_TMP/msg")" \
+	"one log line with queue id, received id, sender, count, size"
+t_like "$id" '^[0-9A-Za-z]{17,39}$' "queue id is alphanumeric"
+t_is "$(stat -c %U "$q/mess/$id")" nobody "run as root, inject wrote as the queue's owner"
+
+rm -f "$q"/mess/*
+rc=$(TERN_RECEIVED_ID='../etc/x' run_inject 'F\0Tpostmaster@example.test\0\0')
+t_is "$rc" 0 "null sender: exit 0"
+t_like "$(records_of "$(ls "$q/mess")")" '^t[0-9]+\|i\|F\|Tpostmaster@example\.test\|\|$' \
+	"null sender stored empty; an invalid TERN_RECEIVED_ID is dropped"
+rm -f "$q"/mess/*
+
+# --- envelope errors: permanent codes, nothing queued, nothing left in tmp/
+check_fail() {	# WANT-RC DESC ENVELOPE-FORMAT [MESSAGE]
+	local rc
+	rc=$(run_inject "$3" "${4:-}")
+	t_is "$rc" "$1" "$2: exit $1"
+	t_is "$(ls -A "$q/mess" "$q/tmp" | grep -vc ':$\|^$')" 0 "$2: nothing in mess/ or tmp/"
+}
+check_fail 91 "envelope not starting with F" 'Ts@example.org\0Ta@example.test\0\0'
+check_fail 91 "unknown record type" 'Fs@example.org\0Xa@example.test\0\0'
+check_fail 91 "no recipient" 'Fs@example.org\0\0'
+check_fail 91 "recipient without domain" 'Fs@example.org\0Tnodomain\0\0'
+check_fail 91 "CR in an address" 'Fs@example.org\0Ta\r@example.test\0\0'
+check_fail 11 "recipient longer than 1000 bytes" "Fs@example.org\\0T$(head -c 1200 /dev/zero | tr '\0' a)@example.test\\0\\0"
+check_fail 11 "recipient longer than 256 octets" "Fs@example.org\\0T$(head -c 60 /dev/zero | tr '\0' a)@$(head -c 250 /dev/zero | tr '\0' b).test\\0\\0"
+check_fail 54 "envelope cut short" 'Fs@example.org\0Ta@exam'
+check_fail 54 "empty envelope" ''
+
+# --- write errors are temporary (53) and leave nothing behind
+head -c 300000 /dev/zero | tr '\0' 'y' > "$T_TMP/big"
+rc=$( (ulimit -f 100; run_inject 'Fs@example.org\0Ta@example.test\0\0' "$T_TMP/big") )
+t_is "$rc" 53 "file size limit (EFBIG): exit 53"
+t_is "$(ls -A "$q/mess" "$q/tmp" | grep -vc ':$\|^$')" 0 "EFBIG: nothing in mess/ or tmp/"
+
+small=$T_TMP/small
+mkdir -p "$small"
+if mount -t tmpfs -o size=64k,mode=0755 tmpfs "$small" 2>/dev/null; then
+	t_instance --set "queue-dir $small/queue" >/dev/null
+	mkdir -p "$small/queue"/{tmp,mess,state,retry}
+	chmod -R 0700 "$small/queue"; chown -R nobody: "$small/queue"
+	rc=$(run_inject 'Fs@example.org\0Ta@example.test\0\0' "$T_TMP/big")
+	t_is "$rc" 53 "disk full (ENOSPC on a 64k tmpfs): exit 53"
+	t_is "$(ls -A "$small/queue/mess" "$small/queue/tmp" | grep -vc ':$\|^$')" 0 \
+		"ENOSPC: nothing in mess/ or tmp/"
+	rc=$(run_inject 'Fs@example.org\0Ta@example.test\0\0')
+	t_is "$rc" 0 "the same small queue takes a small message"
+	umount "$small"
+	t_instance >/dev/null; q=$(t_queue_dir)
+else
+	t_skip "disk full (ENOSPC on a tiny tmpfs)" "cannot mount tmpfs"
+fi
+
+# --- configuration and queue directory
+rc=$(TERN_CONFDIR=$T_TMP/nonexistent run_inject 'Fs@example.org\0Ta@example.test\0\0')
+t_is "$rc" 55 "missing configuration: exit 55"
+t_like "$(tail -n1 "$T_TMP/inject.err")" "nonexistent/tern.conf" "the diagnostic names the file"
+t_instance --set "queue-dir $T_TMP/no-queue" >/dev/null
+rc=$(run_inject 'Fs@example.org\0Ta@example.test\0\0')
+t_is "$rc" 61 "missing queue directory: exit 61"
+t_like "$(tail -n1 "$T_TMP/inject.err")" "no-queue" "the diagnostic names the queue"
+
+# --- setuid: the environment (TERN_CONFDIR) is ignored
+suid=$T_TMP/inject-suid
+cp "$inj" "$suid"; chown nobody "$suid"; chmod 4755 "$suid"
+if findmnt -no OPTIONS -T "$T_TMP" | grep -q nosuid; then
+	t_skip "setuid inject ignores TERN_CONFDIR" "$T_TMP is mounted nosuid"
+elif [ -e /etc/tern/tern.conf ]; then
+	t_skip "setuid inject ignores TERN_CONFDIR" "/etc/tern/tern.conf exists here"
+else
+	t_instance >/dev/null
+	rc=$("$suid" < "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') 2>"$T_TMP/suid.err"; echo $?)
+	t_is "$rc" 55 "setuid inject ignores TERN_CONFDIR (uses the compiled-in CONFDIR)"
+	t_like "$(cat "$T_TMP/suid.err")" "/etc/tern/tern.conf" "and names the compiled-in file"
+	t_is "$(ls -A "$T_INST/queue/mess" | wc -l)" 0 "nothing went into the instance's queue"
+fi
