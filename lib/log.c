@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -29,6 +31,7 @@ int (*log_journal_hook)(int priority, const char *message,
 
 static const char *log_name = "tern";
 static int log_journal_stream = -1;	/* -1: not yet checked */
+static int log_use_syslog;
 
 const char *log_program(void)
 {
@@ -55,13 +58,42 @@ int log_stderr_is_journal(void)
 	return log_journal_stream;
 }
 
+/*
+ * Is fd 2 useless or dangerous for logging? xinetd hands the connection to
+ * the server on fds 0, 1 and 2, so a log line on stderr would go to the SMTP
+ * client; a launcher may also leave fd 2 closed or on /dev/null.
+ */
+static int log_stderr_unusable(void)
+{
+	struct stat err, in;
+
+	if (fstat(2, &err) < 0)
+		return 1;
+	if (S_ISCHR(err.st_mode) && major(err.st_rdev) == 1 && minor(err.st_rdev) == 3)
+		return 1;	/* /dev/null */
+	return S_ISSOCK(err.st_mode) && fstat(0, &in) == 0 &&
+	       in.st_dev == err.st_dev && in.st_ino == err.st_ino;
+}
+
 void log_init(const char *program)
 {
 	const char *slash = program ? strrchr(program, '/') : NULL;
+	int null;
 
 	if (program && *program)
 		log_name = slash && slash[1] ? slash + 1 : program;
 	log_journal_stream = -1;
+	log_use_syslog = 0;
+	if (log_stderr_unusable()) {
+		/* children (the injector) must not write to the peer either */
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0 && null != 2) {
+			dup2(null, 2);
+			close(null);
+		}
+		openlog(log_name, LOG_PID, LOG_MAIL);
+		log_use_syslog = 1;
+	}
 	log_stderr_is_journal();
 }
 
@@ -213,7 +245,9 @@ static void log_vevent(int priority, const struct log_field *fields,
 	log_sanitise(message, sizeof message, raw,
 		     (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1);
 	log_format(text, message, fields);
-	if (!log_journal_hook || log_journal_hook(priority, text, fields) < 0)
+	if (log_use_syslog)
+		syslog(priority, "%s", text);
+	else if (!log_journal_hook || log_journal_hook(priority, text, fields) < 0)
 		log_write_stderr(priority, text);
 	errno = saved;
 }

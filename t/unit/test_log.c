@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,6 +141,27 @@ START_TEST(long_message_bounded)
 }
 END_TEST
 
+/* xinetd: fds 0, 1 and 2 are the client's socket; no log line may reach it */
+START_TEST(stderr_is_peer_socket)
+{
+	int sv[2];
+	char buf[256];
+	struct stat st;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(dup2(sv[0], 0), 0);
+	ck_assert_int_eq(dup2(sv[0], 2), 2);
+	log_init("smtpd");
+	log_msg(LOG_INFO, "connect client_addr=127.0.0.1");
+	ck_assert_int_eq(fstat(2, &st), 0);
+	ck_assert(S_ISCHR(st.st_mode));		/* now /dev/null */
+	close(0);
+	close(2);
+	close(sv[0]);
+	ck_assert_int_eq(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 0);	/* EOF, no bytes */
+}
+END_TEST
+
 START_TEST(die_exits)
 {
 	log_init("t");
@@ -159,6 +181,7 @@ Suite *suite(void)
 	tcase_add_test(tc, journal_stream_prefix);
 	tcase_add_test(tc, journal_stream_other_fd);
 	tcase_add_test(tc, long_message_bounded);
+	tcase_add_test(tc, stderr_is_peer_socket);
 	tcase_add_exit_test(tc, die_exits, 111);
 	suite_add_tcase(s, tc);
 	return s;
