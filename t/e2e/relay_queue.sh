@@ -94,3 +94,45 @@ sleep 2
 t_is "$(grep -c '> RCPT TO:<always-defer@remote.test>' "$T_TMP/sink/log")" "$n1" \
 	"after a restart the deferred message waits for its persisted next try"
 kill -TERM "$relay"; wait "$relay"
+
+# --- 6. sd_notify, privileges, a worker that dies is replaced -------------------
+"$T_PY" -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+out = open(sys.argv[2], "a")
+while True:
+    out.write(s.recv(4096).decode() + "\n"); out.flush()
+' "$T_TMP/notify.sock" "$T_TMP/notify.out" &
+T_PIDS+=($!)
+t_wait_for 10 test -S "$T_TMP/notify.sock"
+t_instance --route "remote.test=smtp:[127.0.0.2]:$sinkport" --set 'concurrency 3'
+NOTIFY_SOCKET=$T_TMP/notify.sock t_bg relay4 "$T_ROOT/relay/relay" -f
+relay=$T_LAST_PID
+t_wait_for 10 grep -q '^READY=1$' "$T_TMP/notify.out"
+t_like "$(cat "$T_TMP/notify.out")" '^READY=1$' "sd_notify READY=1 after the first scan"
+t_wait_for 10 grep -q '^STATUS=' "$T_TMP/notify.out"
+t_like "$(cat "$T_TMP/notify.out")" '^STATUS=queue [0-9]+, in flight [0-9]+, deferred [0-9]+$' "sd_notify STATUS"
+factory=$(pgrep -P "$relay" | head -n1)
+workers() { pgrep -P "$factory" | sort; }
+has3() { [ "$(workers | wc -l)" -eq 3 ]; }
+t_wait_for 10 has3
+t_is "$(workers | wc -l)" 3 "the factory made concurrency (3) workers"
+if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then
+	t_is "$(ps -o user= -p "$relay")" nobody "the scheduler runs as queue-user"
+	t_is "$(ps -o user= -p "$factory")" nobody "the factory runs as relay-user"
+	t_is "$(ps -o user= -p "$(workers | head -n1)" )" nobody "workers run as relay-user"
+else
+	t_skip "privilege drops need real root"
+fi
+victim=$(workers | head -n1)
+kill -KILL "$victim"
+gone() { ! workers | grep -qx "$victim"; }
+t_wait_for 10 gone
+t_wait_for 10 has3
+t_is "$(workers | wc -l)" 3 "a killed worker is replaced"
+t_like "$(cat "$T_TMP/relay4.log")" "worker $victim exited" "the worker's death is logged"
+id=$(inject s@example.test after-kill@remote.test)
+t_wait_for 20 queue_empty
+t_is "$(delivered_to after-kill@remote.test "$T_TMP/sink")" 1 "deliveries go on with the new worker"
+kill -TERM "$relay"; wait "$relay"
