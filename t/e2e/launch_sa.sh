@@ -11,6 +11,8 @@ t_instance
 t_start_smtpd_sa 127.0.0.1 2525
 t_launch_check 127.0.0.1 2525 "systemd-socket-activate"
 t_launch_check 127.0.0.1 2525 "systemd-socket-activate, client 127.0.0.9" b@example.test 127.0.0.9
+t_start_smtpd_sa ::1 2525
+t_launch_check ::1 2525 "systemd-socket-activate on [::1]" b@example.test ::1
 out=$(swaks --server 127.0.0.1:2525 --helo client.test --from a@client.test --to x@elsewhere.test --quit-after RCPT 2>&1)
 t_like "$out" '<\*\* +550 5\.7\.1' "systemd-socket-activate: no RELAYCLIENT, foreign recipient 550 5.7.1"
 if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then

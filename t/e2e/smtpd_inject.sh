@@ -45,6 +45,12 @@ for case in 'exit:71 451' 'exit:51 451' 'exit:81 451' 'exit:91 554' 'exit:31 554
 done
 t_is "$(t_queue_count)" 0 "nothing in the instance's queue"
 
+# --- a hanging injector is killed after data-timeout: 451 ----------------------------
+t_instance --set 'data-timeout 2s'
+out=$(run_with fqhang hang 2650)
+t_is "$(t_codes "$out")" "220 250 250 250 250 354 451 221" "injector hangs: killed after data-timeout 2s, 451"
+t_ok "the hung injector is gone" t_wait_for 5 sh -c '! pgrep -x sleep >/dev/null'
+
 # --- the real injector refuses: nothing queued -------------------------------------
 t_instance
 t_start_smtpd_sa 127.0.0.1 2700

@@ -50,6 +50,24 @@ t_like "$out" $'^452 4\\.5\\.3 ' "101st recipient: 452 4.5.3"
 t_is "$(t_queue_count)" $((before + 1)) "100-recipient message queued"
 t_is "$(t_queue_envelope "$(t_queue_ids | tail -n1)" | grep -c '^T')" 100 "its envelope holds exactly 100 recipients"
 
+# --- text line length (RFC 5321 §4.5.3.1.6: 1000 octets with CRLF) ------------
+# smtpd refuses the whole message with 554 5.5.2 (smtpd(8)); it never
+# truncates or folds silently.
+l998=$(printf 'a%.0s' $(seq 998)) l999=$(printf 'b%.0s' $(seq 999))
+before=$(t_queue_count)
+out=$(t_smtp_batches 127.0.0.1 $port 4 "${ehlo}MAIL FROM:<a@client.test>"$'\r\nRCPT TO:<b@example.test>\r\nDATA\r\n' 2 "Subject: 1000"$'\r\n\r\n'"$l998"$'\r\n.\r\nQUIT\r\n')
+t_is "$(t_codes "$out")" "220 250 250 250 354 250 221" "a 1000-octet text line (998 + CRLF) is accepted"
+if [ "$(t_queue_count)" -eq $((before + 1)) ]; then
+	t_is "$(t_queue_message "$(t_queue_ids | tail -n1)" | tail -c 1000)" "$l998"$'\r' "the 1000-octet line is queued whole"
+else
+	t_fail "1000-octet line: one message queued"
+fi
+before=$(t_queue_count)
+out=$(t_smtp_batches 127.0.0.1 $port 4 "${ehlo}MAIL FROM:<a@client.test>"$'\r\nRCPT TO:<b@example.test>\r\nDATA\r\n' 2 "Subject: 1001"$'\r\n\r\n'"$l999"$'\r\n.\r\nQUIT\r\n')
+t_is "$(t_codes "$out")" "220 250 250 250 354 554 221" "a 1001-octet text line: the message is refused after the dot"
+t_like "$out" $'^554 5\\.5\\.2 ' "1001-octet line: 554 5.5.2"
+t_is "$(t_queue_count)" "$before" "1001-octet line: nothing queued"
+
 # --- command line length (RFC 5321 §4.5.3.1.4: 512 octets with CRLF) ----------
 long=$("$T_PY" -c 'print("NOOP " + "z" * 600, end="")')
 out=$(t_smtp_batches 127.0.0.1 $port 3 "${ehlo}${long}"$'\r\nNOOP\r\n' 0 $'QUIT\r\n')
