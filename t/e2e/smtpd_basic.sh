@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# smtpd end to end on loopback, smtpd under systemd-socket-activate --accept:
-# EHLO extensions, a message from Python smtplib and one from swaks queued
+# smtpd end to end on loopback, smtpd under systemd-socket-activate --accept
+# (and tcpserver): EHLO extensions, messages from Python smtplib and swaks queued
 # byte for byte (Received line + body, dot-unstuffing), PIPELINING batches
 # answered in order, relay denial and the two ways to allow relaying
 # (RELAYCLIENT, relay-net).
 . t/lib.sh
 t_netns "$@"
-t_need smtpd/smtpd queue/inject swaks systemd-socket-activate
+t_need smtpd/smtpd queue/inject swaks systemd-socket-activate tcpserver
 t_instance
 port=2525
 t_start_smtpd_sa 127.0.0.1 $port
@@ -55,7 +55,12 @@ t_like "$out" '^221 ' "QUIT gets 221"
 
 # --- smtplib: exact bytes, dot-unstuffing ----------------------------------
 printf 'From: a@client.test\r\nTo: b@example.test\r\nSubject: dots\r\n\r\nline one\r\n.leading dot\r\n..two dots\r\n.\r\n. space\r\nlast line\r\n' > "$T_TMP/msg1"
-reply=$("$T_PY" - $port "$T_TMP/msg1" <<'EOF'
+
+# smtplib_check PORT LABEL: send msg1 with Python smtplib to 127.0.0.1:PORT
+# and check the queued copy byte for byte.
+smtplib_check() {
+	local port=$1 label=$2 reply rid id
+	reply=$("$T_PY" - "$port" "$T_TMP/msg1" <<'EOF'
 import smtplib, sys
 s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="client.test", timeout=30)
 s.ehlo("client.test")
@@ -65,18 +70,21 @@ code, text = s.data(open(sys.argv[2], "rb").read())
 print(code, text.decode())
 s.quit()
 EOF
-)
-t_like "$reply" '^250 2\.0\.0 .*queued as [A-Za-z0-9.-]+' "smtplib: DATA gets 250 2.0.0 queued as ID"
-rid=$(sed -nE 's/.*queued as ([A-Za-z0-9.-]+).*/\1/p' <<<"$reply")
-id=$(t_queue_find_rid "$rid")
-t_ok "smtplib: a queued message carries the reply's id ($rid) in its i record" test -n "$id"
-if [ -n "$id" ]; then
+	)
+	t_like "$reply" '^250 2\.0\.0 .*queued as [A-Za-z0-9.-]+' "$label: DATA gets 250 2.0.0 queued as ID"
+	rid=$(sed -nE 's/.*queued as ([A-Za-z0-9.-]+).*/\1/p' <<<"$reply")
+	id=$(t_queue_find_rid "$rid")
+	t_ok "$label: a queued message carries the reply's id ($rid) in its i record" test -n "$id"
+	[ -n "$id" ] || return
 	t_queue_message "$id" > "$T_TMP/q1"
-	check_received "$T_TMP/q1" "$rid" b@example.test ESMTP "smtplib"
-	t_file_is "$T_TMP/q1.rest" "$T_TMP/msg1" "smtplib: queued body is the client's message, dot-unstuffed, byte for byte"
+	check_received "$T_TMP/q1" "$rid" b@example.test ESMTP "$label"
+	t_file_is "$T_TMP/q1.rest" "$T_TMP/msg1" "$label: queued body is the client's message, dot-unstuffed, byte for byte"
 	t_is "$(t_queue_envelope "$id" | grep -E '^[FT]')" "Fa@client.test
-Tb@example.test" "smtplib: envelope sender and recipient"
-fi
+Tb@example.test" "$label: envelope sender and recipient"
+}
+smtplib_check $port "smtplib via systemd-socket-activate"
+t_start_smtpd_tcpserver 127.0.0.1 2530
+smtplib_check 2530 "smtplib via tcpserver"
 
 # --- swaks -------------------------------------------------------------------
 # swaks sends a --data file as is when it ends with the "." line itself.
