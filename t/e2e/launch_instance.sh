@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# t/instance: the configuration it writes is what the config reader loads
+# (relay -n prints the effective settings), every option lands, --set
+# replaces a default line, the queue directories exist with mode 0700 (owned
+# by nobody as root, with DIR and its parents traversable), the export lines
+# select the instance, and bad options are refused.
+. t/lib.sh
+t_netns "$@"
+t_need relay/relay
+t_instance --accept a.test --accept b.test --dns 127.0.0.53:53 --smtp-port 2525 \
+	--route 'a.test=smtp:[127.0.0.5]:25' --route '*=lmtp:unix:/tmp/x.sock' \
+	--relay-net 10.0.0.0/8 --relay-net fd00::/8 --set 'max-recipients 7' --set 'hostname mx2.test'
+t_is "$TERN_CONFDIR" "$T_INST/etc" "TERN_CONFDIR selects the instance's etc/"
+t_is "$TERN_QUEUE" "$T_ROOT/queue/inject" "TERN_QUEUE is the build tree's injector"
+t_is "$(command -v smtpd)" "$T_ROOT/smtpd/smtpd" "PATH finds the build tree's programs"
+eff=$(relay/relay -n 2>&1); rc=$?
+t_is "$rc" 0 "relay -n loads the instance's tern.conf"
+want="hostname mx2.test
+accept a.test
+accept b.test
+relay-net 10.0.0.0/8
+relay-net fd00::/8
+queue-dir $T_INST/queue
+max-recipients 7
+resolver 127.0.0.53:53
+smtp-port 2525
+route a.test smtp:[127.0.0.5]:25
+route * lmtp:unix:/tmp/x.sock"
+t_is "$(grep -E '^(hostname|accept|relay-net|queue-dir|max-recipients|resolver|smtp-port|route) ' <<<"$eff")" \
+	"$want" "the effective configuration has every option given"
+t_is "$(grep -c '^hostname ' "$TERN_CONFDIR/tern.conf")" 1 "--set hostname replaces the default line"
+for d in tmp mess state retry; do
+	t_is "$(stat -c %a "$T_INST/queue/$d")" 700 "queue/$d is mode 0700"
+done
+if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then
+	t_is "$(stat -c %U "$T_INST/queue/mess")" nobody "as root: the queue belongs to nobody"
+	t_is "$(grep -E '^(smtpd|queue|relay)-user ' "$TERN_CONFDIR/tern.conf")" "smtpd-user nobody
+queue-user nobody
+relay-user nobody" "as root: every privilege drop goes to nobody"
+	t_ok "as root: nobody can reach the instance" setpriv --reuid nobody --regid nogroup --clear-groups \
+		test -r "$TERN_CONFDIR/tern.conf"
+fi
+t_instance
+t_is "$(grep -E '^accept ' "$TERN_CONFDIR/tern.conf")" "accept example.test" "default: accept example.test only"
+t_is "$(grep -cE '^relay-net ' "$TERN_CONFDIR/tern.conf")" 0 "default: no relay networks"
+t_ok "a repeated t/instance keeps the queued messages" sh -c ": > '$T_INST/queue/mess/KEEP' && t/instance '$T_INST' >/dev/null && test -e '$T_INST/queue/mess/KEEP'"
+t_ok "--smtp-port abc is refused" sh -c "! t/instance '$T_TMP/bad' --smtp-port abc 2>/dev/null"
+t_ok "--route without = is refused" sh -c "! t/instance '$T_TMP/bad' --route a.test 2>/dev/null"
+t_ok "an unknown option is refused" sh -c "! t/instance '$T_TMP/bad' --nope x 2>/dev/null"
+t_ok "a value with a newline is refused" sh -c "! t/instance '$T_TMP/bad' --set 'hostname a
+relay-net 0.0.0.0/0' 2>/dev/null"
