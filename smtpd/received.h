@@ -17,7 +17,8 @@
  *	to out, every line ended by CRLF. TCP-INFO is client_format()'s
  *	"reverse-name [address]", "[address]" or "unknown": the address and the
  *	reverse name come from the launcher or the kernel, never from the client.
- *	The "for" line appears only when there is exactly one recipient.
+ *	The "for" line appears only when there is exactly one recipient; the
+ *	";" ends the "for" line, or the "by" line when there is none.
  *	PROTOCOL is SMTP, ESMTP or UTF8SMTP (RFC 3848, RFC 6531 §3.7.3). DATE is
  *	the RFC 5322 date-time in local time with a numeric zone.
  *
