@@ -68,6 +68,10 @@ t_is "$(t_codes "$out")" "220 250 250 250 354 554 221" "a 1001-octet text line: 
 t_like "$out" $'^554 5\\.5\\.2 ' "1001-octet line: 554 5.5.2"
 t_is "$(t_queue_count)" "$before" "1001-octet line: nothing queued"
 
+# smtpd(8): the limit counts the line as sent, a stuffing dot included.
+out=$(t_smtp_batches 127.0.0.1 $port 4 "${ehlo}MAIL FROM:<a@client.test>"$'\r\nRCPT TO:<b@example.test>\r\nDATA\r\n' 2 "Subject: stuffed"$'\r\n\r\n'"..$l998"$'\r\n.\r\nQUIT\r\n')
+t_is "$(t_codes "$out")" "220 250 250 250 354 554 221" "a stuffed 1001-octet line: refused (554)"
+
 # --- command line length (RFC 5321 §4.5.3.1.4: 512 octets with CRLF) ----------
 long=$("$T_PY" -c 'print("NOOP " + "z" * 600, end="")')
 out=$(t_smtp_batches 127.0.0.1 $port 3 "${ehlo}${long}"$'\r\nNOOP\r\n' 0 $'QUIT\r\n')
