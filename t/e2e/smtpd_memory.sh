@@ -60,15 +60,22 @@ t_is "$code1" 250 "1 KB message queued"
 read -r code2 hwm2 libs2 <<<"$(send_and_measure 52428800)"
 t_is "$code2" 250 "50 MB message queued"
 echo "# smtpd VmHWM: 1 KB message ${hwm1} kB, 50 MB message ${hwm2} kB"
-# A static smtpd maps no shared object, unless NSS (getpwnam for smtpd-user)
-# dlopen()s libnss_*.so and with it a dynamic libc: more than 1 MB by itself.
-t_is "$libs2" "-" "static smtpd maps no shared objects (NSS would load a dynamic libc)"
-case $hwm1$hwm2 in *[!0-9]*|'') t_fail "one smtpd process measured each time ($hwm1 / $hwm2)" ;; *)
-	t_ok "50 MB message: smtpd peak RSS ${hwm2} kB < 1024 kB" test "$hwm2" -lt 1024
-	t_ok "1 KB message: smtpd peak RSS ${hwm1} kB < 1024 kB" test "$hwm1" -lt 1024
-	t_ok "50 MB message: peak RSS within 128 kB of the 1 KB message's (${hwm1} kB)" \
-		test "$hwm2" -le $((hwm1 + 128)) ;;
-esac
+if grep -aq __asan_init smtpd/smtpd; then
+	# make check SANITIZE=1: ASan's shadow memory and a dynamic smtpd say
+	# nothing about the real binary's footprint.
+	t_skip "smtpd peak RSS under 1 MB" "smtpd is built with AddressSanitizer"
+else
+	# A static smtpd maps no shared object, unless NSS (getpwnam for
+	# smtpd-user) dlopen()s libnss_*.so and with it a dynamic libc: more
+	# than 1 MB by itself.
+	t_is "$libs2" "-" "static smtpd maps no shared objects (NSS would load a dynamic libc)"
+	case $hwm1$hwm2 in *[!0-9]*|'') t_fail "one smtpd process measured each time ($hwm1 / $hwm2)" ;; *)
+		t_ok "50 MB message: smtpd peak RSS ${hwm2} kB < 1024 kB" test "$hwm2" -lt 1024
+		t_ok "1 KB message: smtpd peak RSS ${hwm1} kB < 1024 kB" test "$hwm1" -lt 1024
+		t_ok "50 MB message: peak RSS within 128 kB of the 1 KB message's (${hwm1} kB)" \
+			test "$hwm2" -le $((hwm1 + 128)) ;;
+	esac
+fi
 id=$(t_queue_ids | tail -n1)
 len=$(t_queue_message "$id" | wc -c)
 t_ok "the queued 50 MB message is whole (body $len bytes >= 52428800)" test "$len" -ge 52428800
