@@ -19,15 +19,6 @@ SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir system
 SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
 TMPFILESDIR ?= $(or $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null),/usr/lib/tmpfiles.d)
 
-# The programs have these paths compiled in (CPPFLAGS): rebuild every object
-# when they change, so that `make install QUEUEDIR=...` after a plain `make`
-# cannot install an injector writing somewhere else.
-TERN_PATHS := PREFIX=$(PREFIX) LIBEXECDIR=$(LIBEXECDIR) CONFDIR=$(CONFDIR) QUEUEDIR=$(QUEUEDIR)
-ifneq ($(file < units/paths),$(TERN_PATHS))
-$(file > units/paths,$(TERN_PATHS))
-endif
-$(patsubst %.c,%.o,$(wildcard lib/*.c smtpd/*.c queue/*.c relay/*.c)): units/paths
-CLEAN += units/paths
 
 # Rewrite the default paths written in units/ to this build's.
 UNITS_SED = sed -e 's|/usr/local/libexec/tern|$(LIBEXECDIR)|g' \
