@@ -142,7 +142,8 @@ static void sched_unload(struct sched *s, struct sched_entry *e)
 	free(e->active);
 	e->active = NULL;
 	s->nactive--;
-	s->fill_needed = 1;
+	if (s->capped)
+		s->fill_needed = 1;	/* room for a message the cap held back */
 	if (e->due < s->next_due)
 		s->next_due = e->due;
 }

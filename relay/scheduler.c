@@ -39,7 +39,8 @@ static int sched_watch(struct sched *s)
 	if (s->inotify_fd < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/mess", s->q.path);
-	if (inotify_add_watch(s->inotify_fd, path, IN_MOVED_TO | IN_CREATE) < 0)
+	s->mess_wd = inotify_add_watch(s->inotify_fd, path, IN_MOVED_TO | IN_CREATE);
+	if (s->mess_wd < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/retry", s->q.path);
 	if (inotify_add_watch(s->inotify_fd, path, IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE) < 0)
@@ -166,6 +167,7 @@ static void sched_fill(struct sched *s, long long now)
 		return;
 	if (s->nactive >= cap) {
 		s->fill_needed = 0;	/* an unload sets it again */
+		s->capped = 1;
 		return;
 	}
 	d.max = cap - s->nactive;
@@ -176,7 +178,8 @@ static void sched_fill(struct sched *s, long long now)
 	s->next_due = LLONG_MAX;
 	s->ndeferred = 0;
 	strmap_each(&s->index, sched_due_one, &d);
-	if (d.n == d.max)
+	s->capped = d.n == d.max;
+	if (s->capped)
 		s->fill_needed = 1;
 	for (i = 0; i < d.n; i++)
 		sched_activate(s, d.pick[i], now);
@@ -405,8 +408,7 @@ static void sched_inotify_event(struct sched *s)
 				s->next_rescan = 0;
 				s->retry_pending = 1;
 			} else if (ev->len > 0 && ev->name[0] != '.') {
-				/* Which watch: mess/ was added first (descriptor 1). */
-				if (ev->wd == 1)
+				if (ev->wd == s->mess_wd)
 					sched_index_add(s, ev->name);
 				else
 					s->retry_pending = 1;
@@ -414,7 +416,6 @@ static void sched_inotify_event(struct sched *s)
 			p += sizeof *ev + ev->len;
 		}
 	}
-	s->fill_needed = 1;
 }
 
 static void sched_reload(struct sched *s)

@@ -128,7 +128,8 @@ struct sched {
 	uint64_t next_jobid;
 	long long next_due;		/* earliest due of an inactive entry */
 	int fill_needed;
-	int inotify_fd, signal_fd;
+	int capped;			/* the last fill stopped at the cap */
+	int inotify_fd, signal_fd, mess_wd;
 	long long next_rescan, next_sweep, next_watchdog, watchdog_ms, next_status;
 	int stopping;
 	long long stop_deadline;
