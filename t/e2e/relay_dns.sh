@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# relay, next hop by DNS (RFC 5321 §5.1, RFC 7505) end to end: ldns-testns on
+# 127.0.0.53:53 answers from a scripted data file, sinks (t/sink.py) listen on
+# 127.0.0.x:25, messages go inject -> queue -> relay/relay -> sink. Checks
+# which sink got what, and the reply the relay logged for every verdict it
+# made itself (null MX, NXDOMAIN, SERVFAIL, loop, DNS timeout).
+. t/lib.sh
+. t/relay.sh
+t_netns "$@"
+t_need relay/relay queue/inject ldns-testns
+t_tmpdir
+for i in 12 13 14 15 16; do ip addr add 127.0.0.$i/8 dev lo 2>/dev/null; done
+
+z=$T_TMP/zone
+: > "$z"
+# MX order: mx1 (preference 10) is down, mx2 (20) takes the mail
+t_dns_answer "$z" MX order.test. "order.test. IN MX 20 mx2.order.test." "order.test. IN MX 10 mx1.order.test."
+t_dns_answer "$z" A mx1.order.test. "mx1.order.test. IN A 127.0.0.11"
+t_dns_answer "$z" A mx2.order.test. "mx2.order.test. IN A 127.0.0.12"
+# null MX, NXDOMAIN, SERVFAIL, an MX that is this host
+t_dns_answer "$z" MX nullmx.test. "nullmx.test. IN MX 0 ."
+t_dns_rcode "$z" MX nx.test. NXDOMAIN
+t_dns_rcode "$z" MX servfail.test. SERVFAIL
+t_dns_answer "$z" MX loop.test. "loop.test. IN MX 10 mx.example.test."
+# implicit MX: no MX records, the domain's own address
+t_dns_answer "$z" A implicit.test. "implicit.test. IN A 127.0.0.13"
+# CNAME: the exchange's A query is answered by a CNAME, then its target's A
+t_dns_answer "$z" MX cname.test. "cname.test. IN MX 5 mail.cname.test."
+t_dns_answer "$z" A mail.cname.test. "mail.cname.test. IN CNAME real.cname.test."
+t_dns_answer "$z" A real.cname.test. "real.cname.test. IN A 127.0.0.14"
+# the bounces' destination
+t_dns_answer "$z" A sender.test. "sender.test. IN A 127.0.0.16"
+# the slow one, asked last
+t_dns_sleep "$z" MX slow.test. 8
+t_dns_default "$z" NOERROR
+
+t_start_dns 127.0.0.53 53 "$z"
+t_start_sink 127.0.0.12:25 "$T_TMP/s12"
+t_start_sink 127.0.0.13:25 "$T_TMP/s13"
+t_start_sink 127.0.0.14:25 "$T_TMP/s14"
+t_start_sink 127.0.0.15:25 "$T_TMP/s15"
+t_start_sink 127.0.0.16:25 "$T_TMP/s16"
+t_instance --dns 127.0.0.53:53 --set 'retry-min 1h'
+export TERN_DNS_TIMEOUT=1
+msg() { printf 'Subject: %s\r\n\r\nbody of %s\r\n' "$1" "$1"; }
+
+msg order | t_inject a@sender.test u@order.test
+msg implicit | t_inject a@sender.test u@implicit.test
+msg cname | t_inject a@sender.test u@cname.test
+msg literal | t_inject a@sender.test 'u@[127.0.0.15]'
+msg nullmx | t_inject a@sender.test u@nullmx.test
+msg nx | t_inject a@sender.test u@nx.test
+msg servfail | t_inject a@sender.test u@servfail.test
+msg loop | t_inject a@sender.test u@loop.test
+t_bg relay "$T_ROOT/relay/relay" -f
+
+t_sink_wait 20 "$T_TMP/s12" 1
+t_is "$(cat "$T_TMP"/s12/*.eml 2>/dev/null | tr -d '\r')" "$(msg order | tr -d '\r')" \
+	"MX order: primary down, the secondary (pref 20) got the message"
+t_is "$(grep '^to ' "$T_TMP/s12/1.env" 2>/dev/null)" "to u@order.test" "MX order: envelope recipient"
+t_relay_log_wait 10 'recipient=u@order\.test reply="mx2\.order\.test said: 250'
+t_like "$(cat "$T_TMP/relay.log")" 'recipient=u@order\.test reply="mx2\.order\.test said: 250' \
+	"MX order: logged 250 from mx2.order.test"
+t_like "$(cat "$T_TMP/relay.log")" 'host=mx1\.order\.test reply="451 4\.4\.1 .*Connection refused' \
+	"MX order: mx1.order.test was tried first"
+t_sink_wait 10 "$T_TMP/s13" 1
+t_like "$(cat "$T_TMP"/s13/*.eml 2>/dev/null)" '^Subject: implicit' "implicit MX: the domain's A record got it"
+t_sink_wait 10 "$T_TMP/s14" 1
+t_like "$(cat "$T_TMP"/s14/*.eml 2>/dev/null)" '^Subject: cname' "CNAME of the exchange followed"
+t_sink_wait 10 "$T_TMP/s15" 1
+t_like "$(cat "$T_TMP"/s15/*.eml 2>/dev/null)" '^Subject: literal' "address literal [127.0.0.15] delivered there"
+
+verdict() {	# RCPT REPLY-ERE DESC
+	t_relay_log_wait 15 "recipient=$1 reply=\"?$2"
+	t_like "$(cat "$T_TMP/relay.log")" "recipient=$1 reply=\"?$2" "$3"
+}
+verdict 'u@nullmx\.test' '556 5\.1\.10' "null MX: 556 5.1.10"
+verdict 'u@nx\.test' '550 5\.1\.2' "NXDOMAIN: 550 5.1.2"
+verdict 'u@servfail\.test' '451 4\.4\.3' "SERVFAIL: 451 4.4.3 (deferred)"
+verdict 'u@loop\.test' '554 5\.4\.6' "MX is this host: 554 5.4.6 loops back to myself"
+
+# the bounces for the three permanent failures reach the sender's sink
+t_sink_wait 20 "$T_TMP/s16" 3
+dsn=$(cat "$T_TMP"/s16/*.eml 2>/dev/null | tr -d '\r')
+t_like "$dsn" '^Status: 5\.1\.10' "DSN for null MX carries Status 5.1.10"
+t_like "$dsn" '^Status: 5\.1\.2' "DSN for NXDOMAIN carries Status 5.1.2"
+t_like "$dsn" '^Status: 5\.4\.6' "DSN for the loop carries Status 5.4.6"
+t_unlike "$dsn" '^Status: 4\.' "no DSN for the deferred ones"
+
+# DNS timeout last: ldns-testns sleeps (and stalls) on slow.test
+msg slow | t_inject a@sender.test u@slow.test
+verdict 'u@slow\.test' '451 4\.4\.3' "DNS timeout: 451 4.4.3 (deferred)"
+t_is "$(ls "$T_TMP"/s1[2-5]/*.eml | wc -l)" 4 "nothing else was delivered"
