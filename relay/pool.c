@@ -22,7 +22,7 @@ static void factory_spawn(int fd, const struct config *c)
 	uint32_t upid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		log_msg(LOG_ERR, "relay: socketpair for a worker: %s", strerror(errno));
+		log_msg(LOG_ERR, "socketpair for a worker: %s", strerror(errno));
 		ipc_send(fd, IPC_WORKER, NULL, 0, -1);
 		return;
 	}
@@ -34,7 +34,7 @@ static void factory_spawn(int fd, const struct config *c)
 	}
 	close(sv[1]);
 	if (pid < 0) {
-		log_msg(LOG_ERR, "relay: fork a worker: %s", strerror(errno));
+		log_msg(LOG_ERR, "fork a worker: %s", strerror(errno));
 		close(sv[0]);
 		ipc_send(fd, IPC_WORKER, NULL, 0, -1);
 		return;
@@ -50,7 +50,7 @@ static void factory_reload(const char *confdir, struct config *c)
 	char err[512];
 
 	if (config_load(confdir, &fresh, err, sizeof err) < 0) {
-		log_msg(LOG_ERR, "relay: factory keeps its configuration: %s", err);
+		log_msg(LOG_ERR, "factory keeps its configuration: %s", err);
 		return;
 	}
 	config_free(c);
@@ -69,7 +69,7 @@ factory_main(int fd, const char *confdir, struct config *c)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if (privilege_drop(c->relay_user, err, sizeof err) < 0) {
-		log_msg(LOG_ERR, "relay: factory: %s", err);
+		log_msg(LOG_ERR, "factory: %s", err);
 		_exit(111);
 	}
 	for (;;) {
@@ -145,13 +145,13 @@ struct worker *pool_spawn(struct pool *p)
 		return NULL;
 	if (ipc_send(p->factory_fd, IPC_SPAWN, NULL, 0, -1) < 0 ||
 	    ipc_recv(p->factory_fd, &type, &frame, &fd, 10000) != 0) {
-		log_msg(LOG_ERR, "relay: the worker factory is gone: no new workers can be made");
+		log_msg(LOG_ERR, "the worker factory is gone: no new workers can be made");
 		close(p->factory_fd);
 		p->factory_fd = -1;
 		goto out;
 	}
 	if (type != IPC_WORKER || fd < 0 || frame.len != sizeof pid) {
-		log_msg(LOG_ERR, "relay: the worker factory could not make a worker");
+		log_msg(LOG_ERR, "the worker factory could not make a worker");
 		goto out;
 	}
 	memcpy(&pid, frame.s, sizeof pid);

@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 		relay_usage();
 	confdir = config_dir();
 	if (config_load(confdir, &cfg, err, sizeof err) < 0)
-		log_die(print ? 1 : 111, "relay: %s", err);
+		log_die(print ? 1 : 111, "%s", err);
 	if (print) {
 		config_print(&cfg, 1);
 		return 0;
@@ -53,9 +53,9 @@ int main(int argc, char **argv)
 	/* Workers first, from a factory that is relay-user before any queue
 	 * descriptor exists; then the scheduler becomes queue-user. */
 	if (pool_start(&pool, confdir, &cfg, err, sizeof err) < 0)
-		log_die(111, "relay: start the worker factory: %s", err);
+		log_die(111, "start the worker factory: %s", err);
 	if (privilege_drop(cfg.queue_user, err, sizeof err) < 0)
-		log_die(111, "relay: %s", err);
+		log_die(111, "%s", err);
 	if (sched_init(&s, confdir, &cfg, &pool, once) < 0)
 		return 111;
 	return sched_run(&s);

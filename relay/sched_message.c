@@ -41,7 +41,7 @@ void sched_index_add(struct sched *s, const char *id)
 	e = calloc(1, sizeof *e);
 	if (!e || strmap_put(&s->index, id, e) < 0) {
 		free(e);
-		log_msg(LOG_ERR, "relay: out of memory indexing %s; the rescan will retry", id);
+		log_msg(LOG_ERR, "out of memory indexing %s; the rescan will retry", id);
 		return;
 	}
 	strcpy(e->id, id);
@@ -93,7 +93,7 @@ static void sched_inspect(struct sched *s, struct sched_entry *e)
 	if (e->hops_checked)
 		return;
 	if (queue_message_body(&s->q, e->id, &fd, &len) < 0) {
-		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		log_msg(LOG_ERR, "%s", s->q.err);
 		return;
 	}
 	if (msghdr_read(fd, len, SCHED_HEADER_MAX, &hdr, &body_off) == 0) {
@@ -164,7 +164,7 @@ static void sched_settle(struct sched *s, struct sched_entry *e, long long now)
 	size_t i;
 
 	if (e->active->dirty && queue_state_save(&s->q, m) < 0) {
-		log_msg(LOG_ERR, "relay: %s (the last attempt will be repeated)", s->q.err);
+		log_msg(LOG_ERR, "%s (the last attempt will be repeated)", s->q.err);
 		e->due = now + (long long)s->cfg->retry_min;
 		sched_unload(s, e);
 		return;
@@ -180,7 +180,7 @@ static void sched_settle(struct sched *s, struct sched_entry *e, long long now)
 	}
 	if (sched_bounce(s, m) < 0 || queue_message_remove(&s->q, m->id) < 0) {
 		if (s->q.err[0])
-			log_msg(LOG_ERR, "relay: %s", s->q.err);
+			log_msg(LOG_ERR, "%s", s->q.err);
 		e->due = now + (long long)s->cfg->retry_min;
 		sched_unload(s, e);
 		return;
@@ -221,7 +221,7 @@ void sched_activate(struct sched *s, struct sched_entry *e, long long now)
 			sched_forget(s, e);
 			return;
 		}
-		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		log_msg(LOG_ERR, "%s", s->q.err);
 		e->due = now + (long long)s->cfg->retry_max;
 		return;
 	}
@@ -400,7 +400,7 @@ int sched_bounce(struct sched *s, const struct queue_message *m)
 	if (queue_message_body(&s->q, m->id, &fd, &len) < 0 ||
 	    dsn_compose(&msg, &d, fd, len) < 0 ||
 	    sched_bounce_queue(s, d.to, m->sender[0] ? "dsn" : SCHED_PMNOTICE_ID, &msg) < 0) {
-		log_msg(LOG_ERR, "relay: queue a bounce for %s: %s", m->id,
+		log_msg(LOG_ERR, "queue a bounce for %s: %s", m->id,
 			s->q.err[0] ? s->q.err : strerror(errno));
 		goto out;
 	}

@@ -27,7 +27,7 @@ static int sched_scan_one(void *ctx, const char *id)
 static void sched_rescan(struct sched *s)
 {
 	if (queue_scan(&s->q, sched_scan_one, s) < 0)
-		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		log_msg(LOG_ERR, "%s", s->q.err);
 	s->next_rescan = clock_ms() + SCHED_RESCAN_MS;
 }
 
@@ -78,11 +78,11 @@ int sched_init(struct sched *s, const char *confdir, struct config *c,
 	strmap_init(&s->index);
 	strmap_init(&s->dests);
 	if (queue_open(&s->q, queue_dir(c)) < 0) {
-		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		log_msg(LOG_ERR, "%s", s->q.err);
 		return -1;
 	}
 	if (sched_watch(s) < 0 || sched_signals(s) < 0) {
-		log_msg(LOG_ERR, "relay: watch %s: %s", s->q.path, strerror(errno));
+		log_msg(LOG_ERR, "watch %s: %s", s->q.path, strerror(errno));
 		return -1;
 	}
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
@@ -113,11 +113,11 @@ static int sched_pool_fill(struct sched *s)
 		current++;
 	}
 	if (s->pool->n == 0) {
-		log_msg(LOG_ERR, "relay: no delivery worker left and none can be made");
+		log_msg(LOG_ERR, "no delivery worker left and none can be made");
 		return -1;
 	}
 	if (current < s->cfg->concurrency && current != s->workers_warned) {
-		log_msg(LOG_WARNING, "relay: only %zu of %u delivery workers", current,
+		log_msg(LOG_WARNING, "only %zu of %u delivery workers", current,
 			s->cfg->concurrency);
 		s->workers_warned = current;
 	}
@@ -214,7 +214,7 @@ static int sched_send(struct sched *s, struct sched_job *j, struct worker *w)
 	dj.nrcpt = j->n;
 	dj.eightbit = j->entry->eightbit == 1;
 	if (queue_message_body(&s->q, m->id, &fd, &len) < 0) {
-		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		log_msg(LOG_ERR, "%s", s->q.err);
 		goto out;
 	}
 	dj.body_len = len;
@@ -254,7 +254,7 @@ static void sched_dispatch(struct sched *s, long long now)
 			break;
 		r = sched_send(s, j, w);
 		if (r == -2) {		/* the worker is gone; its EOF comes later */
-			log_msg(LOG_WARNING, "relay: worker %ld: send job: %s", (long)w->pid,
+			log_msg(LOG_WARNING, "worker %ld: send job: %s", (long)w->pid,
 				strerror(errno));
 			pool_retire(s->pool, w);
 			continue;
@@ -315,10 +315,10 @@ static void sched_worker_event(struct sched *s, struct worker *w, long long now)
 	if (!eof && !bad)
 		return;
 	if (bad)
-		log_msg(LOG_ERR, "relay: worker %ld sent an invalid result; retiring it",
+		log_msg(LOG_ERR, "worker %ld sent an invalid result; retiring it",
 			(long)w->pid);
 	else
-		log_msg(LOG_WARNING, "relay: worker %ld exited", (long)w->pid);
+		log_msg(LOG_WARNING, "worker %ld exited", (long)w->pid);
 	if (w->job) {
 		struct sched_job *j = w->job;
 
@@ -348,7 +348,7 @@ static int sched_retry_one(void *ctx, const char *id)
 		e->force = 1;
 		if (!e->active)
 			e->due = 0;
-		log_msg(LOG_INFO, "relay: retry requested for %s", id);
+		log_msg(LOG_INFO, "retry requested for %s", id);
 	}
 	return 0;
 }
@@ -383,9 +383,9 @@ static void sched_retry_requests(struct sched *s)
 
 	s->retry_pending = 0;
 	if (queue_retry_take(&s->q, sched_retry_one, &rt) < 0)
-		log_msg(LOG_ERR, "relay: %s", s->q.err);
+		log_msg(LOG_ERR, "%s", s->q.err);
 	if (rt.all) {
-		log_msg(LOG_INFO, "relay: retry requested for every message");
+		log_msg(LOG_INFO, "retry requested for every message");
 		strmap_each(&s->index, sched_force_one, s);
 		strmap_each(&s->dests, sched_unbackoff_one, s);
 	}
@@ -425,15 +425,15 @@ static void sched_reload(struct sched *s)
 
 	s->reload_pending = 0;
 	if (config_load(s->confdir, &fresh, err, sizeof err) < 0) {
-		log_msg(LOG_ERR, "relay: SIGHUP: keeping the old configuration: %s", err);
+		log_msg(LOG_ERR, "SIGHUP: keeping the old configuration: %s", err);
 		return;
 	}
 	if (strcmp(queue_dir(&fresh), s->q.path) != 0)
-		log_msg(LOG_WARNING, "relay: SIGHUP: queue-dir changes only at restart");
+		log_msg(LOG_WARNING, "SIGHUP: queue-dir changes only at restart");
 	config_free(s->cfg);
 	*s->cfg = fresh;
 	pool_reload(s->pool);
-	log_msg(LOG_INFO, "relay: configuration reloaded");
+	log_msg(LOG_INFO, "configuration reloaded");
 }
 
 static void sched_signal_event(struct sched *s)
@@ -443,7 +443,7 @@ static void sched_signal_event(struct sched *s)
 	while (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			if (!s->stopping)
-				log_msg(LOG_INFO, "relay: stopping: %zu deliveries in flight",
+				log_msg(LOG_INFO, "stopping: %zu deliveries in flight",
 					s->ninflight);
 			s->stopping = 1;
 			s->stop_deadline = clock_ms() + SCHED_GRACE_MS;
@@ -549,7 +549,7 @@ int sched_run(struct sched *s)
 	if (sched_pool_fill(s) < 0)
 		return 111;
 	sd_notify(0, "READY=1");
-	log_msg(LOG_INFO, "relay: ready: %zu messages queued, %zu workers",
+	log_msg(LOG_INFO, "ready: %zu messages queued, %zu workers",
 		s->index.count, s->pool->n);
 	for (;;) {
 		long long now = (long long)time(NULL);
@@ -582,7 +582,7 @@ int sched_run(struct sched *s)
 		sched_wait(s, now);
 	}
 	if (s->ninflight > 0)
-		log_msg(LOG_WARNING, "relay: %zu deliveries abandoned; they will be repeated",
+		log_msg(LOG_WARNING, "%zu deliveries abandoned; they will be repeated",
 			s->ninflight);
 	sd_notify(0, "STOPPING=1");
 	pool_stop(s->pool);
