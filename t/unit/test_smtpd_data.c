@@ -270,6 +270,7 @@ START_TEST(received_line)
 		    "MAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nDATA\r\nbody\r\n.\r\nQUIT\r\n");
 	msg = harness_file(&h, "message", NULL);
 	id = harness_file(&h, "id", NULL);
+	ck_assert_ptr_nonnull(id);
 	snprintf(want, sizeof want, "Received: from h??lo_?x? (client.example [192.0.2.9])\r\n"
 		 "\tby mx.example.test (tern) with ESMTP id %s\r\n\tfor <x@example.test>;\r\n\t", id);
 	ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "got %s", msg);
@@ -282,6 +283,7 @@ START_TEST(received_line)
 		    "RCPT TO:<y@example.test>\r\nDATA\r\nbody\r\n.\r\nQUIT\r\n");
 	msg = harness_file(&h, "message", NULL);
 	id = harness_file(&h, "id", NULL);
+	ck_assert_ptr_nonnull(id);
 	snprintf(want, sizeof want, "Received: from c ([IPv6:2001:db8::1])\r\n"
 		 "\tby mx.example.test (tern) with SMTP id %s;\r\n\t", id);
 	ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "got %s", msg);
@@ -293,6 +295,7 @@ START_TEST(received_line)
 		    "DATA\r\nbody\r\n.\r\nQUIT\r\n");
 	msg = harness_file(&h, "message", NULL);
 	id = harness_file(&h, "id", NULL);
+	ck_assert_ptr_nonnull(id);
 	snprintf(want, sizeof want, "Received: from c (unknown)\r\n"
 		 "\tby mx.example.test (tern) with UTF8SMTP id %s\r\n\tfor <x@example.test>;\r\n\t", id);
 	ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "got %s", msg);
