@@ -538,6 +538,29 @@ static void sched_drop_ready(struct sched *s)
 	}
 }
 
+static int sched_free_value(void *ctx, const char *key, void *value)
+{
+	struct sched_entry *e = value;
+
+	(void)key;
+	if (ctx && e->active) {
+		queue_message_free(&e->active->m);
+		free(e->active);
+	}
+	free(value);
+	return 0;
+}
+
+/* At exit: jobs still held by workers are abandoned with their memory. */
+static void sched_free(struct sched *s)
+{
+	strmap_each(&s->index, sched_free_value, s);
+	strmap_each(&s->dests, sched_free_value, NULL);
+	strmap_free(&s->index);
+	strmap_free(&s->dests);
+	queue_close(&s->q);
+}
+
 int sched_run(struct sched *s)
 {
 	int status = 0;
@@ -586,5 +609,6 @@ int sched_run(struct sched *s)
 			s->ninflight);
 	sd_notify(0, "STOPPING=1");
 	pool_stop(s->pool);
+	sched_free(s);
 	return status;
 }
