@@ -73,18 +73,12 @@ static int has_control(const char *s, size_t n)
 	return 0;
 }
 
-static enum envelope_result envelope_check_sender(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > ADDR_PATH_MAX)
-		return ENVELOPE_ADDRESS_TOO_LONG;
-	if (has_control(s, n))
-		return ENVELOPE_BAD_ADDRESS;
-	return ENVELOPE_OK;
-}
-
-static enum envelope_result envelope_check_rcpt(const char *r)
+/*
+ * One address of the envelope: a mailbox as addr_parse_mailbox() takes it.
+ * The sender too: the relay writes it into "MAIL FROM:<...>" and mails
+ * bounces to it, so "a@b> NOTIFY=..." or "a b" must never reach the queue.
+ */
+static enum envelope_result envelope_check_address(const char *r)
 {
 	size_t n = strlen(r);
 	struct addr a;
@@ -115,10 +109,11 @@ enum envelope_result envelope_decode(const char *p, size_t len, struct envelope 
 	if (r != ENVELOPE_OK)
 		return r;
 	/* framing holds: every record is a NUL-terminated C string within p */
-	r = envelope_check_sender(p + 1);
+	/* the null sender "" (RFC 5321 §4.5.5) or a mailbox */
+	r = p[1] ? envelope_check_address(p + 1) : ENVELOPE_OK;
 	pos = strlen(p) + 1;
 	for (i = 0; r == ENVELOPE_OK && i < nrcpt; i++) {
-		r = envelope_check_rcpt(p + pos + 1);
+		r = envelope_check_address(p + pos + 1);
 		pos += strlen(p + pos) + 1;
 	}
 	if (r != ENVELOPE_OK)

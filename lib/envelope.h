@@ -14,10 +14,10 @@
  *	envelope_encode() appends that to out.
  *	envelope_decode() parses exactly len bytes; e->sender and e->rcpt[i]
  *	point into a private copy freed by envelope_free(). At least one recipient
- *	is required. Addresses are checked: no CR, LF or control bytes, sender
- *	at most ADDR_PATH_MAX octets, recipients non-empty with an "@"-free or
- *	valid mailbox shape as addr_parse_mailbox() (flag ADDR_UTF8) accepts,
- *	except that a recipient without a domain is refused.
+ *	is required. Every recipient, and the sender unless it is empty (the
+ *	null sender), must be a Mailbox as addr_parse_mailbox() (flag
+ *	ADDR_UTF8) accepts it: local part, "@", domain or address literal; no
+ *	CR, LF or control bytes; at most 64/255/254 octets.
  * DIAGNOSTICS
  *	ENVELOPE_OK; ENVELOPE_FORMAT (missing F, missing T, bad terminators,
  *	trailing bytes: qmail-queue exit 91); ENVELOPE_ADDRESS_TOO_LONG (exit 11);

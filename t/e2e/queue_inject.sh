@@ -69,6 +69,8 @@ check_fail 91 "envelope not starting with F" 'Ts@example.org\0Ta@example.test\0\
 check_fail 91 "unknown record type" 'Fs@example.org\0Xa@example.test\0\0'
 check_fail 91 "no recipient" 'Fs@example.org\0\0'
 check_fail 91 "recipient without domain" 'Fs@example.org\0Tnodomain\0\0'
+check_fail 91 "sender that is no mailbox (MAIL FROM parameter injection)" 'Fs@example.org> NOTIFY=NEVER\0Ta@example.test\0\0'
+check_fail 91 "sender without domain" 'Fnodomain\0Ta@example.test\0\0'
 check_fail 91 "CR in an address" 'Fs@example.org\0Ta\r@example.test\0\0'
 check_fail 11 "recipient longer than 1000 bytes" "Fs@example.org\\0T$(head -c 1200 /dev/zero | tr '\0' a)@example.test\\0\\0"
 check_fail 11 "recipient longer than 256 octets" "Fs@example.org\\0T$(head -c 60 /dev/zero | tr '\0' a)@$(head -c 250 /dev/zero | tr '\0' b).test\\0\\0"

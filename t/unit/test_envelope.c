@@ -119,12 +119,38 @@ START_TEST(bad_addresses)
 }
 END_TEST
 
+/* The relay writes the sender into MAIL FROM:<...>: only a mailbox or "". */
+START_TEST(bad_senders)
+{
+	struct envelope e;
+
+	ck_assert_int_eq(DECODE("Fs@x.test> NOTIFY=NEVER\0Ta@x.test\0\0", &e),
+			 ENVELOPE_BAD_ADDRESS);	/* ESMTP parameter injection */
+	ck_assert_int_eq(DECODE("Fs@x.test>\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_int_eq(DECODE("F<s@x.test>\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_int_eq(DECODE("Fa b@x.test\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_int_eq(DECODE("Fnodomain\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_int_eq(DECODE("Fs@\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_int_eq(DECODE("F@x.test\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_int_eq(DECODE("Fs@x..test\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_int_eq(DECODE("Fs@\xc3(.test\0Ta@x.test\0\0", &e), ENVELOPE_BAD_ADDRESS);
+	ck_assert_ptr_null(e.mem);
+	/* what smtpd and sendmail send is still fine */
+	ck_assert_int_eq(DECODE("F\"q x\"@[127.0.0.1]\0Ta@x.test\0\0", &e), ENVELOPE_OK);
+	ck_assert_str_eq(e.sender, "\"q x\"@[127.0.0.1]");
+	envelope_free(&e);
+	ck_assert_int_eq(DECODE("Fj\xc3\xb6rg@x.test\0Ta@x.test\0\0", &e), ENVELOPE_OK);
+	envelope_free(&e);
+}
+END_TEST
+
 START_TEST(too_long)
 {
 	struct envelope e;
 	struct str s = STR_INIT(0);
 	char local[66], big[300];
 	const char *r[1];
+	size_t i;
 
 	/* sender longer than 256 octets */
 	memset(big, 'a', 257);
@@ -133,11 +159,20 @@ START_TEST(too_long)
 	envelope_encode(&s, big, r, 1);
 	ck_assert_int_eq(decode_str(&s, &e), ENVELOPE_ADDRESS_TOO_LONG);
 	str_truncate(&s, 0);
-	/* exactly 256 is fine */
-	big[256] = '\0';
+	/* a mailbox of 254 octets (a path of 256 with "<>") is fine, 255 is not */
+	memset(big, 'd', 254);
+	memcpy(big, "s@", 2);
+	for (i = 60; i < 254; i += 61)
+		big[i] = '.';
+	big[254] = '\0';
 	envelope_encode(&s, big, r, 1);
 	ck_assert_int_eq(decode_str(&s, &e), ENVELOPE_OK);
 	envelope_free(&e);
+	str_truncate(&s, 0);
+	big[254] = 'd';
+	big[255] = '\0';
+	envelope_encode(&s, big, r, 1);
+	ck_assert_int_eq(decode_str(&s, &e), ENVELOPE_ADDRESS_TOO_LONG);
 	str_truncate(&s, 0);
 	/* recipient local part of 65 octets */
 	memset(local, 'l', 65);
@@ -187,6 +222,7 @@ Suite *suite(void)
 	tcase_add_test(tc, null_sender_ok);
 	tcase_add_test(tc, format_errors);
 	tcase_add_test(tc, bad_addresses);
+	tcase_add_test(tc, bad_senders);
 	tcase_add_test(tc, too_long);
 	tcase_add_test(tc, many_recipients);
 	suite_add_tcase(s, tc);
