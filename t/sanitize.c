@@ -1,0 +1,60 @@
+/*
+ * sanitize - the ASan/UBSan/LSan options compiled into every program and unit
+ * test of a `make SANITIZE=1` build (linked only then; see GNUmakefile).
+ *
+ * SYNOPSIS
+ *	const char *__asan_default_options(void);
+ *	const char *__ubsan_default_options(void);
+ *	const char *__lsan_default_options(void);
+ *
+ * DESCRIPTION
+ *	The sanitizer runtimes call these before main() for their defaults
+ *	($ASAN_OPTIONS and friends still override them). Environment variables
+ *	alone cannot carry the options: smtpd execs the injector with an
+ *	environment of its own, inject clears its environment, and launchers
+ *	(systemd-socket-activate, xinetd) pass only what they are told. So the
+ *	options are built in here.
+ *
+ *	Reports go to TERN_SANITIZE_DIR/report.PID when that directory exists
+ *	and is writable (t/run creates it, mode 1777, so that privilege-dropped
+ *	processes can write there too, clears it before each test and fails the
+ *	test that left a report: a report from a child whose stderr nobody
+ *	reads, such as smtpd under a launcher or the injector, is not lost).
+ *	Elsewhere they go to stderr. A sanitizer error ends the process with
+ *	exit status 1 (LeakSanitizer: 23), never a core dump.
+ */
+#include <unistd.h>
+
+#ifndef TERN_SANITIZE_DIR
+#define TERN_SANITIZE_DIR "t/log/sanitizer"
+#endif
+
+#define SAN_COMMON "print_stacktrace=1:handle_abort=1:disable_coredump=1"
+#define SAN_LOG ":log_path=" TERN_SANITIZE_DIR "/report"
+
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__lsan_default_options(void);
+
+/* The log path only when the directory is there: never die for want of it. */
+static const char *sanitize_options(const char *with_log, const char *without)
+{
+	return access(TERN_SANITIZE_DIR, W_OK | X_OK) == 0 ? with_log : without;
+}
+
+const char *__asan_default_options(void)
+{
+	return sanitize_options(SAN_COMMON ":detect_leaks=1" SAN_LOG,
+				SAN_COMMON ":detect_leaks=1");
+}
+
+const char *__ubsan_default_options(void)
+{
+	return sanitize_options(SAN_COMMON ":halt_on_error=1" SAN_LOG,
+				SAN_COMMON ":halt_on_error=1");
+}
+
+const char *__lsan_default_options(void)
+{
+	return sanitize_options(SAN_COMMON SAN_LOG, SAN_COMMON);
+}
