@@ -95,6 +95,21 @@ static void fds_ensure(void)
 				exit(EXIT_BUG);
 }
 
+/*
+ * signals_reset: the signal mask survives execve, so a caller (setuid: any
+ * user) could block SIGALRM and keep a tmp/ file open for ever; unblock all.
+ */
+static void signals_reset(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* RLIMIT_FSIZE: EFBIG, a write error (53) */
+	signal(SIGALRM, on_alarm);
+}
+
 /* write_exit: the exit code for a failed write to the queue. */
 static int write_exit(int e)
 {
@@ -270,9 +285,7 @@ int main(int argc, char **argv)
 	if (getuid() != geteuid() || getgid() != getegid())
 		clearenv();
 	umask(077);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);	/* RLIMIT_FSIZE: EFBIG, a write error (53) */
-	signal(SIGALRM, on_alarm);
+	signals_reset();
 	alarm(INJECT_TIMEOUT);
 
 	queue_setup();

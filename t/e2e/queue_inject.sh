@@ -77,6 +77,34 @@ check_fail 11 "recipient longer than 256 octets" "Fs@example.org\\0T$(head -c 60
 check_fail 54 "envelope cut short" 'Fs@example.org\0Ta@exam'
 check_fail 54 "empty envelope" ''
 
+# --- signals: a caller that blocks SIGALRM cannot switch off inject's time limit
+# (the mask survives execve; SIGALRM stands in for the alarm, which takes a day)
+rc=$("$T_PY" - "$inj" 2>>"$T_TMP/inject.err" <<'EOF'
+import os, signal, sys, time
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+mr, mw = os.pipe(); er, ew = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.dup2(mr, 0); os.dup2(er, 1)
+    os.execv(sys.argv[1], [sys.argv[1]])
+os.write(mw, b"Subject: half\r\n")
+time.sleep(0.3)
+os.kill(pid, signal.SIGALRM)
+for _ in range(50):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.1)
+else:
+    os.close(mw); os.write(ew, b"Fs@example.org\0Ta@example.test\0\0"); os.close(ew)
+    status = os.waitpid(pid, 0)[1]
+print(os.waitstatus_to_exitcode(status))
+EOF
+)
+t_is "$rc" 52 "SIGALRM blocked by the caller still ends inject: exit 52"
+t_is "$(ls -A "$q/mess" "$q/tmp" | grep -vc ':$\|^$')" 0 "SIGALRM: nothing in mess/ or tmp/"
+rm -f "$q"/mess/*
+
 # --- write errors are temporary (53) and leave nothing behind
 head -c 300000 /dev/zero | tr '\0' 'y' > "$T_TMP/big"
 rc=$( (ulimit -f 100; run_inject 'Fs@example.org\0Ta@example.test\0\0' "$T_TMP/big") )
