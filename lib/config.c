@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 #include "str.h"
@@ -468,17 +469,16 @@ static int resolver_valid(const char *v)
 			  port >= 1 && port <= 65535);
 }
 
+/*
+ * The postmaster address goes into envelopes that inject checks with
+ * addr_parse_mailbox(): the same parser here, ASCII only (a client that did
+ * not say SMTPUTF8 may still write to <postmaster>, RFC 5321 §4.5.1).
+ */
 static int address_valid(const char *v)
 {
-	const char *at = strrchr(v, '@');
-	size_t i;
+	struct addr a;
 
-	if (!at || at == v || strlen(v) > 256)
-		return 0;
-	for (i = 0; v + i < at; i++)
-		if (v[i] == ' ' || v[i] == '\t' || v[i] == '<' || v[i] == '>')
-			return 0;
-	return domain_valid(at + 1) || literal_valid(at + 1);
+	return addr_parse_mailbox(v, strlen(v), 0, &a) == ADDR_OK;
 }
 
 static int list_grow(void **arr, size_t *n, size_t elem)

@@ -311,6 +311,12 @@ START_TEST(errors_name_file_and_line)
 	expect_error("destination-concurrency many\n", 1, "destination-concurrency: 'many': not a number");
 	expect_error("bounce-body-max 1T\n", 1, "bounce-body-max: '1T': unknown suffix 'T' (use k, M or G)");
 	expect_error("postmaster nobody\n", 1, "postmaster: 'nobody': not an address");
+	/* what inject would refuse (exit 91: <postmaster> mail refused for good) */
+	expect_error("postmaster a..b@example.test\n", 1, "postmaster: 'a..b@example.test': not an address");
+	expect_error("postmaster a@b@example.test\n", 1, "postmaster: 'a@b@example.test': not an address");
+	expect_error("postmaster a(b)@example.test\n", 1, "postmaster: 'a(b)@example.test': not an address");
+	expect_error("postmaster j\xc3\xb6rg@example.test\n", 1,
+		     "postmaster: 'j\xc3\xb6rg@example.test': not an address");
 	expect_error("hostname a.example\r\n", 1, "control byte 0x0d in line");
 	expect_error("accept a.example\n\nhostname a\x01\n", 3, "control byte 0x01 in line");
 	expect_error("accept a.example\nhost\x7fname x\n", 2, "control byte 0x7f in line");
