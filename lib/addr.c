@@ -387,3 +387,17 @@ int addr_domain_equal(const char *a, const char *b)
 	} while (x);
 	return 1;
 }
+
+int addr_domain_valid(const char *s, size_t len)
+{
+	struct cursor c = { (const unsigned char *)s, len, 0, 0, 0 };
+
+	return parse_domain(&c) == ADDR_OK && c.pos == len;
+}
+
+int addr_literal_valid(const char *s, size_t len)
+{
+	struct cursor c = { (const unsigned char *)s, len, 0, 0, 0 };
+
+	return cursor_peek(&c) == '[' && parse_address_literal(&c) == ADDR_OK && c.pos == len;
+}

@@ -10,6 +10,10 @@
  *	                                    struct addr *a);
  *	const char *addr_result_text(enum addr_result r);
  *	int addr_domain_equal(const char *a, const char *b);
+int addr_domain_valid(const char *s, size_t len);
+int addr_literal_valid(const char *s, size_t len);
+ *	int addr_domain_valid(const char *s, size_t len);
+ *	int addr_literal_valid(const char *s, size_t len);
  * DESCRIPTION
  *	addr_parse_path() parses an RFC 5321 §4.1.2 Path ("<" [A-d-l ":"] Mailbox ">")
  *	or, with ADDR_ALLOW_NULL, the null path "<>" at the start of s, and
@@ -32,6 +36,9 @@
  *	say what was seen. CR, LF and NUL are never accepted anywhere.
  *
  *	addr_domain_equal() compares two domains ignoring ASCII case.
+ *	addr_domain_valid() says whether all len bytes of s are one ASCII
+ *	Domain as above; addr_literal_valid() the same for an address literal
+ *	(the configuration checks its domains with these).
  * DIAGNOSTICS
  *	ADDR_OK, or the first problem: ADDR_SYNTAX, ADDR_LOCAL_TOO_LONG,
  *	ADDR_DOMAIN_TOO_LONG, ADDR_PATH_TOO_LONG, ADDR_UTF8_NOT_ALLOWED,
@@ -71,5 +78,7 @@ enum addr_result addr_parse_mailbox(const char *s, size_t len, int flags,
 				    struct addr *a);
 const char *addr_result_text(enum addr_result r);
 int addr_domain_equal(const char *a, const char *b);
+int addr_domain_valid(const char *s, size_t len);
+int addr_literal_valid(const char *s, size_t len);
 
 #endif

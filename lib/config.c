@@ -20,7 +20,9 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "cidr.h"
 #include "config.h"
+#include "nexthop.h"
 #include "str.h"
 
 #define CONFIG_FILE "tern.conf"
@@ -75,60 +77,15 @@ static const struct setting settings[] = {
 
 /* ---- small syntax checks ---- */
 
-static int problem(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int problem(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* RFC 5321 §4.1.2 Domain: dot-separated labels of letters, digits, hyphens. */
+/* RFC 5321 §4.1.2 Domain and §4.1.3 address literal, as addr.h parses them */
 static int domain_valid(const char *d)
 {
-	size_t total = strlen(d), label = 0, i;
-
-	if (total == 0 || total > 255)
-		return 0;
-	for (i = 0; i <= total; i++) {
-		char c = d[i];
-		if (c == '.' || c == '\0') {
-			if (label == 0 || label > 63 || d[i - 1] == '-')
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-'))
-			return 0;
-		if (label == 0 && c == '-')
-			return 0;
-		label++;
-	}
-	return 1;
+	return addr_domain_valid(d, strlen(d));
 }
 
-/* RFC 5321 §4.1.3 address literal: [1.2.3.4] or [IPv6:...] */
 static int literal_valid(const char *d)
 {
-	char buf[64];
-	unsigned char a[16];
-	size_t n = strlen(d);
-
-	if (n < 3 || d[0] != '[' || d[n - 1] != ']' || n - 2 >= sizeof buf)
-		return 0;
-	memcpy(buf, d + 1, n - 2);
-	buf[n - 2] = '\0';
-	if (strncasecmp(buf, "IPv6:", 5) == 0)
-		return inet_pton(AF_INET6, buf + 5, a) == 1;
-	return inet_pton(AF_INET, buf, a) == 1;
+	return addr_literal_valid(d, strlen(d));
 }
 
 static int user_valid(const char *u)
@@ -144,212 +101,6 @@ static int user_valid(const char *u)
 	return 1;
 }
 
-/* Decimal digits only, no sign or blanks; -1 on junk, -3 on overflow. */
-static int parse_ull(const char *s, size_t n, unsigned long long *v)
-{
-	size_t i;
-
-	*v = 0;
-	if (n == 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (*v > (~0ULL - (unsigned)(s[i] - '0')) / 10)
-			return -3;
-		*v = *v * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
-
-/* ---- CIDR ---- */
-
-static int cidr_parse(const char *text, struct cidr *n, const char **why)
-{
-	char host[64];
-	const char *slash = strchr(text, '/');
-	size_t hlen = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned long long prefix;
-	unsigned maxp, i;
-
-	memset(n, 0, sizeof *n);
-	*why = "not an IPv4 or IPv6 address";
-	if (hlen == 0 || hlen >= sizeof host)
-		return -1;
-	memcpy(host, text, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, n->addr) == 1)
-		n->family = AF_INET, maxp = 32;
-	else if (inet_pton(AF_INET6, host, n->addr) == 1)
-		n->family = AF_INET6, maxp = 128;
-	else
-		return -1;
-	n->prefix = maxp;
-	if (slash) {
-		if (parse_ull(slash + 1, strlen(slash + 1), &prefix) < 0) {
-			*why = "prefix is not a number";
-			return -1;
-		}
-		if (prefix > maxp) {
-			*why = maxp == 32 ? "prefix longer than 32" : "prefix longer than 128";
-			return -1;
-		}
-		n->prefix = (unsigned)prefix;
-	}
-	for (i = n->prefix; i < maxp; i++)
-		if (n->addr[i / 8] & (0x80 >> (i % 8))) {
-			*why = "host bits set after the prefix";
-			return -1;
-		}
-	return 0;
-}
-
-int config_parse_cidr(const char *text, struct cidr *n)
-{
-	const char *why;
-
-	return cidr_parse(text, n, &why);
-}
-
-static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-static int prefix_equal(const unsigned char *a, const unsigned char *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, full) != 0)
-		return 0;
-	return rest == 0 || ((a[full] ^ b[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
-/* An IPv4 client matches v4 nets and ::ffff:0:0/96 nets; a v4-mapped v6 client matches v4 nets. */
-int cidr_match(const struct cidr *n, const struct sockaddr *sa)
-{
-	unsigned char v6[16];
-	const unsigned char *a;
-
-	if (sa->sa_family == AF_INET) {
-		a = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-		if (n->family == AF_INET)
-			return prefix_equal(n->addr, a, n->prefix);
-		memcpy(v6, v4mapped, 12);
-		memcpy(v6 + 12, a, 4);
-		return n->family == AF_INET6 && prefix_equal(n->addr, v6, n->prefix);
-	}
-	if (sa->sa_family != AF_INET6)
-		return 0;
-	a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-	if (n->family == AF_INET6)
-		return prefix_equal(n->addr, a, n->prefix);
-	return n->family == AF_INET && memcmp(a, v4mapped, 12) == 0 &&
-	       prefix_equal(n->addr, a + 12, n->prefix);
-}
-
-int config_client_in_relay_nets(const struct config *c, const char *addrtext)
-{
-	struct sockaddr_in6 s6;
-	struct sockaddr_in s4;
-	const struct sockaddr *sa;
-	size_t i;
-
-	memset(&s4, 0, sizeof s4);
-	memset(&s6, 0, sizeof s6);
-	if (!addrtext)
-		return 0;
-	if (inet_pton(AF_INET, addrtext, &s4.sin_addr) == 1) {
-		s4.sin_family = AF_INET;
-		sa = (const struct sockaddr *)&s4;
-	} else if (inet_pton(AF_INET6, addrtext, &s6.sin6_addr) == 1) {
-		s6.sin6_family = AF_INET6;
-		sa = (const struct sockaddr *)&s6;
-	} else {
-		return 0;
-	}
-	for (i = 0; i < c->nrelay_nets; i++)
-		if (cidr_match(&c->relay_nets[i], sa))
-			return 1;
-	return 0;
-}
-
-/* ---- next hops ---- */
-
-static int host_valid(const char *h)
-{
-	unsigned char a[16];
-
-	return domain_valid(h) || inet_pton(AF_INET, h, a) == 1 ||
-	       inet_pton(AF_INET6, h, a) == 1;
-}
-
-/* "[host]" or "host", then optional ":port"; brackets may hold IPv6. */
-static int hostport_parse(const char *s, struct nexthop *n, int *bracketed,
-			  char *err, size_t errlen, const char *text)
-{
-	const char *end, *colon;
-	unsigned long long port;
-	size_t hlen;
-
-	*bracketed = s[0] == '[';
-	if (*bracketed) {
-		end = strchr(s, ']');
-		if (!end)
-			return problem(err, errlen, "'%s': missing ']'", text);
-		s++;
-		hlen = (size_t)(end - s);
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] && !colon)
-			return problem(err, errlen, "'%s': junk after ']'", text);
-	} else {
-		colon = strchr(s, ':');
-		hlen = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (hlen == 0 || hlen >= sizeof n->host)
-		return problem(err, errlen, "'%s': %s host", text, hlen ? "too long a" : "empty");
-	memcpy(n->host, s, hlen);
-	n->host[hlen] = '\0';
-	if (!host_valid(n->host))
-		return problem(err, errlen, "'%s': bad host '%s'", text, n->host);
-	n->port = 0;
-	if (colon) {
-		if (parse_ull(colon + 1, strlen(colon + 1), &port) < 0 || port < 1 || port > 65535)
-			return problem(err, errlen, "'%s': bad port '%s'", text, colon + 1);
-		n->port = (unsigned)port;
-	}
-	return 0;
-}
-
-int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen)
-{
-	int bracketed;
-
-	memset(n, 0, sizeof *n);
-	if (strncmp(text, "smtp:", 5) == 0) {
-		if (hostport_parse(text + 5, n, &bracketed, err, errlen, text) < 0)
-			return -1;
-		/* smtp:[host] connects to host itself; smtp:host looks up its MX */
-		n->kind = bracketed ? NEXTHOP_SMTP : NEXTHOP_SMTP_MX;
-		return 0;
-	}
-	if (strncmp(text, "lmtp:unix:", 10) == 0) {
-		const char *path = text + 10;
-		if (path[0] != '/')
-			return problem(err, errlen, "'%s': socket path must be absolute", text);
-		if (strlen(path) >= 108)	/* sizeof sun_path */
-			return problem(err, errlen, "'%s': socket path longer than 107 bytes", text);
-		n->kind = NEXTHOP_LMTP_UNIX;
-		strcpy(n->host, path);
-		return 0;
-	}
-	if (strncmp(text, "lmtp:", 5) == 0) {
-		if (hostport_parse(text + 5, n, &bracketed, err, errlen, text) < 0)
-			return -1;
-		n->kind = NEXTHOP_LMTP_TCP;	/* RFC 2033: no MX lookup for LMTP */
-		return 0;
-	}
-	return problem(err, errlen, "'%s': want smtp:[host]:port, smtp:host, "
-		       "lmtp:[host]:port or lmtp:unix:/path", text);
-}
-
 /* ---- values ---- */
 
 static int parse_scaled(const char *v, const char *suffixes, const unsigned long long *mult,
@@ -362,13 +113,13 @@ static int parse_scaled(const char *v, const char *suffixes, const unsigned long
 
 	if (n && !(v[n - 1] >= '0' && v[n - 1] <= '9')) {
 		if (!sfx)	/* "10X" has an unknown suffix; "x" is no number */
-			return parse_ull(v, n - 1, out) == 0 ? -2 : -1;
+			return str_parse_ull(v, n - 1, out) == 0 ? -2 : -1;
 		m = mult[sfx - suffixes];
 		n--;
 	}
-	r = parse_ull(v, n, out);
+	r = str_parse_ull(v, n, out);
 	if (r < 0)
-		return r;
+		return r == -2 ? -3 : -1;
 	if (*out > ~0ULL / m)
 		return -3;
 	*out *= m;
@@ -387,17 +138,17 @@ static int parse_number(const struct setting *st, const char *v, unsigned long l
 		r = parse_scaled(v, "kKMmGg", size_mult, out);
 	else if (st->type == T_DURATION)
 		r = parse_scaled(v, "smhd", dur_mult, out);
-	else
-		r = parse_ull(v, strlen(v), out);
+	else if ((r = str_parse_ull(v, strlen(v), out)) == -2)
+		r = -3;
 	if (r == -2)
-		return problem(err, errlen, "%s: '%s': unknown suffix '%c' (use %s)", st->key, v,
+		return str_errorf(err, errlen, "%s: '%s': unknown suffix '%c' (use %s)", st->key, v,
 			       v[strlen(v) - 1], st->type == T_SIZE ? "k, M or G" : "s, m, h or d");
 	if (r < 0 && r != -3)
-		return problem(err, errlen, "%s: '%s': not a number", st->key, v);
+		return str_errorf(err, errlen, "%s: '%s': not a number", st->key, v);
 	if (r == -3 || *out > st->max)
-		return problem(err, errlen, "%s: '%s': larger than %llu", st->key, v, st->max);
+		return str_errorf(err, errlen, "%s: '%s': larger than %llu", st->key, v, st->max);
 	if (*out < st->min)
-		return problem(err, errlen, "%s: '%s': smaller than %llu", st->key, v, st->min);
+		return str_errorf(err, errlen, "%s: '%s': smaller than %llu", st->key, v, st->min);
 	return 0;
 }
 
@@ -431,7 +182,7 @@ static int store_text(struct config *c, const struct setting *st, const char *v,
 		      char *err, size_t errlen)
 {
 	if (strlen(v) >= st->size)
-		return problem(err, errlen, "%s: value longer than %zu bytes", st->key, st->size - 1);
+		return str_errorf(err, errlen, "%s: value longer than %zu bytes", st->key, st->size - 1);
 	memcpy((char *)c + st->off, v, strlen(v) + 1);
 	return 0;
 }
@@ -465,7 +216,7 @@ static int resolver_valid(const char *v)
 	host[hlen] = '\0';
 	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
 		return 0;
-	return !colon || (parse_ull(colon + 1, strlen(colon + 1), &port) == 0 &&
+	return !colon || (str_parse_ull(colon + 1, strlen(colon + 1), &port) == 0 &&
 			  port >= 1 && port <= 65535);
 }
 
@@ -499,10 +250,10 @@ static int add_accept(struct config *c, const char *v, char *err, size_t errlen)
 	char *dup;
 
 	if (!domain_valid(v) && !literal_valid(v))
-		return problem(err, errlen, "accept: '%s': not a domain or address literal", v);
+		return str_errorf(err, errlen, "accept: '%s': not a domain or address literal", v);
 	if (list_grow((void **)&c->accept, &c->naccept, sizeof *c->accept) < 0 ||
 	    !(dup = strdup(v)))
-		return problem(err, errlen, "accept: out of memory");
+		return str_errorf(err, errlen, "accept: out of memory");
 	c->accept[c->naccept++] = dup;
 	return 0;
 }
@@ -513,9 +264,9 @@ static int add_relay_net(struct config *c, const char *v, char *err, size_t errl
 	const char *why;
 
 	if (cidr_parse(v, &n, &why) < 0)
-		return problem(err, errlen, "relay-net: '%s': %s", v, why);
+		return str_errorf(err, errlen, "relay-net: '%s': %s", v, why);
 	if (list_grow((void **)&c->relay_nets, &c->nrelay_nets, sizeof n) < 0)
-		return problem(err, errlen, "relay-net: out of memory");
+		return str_errorf(err, errlen, "relay-net: out of memory");
 	c->relay_nets[c->nrelay_nets++] = n;
 	return 0;
 }
@@ -523,30 +274,15 @@ static int add_relay_net(struct config *c, const char *v, char *err, size_t errl
 static int add_route(struct config *c, const char *v, char *err, size_t errlen)
 {
 	struct route r;
-	const char *sp = strpbrk(v, " \t");
-	const char *hop;
-	char why[512];
-	size_t dlen, i;
+	size_t i;
 
-	if (!sp)
-		return problem(err, errlen, "route: want 'route DOMAIN NEXTHOP'");
-	dlen = (size_t)(sp - v);
-	hop = sp + strspn(sp, " \t");
-	memset(&r, 0, sizeof r);
-	if (dlen >= sizeof r.domain)
-		return problem(err, errlen, "route: domain longer than 255 bytes");
-	memcpy(r.domain, v, dlen);
-	if (strcmp(r.domain, "*") != 0 && !domain_valid(r.domain) && !literal_valid(r.domain))
-		return problem(err, errlen, "route: '%s': not a domain, literal or '*'", r.domain);
-	if (strpbrk(hop, " \t"))
-		return problem(err, errlen, "route: want 'route DOMAIN NEXTHOP'");
-	if (config_parse_nexthop(hop, &r.hop, why, sizeof why) < 0)
-		return problem(err, errlen, "route: %s", why);
+	if (route_parse(v, &r, err, errlen) < 0)
+		return -1;
 	for (i = 0; i < c->nroutes; i++)
 		if (strcasecmp(c->routes[i].domain, r.domain) == 0)
-			return problem(err, errlen, "route: duplicate route for '%s'", r.domain);
+			return str_errorf(err, errlen, "duplicate route for '%s'", r.domain);
 	if (list_grow((void **)&c->routes, &c->nroutes, sizeof r) < 0)
-		return problem(err, errlen, "route: out of memory");
+		return str_errorf(err, errlen, "out of memory");
 	c->routes[c->nroutes++] = r;
 	return 0;
 }
@@ -556,16 +292,19 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 			 char *err, size_t errlen)
 {
 	unsigned long long num;
+	char why[512];
 
 	if (st->type != T_ROUTE_LIST && strpbrk(v, " \t"))
-		return problem(err, errlen, "%s: '%s': one value expected", st->key, v);
+		return str_errorf(err, errlen, "%s: '%s': one value expected", st->key, v);
 	switch (st->type) {
 	case T_DOMAIN_LIST:
 		return add_accept(c, v, err, errlen);
 	case T_CIDR_LIST:
 		return add_relay_net(c, v, err, errlen);
 	case T_ROUTE_LIST:
-		return add_route(c, v, err, errlen);
+		if (add_route(c, v, why, sizeof why) < 0)
+			return str_errorf(err, errlen, "route: %s", why);
+		return 0;
 	case T_SIZE: case T_COUNT: case T_DURATION: case T_PORT:
 		if (parse_number(st, v, &num, err, errlen) < 0)
 			return -1;
@@ -573,23 +312,23 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		return 0;
 	case T_HOSTNAME:
 		if (!domain_valid(v))
-			return problem(err, errlen, "hostname: '%s': not a domain name", v);
+			return str_errorf(err, errlen, "hostname: '%s': not a domain name", v);
 		break;
 	case T_PATH:
 		if (v[0] != '/')
-			return problem(err, errlen, "%s: '%s': not an absolute path", st->key, v);
+			return str_errorf(err, errlen, "%s: '%s': not an absolute path", st->key, v);
 		break;
 	case T_USER:
 		if (!user_valid(v))
-			return problem(err, errlen, "%s: '%s': not a user name", st->key, v);
+			return str_errorf(err, errlen, "%s: '%s': not a user name", st->key, v);
 		break;
 	case T_RESOLVER:
 		if (!resolver_valid(v))
-			return problem(err, errlen, "resolver: '%s': want IP, IP:PORT or [IPv6]:PORT", v);
+			return str_errorf(err, errlen, "resolver: '%s': want IP, IP:PORT or [IPv6]:PORT", v);
 		break;
 	case T_ADDRESS:
 		if (!address_valid(v))
-			return problem(err, errlen, "postmaster: '%s': not an address", v);
+			return str_errorf(err, errlen, "postmaster: '%s': not an address", v);
 		break;
 	}
 	return store_text(c, st, v, err, errlen);
@@ -628,7 +367,7 @@ static int config_line(struct config *c, char *line, size_t len, unsigned char *
 
 	for (i = 0; i < len; i++)
 		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
-			return problem(err, errlen, "control byte 0x%02x in line",
+			return str_errorf(err, errlen, "control byte 0x%02x in line",
 				       (unsigned char)line[i]);
 	line[len] = '\0';
 	if ((hash = strchr(line, '#')))
@@ -647,11 +386,11 @@ static int config_line(struct config *c, char *line, size_t len, unsigned char *
 		if (strcmp(settings[i].key, key) == 0)
 			break;
 	if (i == NSETTINGS)
-		return problem(err, errlen, "unknown setting '%s'", key);
+		return str_errorf(err, errlen, "unknown setting '%s'", key);
 	if (!*val)
-		return problem(err, errlen, "%s: missing value", key);
+		return str_errorf(err, errlen, "%s: missing value", key);
 	if (seen[i] && !setting_repeats(&settings[i]))
-		return problem(err, errlen, "duplicate setting '%s'", key);
+		return str_errorf(err, errlen, "duplicate setting '%s'", key);
 	seen[i] = 1;
 	return setting_apply(c, &settings[i], val, err, errlen);
 }
@@ -673,16 +412,16 @@ static int config_read(int fd, struct config *c, unsigned char *seen,
 			return 0;
 		lineno++;
 		if (r == BUF_ERROR)
-			return problem(err, errlen, "%s:%lu: read: %s", path, lineno, strerror(errno));
+			return str_errorf(err, errlen, "%s:%lu: read: %s", path, lineno, strerror(errno));
 		if (r == BUF_TIMEOUT)
-			return problem(err, errlen, "%s:%lu: read timed out", path, lineno);
+			return str_errorf(err, errlen, "%s:%lu: read timed out", path, lineno);
 		if (len && line[len - 1] == '\n')
 			len--;
 		if (r == BUF_TOOLONG || len > CONFIG_LINE_MAX)
-			return problem(err, errlen, "%s:%lu: line longer than %d bytes",
+			return str_errorf(err, errlen, "%s:%lu: line longer than %d bytes",
 				       path, lineno, CONFIG_LINE_MAX);
 		if (config_line(c, line, len, seen, why, sizeof why) < 0)
-			return problem(err, errlen, "%s:%lu: %s", path, lineno, why);
+			return str_errorf(err, errlen, "%s:%lu: %s", path, lineno, why);
 	}
 }
 
@@ -692,9 +431,9 @@ static int config_finish(struct config *c, const char *path, char *err, size_t e
 	if (!c->postmaster[0] &&
 	    snprintf(c->postmaster, sizeof c->postmaster, "postmaster@%s", c->hostname) >=
 	    (int)sizeof c->postmaster)
-		return problem(err, errlen, "%s: hostname too long for postmaster@hostname", path);
+		return str_errorf(err, errlen, "%s: hostname too long for postmaster@hostname", path);
 	if (c->retry_min > c->retry_max)
-		return problem(err, errlen, "%s: retry-min (%us) is greater than retry-max (%us)",
+		return str_errorf(err, errlen, "%s: retry-min (%us) is greater than retry-max (%us)",
 			       path, c->retry_min, c->retry_max);
 	return 0;
 }
@@ -707,10 +446,10 @@ int config_load(const char *dir, struct config *c, char *err, size_t errlen)
 
 	config_defaults(c);
 	if (snprintf(path, sizeof path, "%s/%s", dir, CONFIG_FILE) >= (int)sizeof path)
-		return problem(err, errlen, "%s: directory name too long", dir);
+		return str_errorf(err, errlen, "%s: directory name too long", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return problem(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return str_errorf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 	r = config_read(fd, c, seen, path, err, errlen);
 	close(fd);
 	if (r == 0)
@@ -758,16 +497,24 @@ int config_accepts_domain(const struct config *c, const char *domain)
 
 const struct route *config_route_for(const struct config *c, const char *domain)
 {
-	const struct route *star = NULL;
-	size_t i;
+	return route_find(c->routes, c->nroutes, domain);
+}
 
-	for (i = 0; i < c->nroutes; i++) {
-		if (strcasecmp(c->routes[i].domain, domain) == 0)
-			return &c->routes[i];
-		if (strcmp(c->routes[i].domain, "*") == 0)
-			star = &c->routes[i];
-	}
-	return star;
+int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen)
+{
+	return nexthop_parse(text, n, err, errlen);
+}
+
+int config_parse_cidr(const char *text, struct cidr *n)
+{
+	const char *why;
+
+	return cidr_parse(text, n, &why);
+}
+
+int config_client_in_relay_nets(const struct config *c, const char *addrtext)
+{
+	return cidr_list_match(c->relay_nets, c->nrelay_nets, addrtext);
 }
 
 /* ---- printing ---- */
@@ -786,22 +533,6 @@ static void print_scaled(struct str *o, unsigned long long v, enum setting_type 
 			return;
 		}
 	str_appendf(o, t == T_DURATION ? "%llus" : "%llu", v);
-}
-
-static void print_nexthop(struct str *o, const struct nexthop *h)
-{
-	const char *proto = h->kind == NEXTHOP_SMTP || h->kind == NEXTHOP_SMTP_MX ? "smtp" : "lmtp";
-
-	if (h->kind == NEXTHOP_LMTP_UNIX) {
-		str_appendf(o, "lmtp:unix:%s", h->host);
-		return;
-	}
-	if (h->kind == NEXTHOP_SMTP_MX)
-		str_appendf(o, "%s:%s", proto, h->host);
-	else
-		str_appendf(o, "%s:[%s]", proto, h->host);
-	if (h->port)
-		str_appendf(o, ":%u", h->port);
 }
 
 static void print_setting(struct str *o, const struct config *c, const struct setting *st)
@@ -830,7 +561,7 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 			str_appendz(o, "# route: none, MX lookups for every domain\n");
 		for (i = 0; i < c->nroutes; i++) {
 			str_appendf(o, "route %s ", c->routes[i].domain);
-			print_nexthop(o, &c->routes[i].hop);
+			nexthop_format(o, &c->routes[i].hop);
 			str_appendc(o, '\n');
 		}
 		return;

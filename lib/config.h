@@ -12,7 +12,6 @@
  *	const struct route *config_route_for(const struct config *c, const char *domain);
  *	int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen);
  *	int config_parse_cidr(const char *text, struct cidr *n);
- *	int cidr_match(const struct cidr *n, const struct sockaddr *sa);
  *	int config_client_in_relay_nets(const struct config *c, const char *addrtext);
  * DESCRIPTION
  *	config_dir() is TERN_CONFDIR from the environment when the process is not
@@ -61,6 +60,9 @@
  *	(then: MX lookup).
  *	config_client_in_relay_nets() parses addrtext (v4, v6, v4-mapped v6)
  *	and matches it against relay-net.
+ *	config_parse_nexthop() and config_parse_cidr() are nexthop_parse() of
+ *	nexthop.h and cidr_parse() of cidr.h, which define the syntax and the
+ *	structures; config_route_for() is route_find() over c's routes.
  * DIAGNOSTICS
  *	config_load() returns 0, or -1 with err set (ENOENT of tern.conf is an
  *	error: tern fails closed).
@@ -69,24 +71,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
-struct cidr {
-	int family;		/* AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	unsigned prefix;
-};
-
-enum nexthop_kind { NEXTHOP_SMTP, NEXTHOP_SMTP_MX, NEXTHOP_LMTP_TCP, NEXTHOP_LMTP_UNIX };
-
-struct nexthop {
-	enum nexthop_kind kind;
-	char host[256];		/* host name or address; socket path for LMTP_UNIX */
-	unsigned port;		/* 0: the default for the kind */
-};
-
-struct route {
-	char domain[256];	/* "*" for the default route */
-	struct nexthop hop;
-};
+#include "cidr.h"	/* struct cidr, cidr_match() */
+#include "nexthop.h"	/* struct nexthop, struct route */
 
 struct config {
 	char hostname[256];
@@ -120,7 +106,6 @@ int config_accepts_domain(const struct config *c, const char *domain);
 const struct route *config_route_for(const struct config *c, const char *domain);
 int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen);
 int config_parse_cidr(const char *text, struct cidr *n);
-int cidr_match(const struct cidr *n, const struct sockaddr *sa);
 int config_client_in_relay_nets(const struct config *c, const char *addrtext);
 
 #endif

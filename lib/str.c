@@ -6,6 +6,7 @@
  * The limit counts content bytes only; the allocation may be limit + 1.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -136,4 +137,35 @@ void str_free(struct str *s)
 	s->s = NULL;
 	s->len = 0;
 	s->cap = 0;
+}
+
+int str_parse_ull(const char *s, size_t n, unsigned long long *v)
+{
+	size_t i;
+
+	*v = 0;
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (*v > (ULLONG_MAX - d) / 10)
+			return -2;
+		*v = *v * 10 + d;
+	}
+	return 0;
+}
+
+int str_errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
 }

@@ -14,6 +14,11 @@
  *	void str_truncate(struct str *s, size_t len);
  *	void str_free(struct str *s);
  *	int size_add(size_t a, size_t b, size_t *sum);
+int str_parse_ull(const char *s, size_t n, unsigned long long *v);
+int str_errorf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+ *	int str_parse_ull(const char *s, size_t n, unsigned long long *v);
+ *	int str_errorf(char *err, size_t errlen, const char *fmt, ...);
  * DESCRIPTION
  *	A str holds len bytes (any bytes, NUL included) in a heap buffer that grows
  *	on demand but never beyond limit bytes (0 means SIZE_MAX). Every append is
@@ -23,6 +28,11 @@
  *	against the limit) and returns it; for an empty, never-grown str it returns "".
  *	str_truncate() shortens to len (no-op if already shorter).
  *	size_add() stores a+b in *sum and returns 0, or returns -1 on overflow.
+ *	str_parse_ull() reads s[0..n) as decimal digits only (no sign, blanks or
+ *	base prefix) into *v: 0, or -1 for no digits or any other byte, -2 when
+ *	the value does not fit (*v is then meaningless).
+ *	str_errorf() formats a diagnostic into err (nothing when errlen is 0,
+ *	cut to fit) and returns -1, for "return str_errorf(err, ...)" in parsers.
  * DIAGNOSTICS
  *	Appends return 0, or -1 with errno ENOMEM (allocation) or E2BIG (limit).
  */
@@ -47,5 +57,8 @@ const char *str_cstr(struct str *s);
 void str_truncate(struct str *s, size_t len);
 void str_free(struct str *s);
 int size_add(size_t a, size_t b, size_t *sum);
+int str_parse_ull(const char *s, size_t n, unsigned long long *v);
+int str_errorf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -289,6 +289,45 @@ START_TEST(domain_equal)
 }
 END_TEST
 
+#define DV(z) addr_domain_valid((z), strlen(z))
+#define LV(z) addr_literal_valid((z), strlen(z))
+
+START_TEST(domain_and_literal_valid)
+{
+	char big[300];
+
+	ck_assert(DV("example.test"));
+	ck_assert(DV("a-b.9x.EXAMPLE"));
+	ck_assert(DV("x"));
+	ck_assert(!DV(""));
+	ck_assert(!DV("-a.test"));
+	ck_assert(!DV("a-.test"));
+	ck_assert(!DV("a..test"));
+	ck_assert(!DV("a.test."));
+	ck_assert(!DV(".a.test"));
+	ck_assert(!DV("a_b.test"));
+	ck_assert(!DV("b\xc3\xbc.test"));	/* ASCII only */
+	ck_assert(!DV("[127.0.0.1]"));
+	ck_assert(!addr_domain_valid("a.test\0x", 8));	/* all len bytes */
+	memset(big, 'a', 63);
+	big[63] = '\0';
+	ck_assert(DV(big));
+	big[63] = 'a';
+	big[64] = '\0';
+	ck_assert(!DV(big));			/* a label of 64 */
+	ck_assert(LV("[127.0.0.1]"));
+	ck_assert(LV("[IPv6:::1]"));
+	ck_assert(LV("[ipv6:2001:db8::1]"));
+	ck_assert(!LV("127.0.0.1"));
+	ck_assert(!LV("[127.0.0.1"));
+	ck_assert(!LV("[127.0.0.1]x"));
+	ck_assert(!LV("[::1]"));
+	ck_assert(!LV("[IPv6:1.2.3.4]"));
+	ck_assert(!LV("[]"));
+	ck_assert(!LV(""));
+}
+END_TEST
+
 START_TEST(result_texts)
 {
 	ck_assert_str_eq(addr_result_text(ADDR_LOCAL_TOO_LONG), "local part longer than 64 octets");
@@ -309,6 +348,7 @@ Suite *suite(void)
 	tcase_add_test(tc, path_256_257);
 	tcase_add_test(tc, domain_equal);
 	tcase_add_test(tc, result_texts);
+	tcase_add_test(tc, domain_and_literal_valid);
 	suite_add_tcase(s, tc);
 	return s;
 }

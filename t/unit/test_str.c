@@ -117,6 +117,36 @@ START_TEST(size_add_overflow)
 }
 END_TEST
 
+START_TEST(parse_ull)
+{
+	unsigned long long v;
+
+	ck_assert_int_eq(str_parse_ull("0", 1, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(str_parse_ull("18446744073709551615", 20, &v), 0);
+	ck_assert(v == 18446744073709551615ULL);
+	ck_assert_int_eq(str_parse_ull("18446744073709551616", 20, &v), -2);
+	ck_assert_int_eq(str_parse_ull("99999999999999999999999", 23, &v), -2);
+	ck_assert_int_eq(str_parse_ull("", 0, &v), -1);
+	ck_assert_int_eq(str_parse_ull("+1", 2, &v), -1);
+	ck_assert_int_eq(str_parse_ull("1 ", 2, &v), -1);
+	ck_assert_int_eq(str_parse_ull("0x1", 3, &v), -1);
+	ck_assert_int_eq(str_parse_ull("12", 1, &v), 0);	/* only n bytes */
+	ck_assert_uint_eq(v, 1);
+}
+END_TEST
+
+START_TEST(errorf)
+{
+	char err[8] = "x";
+
+	ck_assert_int_eq(str_errorf(err, sizeof err, "%s: %d", "abc", 12345), -1);
+	ck_assert_str_eq(err, "abc: 12");	/* cut to fit */
+	ck_assert_int_eq(str_errorf(err, 0, "%s", "nothing"), -1);
+	ck_assert_str_eq(err, "abc: 12");
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("str");
@@ -129,6 +159,8 @@ Suite *suite(void)
 	tcase_add_test(tc, huge_append_refused);
 	tcase_add_test(tc, truncate);
 	tcase_add_test(tc, size_add_overflow);
+	tcase_add_test(tc, parse_ull);
+	tcase_add_test(tc, errorf);
 	suite_add_tcase(s, tc);
 	return s;
 }
