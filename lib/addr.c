@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "str.h"
 
 #define LABEL_MAX 63
 
@@ -41,47 +42,13 @@ static int cursor_peek(const struct cursor *c)
 }
 
 /*
- * Length of the valid UTF-8 sequence of 2-4 octets at p (avail bytes), or 0.
- * Overlong forms, UTF-16 surrogates (U+D800-DFFF) and code points above
- * U+10FFFF are invalid (RFC 3629 §4).
- */
-static size_t utf8_sequence(const unsigned char *p, size_t avail)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/*
  * Consume one UTF8-non-ascii character at the cursor (RFC 6531 §3.3).
  * Returns ADDR_OK, ADDR_SYNTAX for invalid UTF-8, or ADDR_UTF8_NOT_ALLOWED
  * when the client did not give SMTPUTF8.
  */
 static enum addr_result cursor_take_utf8(struct cursor *c)
 {
-	size_t n = utf8_sequence(c->s + c->pos, c->len - c->pos);
+	size_t n = str_utf8_len(c->s + c->pos, c->len - c->pos);
 
 	if (!n)
 		return ADDR_SYNTAX;

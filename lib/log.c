@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "log_private.h"
+#include "str.h"
 
 #define LOG_LINE_MAX 4096
 
@@ -97,37 +98,6 @@ void log_init(const char *program)
 	log_stderr_is_journal();
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;	/* overlong */
-	else if (c == 0xed)
-		hi = 0x9f;	/* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;	/* overlong */
-	else if (c == 0xf4)
-		hi = 0x8f;	/* above U+10FFFF */
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 size_t log_sanitise(char *dst, size_t dstlen, const char *src, size_t srclen)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -140,7 +110,7 @@ size_t log_sanitise(char *dst, size_t dstlen, const char *src, size_t srclen)
 		if (s[i] >= 0x20 && s[i] < 0x7f)
 			n = 1;
 		else if (s[i] >= 0x80)
-			n = utf8_valid_len(s + i, srclen - i);
+			n = str_utf8_len(s + i, srclen - i);
 		else
 			n = 0;
 		if (n) {

@@ -17,8 +17,10 @@
 int str_parse_ull(const char *s, size_t n, unsigned long long *v);
 int str_errorf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+size_t str_utf8_len(const unsigned char *p, size_t avail);
  *	int str_parse_ull(const char *s, size_t n, unsigned long long *v);
  *	int str_errorf(char *err, size_t errlen, const char *fmt, ...);
+ *	size_t str_utf8_len(const unsigned char *p, size_t avail);
  * DESCRIPTION
  *	A str holds len bytes (any bytes, NUL included) in a heap buffer that grows
  *	on demand but never beyond limit bytes (0 means SIZE_MAX). Every append is
@@ -33,6 +35,10 @@ int str_errorf(char *err, size_t errlen, const char *fmt, ...)
  *	the value does not fit (*v is then meaningless).
  *	str_errorf() formats a diagnostic into err (nothing when errlen is 0,
  *	cut to fit) and returns -1, for "return str_errorf(err, ...)" in parsers.
+ *	str_utf8_len() gives the length (2-4) of the valid UTF-8 sequence of a
+ *	non-ASCII character at p (avail bytes there, at least 1), or 0: overlong
+ *	forms, UTF-16 surrogates and code points above U+10FFFF are invalid
+ *	(RFC 3629 §4). The address parser and the log sanitiser both use it.
  * DIAGNOSTICS
  *	Appends return 0, or -1 with errno ENOMEM (allocation) or E2BIG (limit).
  */
@@ -60,5 +66,6 @@ int size_add(size_t a, size_t b, size_t *sum);
 int str_parse_ull(const char *s, size_t n, unsigned long long *v);
 int str_errorf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+size_t str_utf8_len(const unsigned char *p, size_t avail);
 
 #endif

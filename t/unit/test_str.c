@@ -147,6 +147,25 @@ START_TEST(errorf)
 }
 END_TEST
 
+#define U(lit) str_utf8_len((const unsigned char *)(lit), sizeof(lit) - 1)
+
+START_TEST(utf8_len)
+{
+	ck_assert_uint_eq(U("\xc3\xb6"), 2);
+	ck_assert_uint_eq(U("\xe2\x82\xac"), 3);
+	ck_assert_uint_eq(U("\xf0\x9f\x98\x80"), 4);
+	ck_assert_uint_eq(U("\xf4\x8f\xbf\xbf"), 4);	/* U+10FFFF */
+	ck_assert_uint_eq(U("\xc3"), 0);			/* cut short */
+	ck_assert_uint_eq(U("\xc0\x80"), 0);		/* overlong NUL */
+	ck_assert_uint_eq(U("\xe0\x80\xaf"), 0);		/* overlong */
+	ck_assert_uint_eq(U("\xed\xa0\x80"), 0);		/* surrogate */
+	ck_assert_uint_eq(U("\xf4\x90\x80\x80"), 0);	/* above U+10FFFF */
+	ck_assert_uint_eq(U("\xc3("), 0);
+	ck_assert_uint_eq(U("\x80"), 0);
+	ck_assert_uint_eq(U("\xff"), 0);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("str");
@@ -161,6 +180,7 @@ Suite *suite(void)
 	tcase_add_test(tc, size_add_overflow);
 	tcase_add_test(tc, parse_ull);
 	tcase_add_test(tc, errorf);
+	tcase_add_test(tc, utf8_len);
 	suite_add_tcase(s, tc);
 	return s;
 }
