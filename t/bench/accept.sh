@@ -23,20 +23,24 @@ t_need smtpd/smtpd queue/inject smtp-source systemd-socket-activate tcpserver po
 
 servers=("$@")
 [ ${#servers[@]} -gt 0 ] || servers=(tern-sa tern-tcpserver postfix)
-[ -n "${BENCH_TERN_QUEUE:-}" ] && servers+=("tern-sa+queue")
+[ -n "${BENCH_TERN_QUEUE:-}${BENCH_TERN_SMTPD:-}" ] && servers+=(tern-sa-alt)
 t_instance
 for s in "${servers[@]}"; do
 	case $s in
 	tern-sa) t_start_smtpd_sa 127.0.0.1 2525 ;;
 	tern-tcpserver) t_start_smtpd_tcpserver 127.0.0.1 2526 ;;
-	tern-sa+queue) t_start_smtpd_sa 127.0.0.1 2528 "TERN_QUEUE=$BENCH_TERN_QUEUE" ;;
+	tern-sa-alt)
+		t_bg smtpd-sa-alt systemd-socket-activate --accept --inetd -l 127.0.0.1:2528 \
+			-E TERN_CONFDIR -E "TERN_QUEUE=${BENCH_TERN_QUEUE:-$TERN_QUEUE}" \
+			"${BENCH_TERN_SMTPD:-$T_ROOT/smtpd/smtpd}"
+		t_wait_port 127.0.0.1 2528 || t_bail "tern-sa-alt did not listen" ;;
 	postfix) b_postfix_setup 2527 ;;
 	*) t_bail "unknown server $s" ;;
 	esac
 done
 
 port_of() {
-	case $1 in tern-sa) echo 2525 ;; tern-tcpserver) echo 2526 ;; postfix) echo 2527 ;; tern-sa+queue) echo 2528 ;; esac
+	case $1 in tern-sa) echo 2525 ;; tern-tcpserver) echo 2526 ;; postfix) echo 2527 ;; tern-sa-alt) echo 2528 ;; esac
 }
 count_of() {
 	case $1 in postfix) b_postfix_count ;; *) t_queue_count ;; esac
