@@ -171,6 +171,10 @@ int privdrop_to_user(const char *user, char *err, size_t errlen)
 	}
 	uid = l.uid;
 	gid = l.gid;
+	if (uid == 0) {	/* the verification below cannot tell "dropped" from "root" */
+		snprintf(err, errlen, "drop privileges to %s: uid 0 is no unprivileged user", user);
+		return -1;
+	}
 	l.groups[l.ngroups++] = gid;
 	if (lines_each("/etc/group", group_line, &l) < 0) {
 		snprintf(err, errlen, "read /etc/group: %s", strerror(errno));

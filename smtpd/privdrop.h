@@ -11,8 +11,9 @@
  *	static binary, so the user must be a local one, as sysusers.d and
  *	useradd make), sets the supplementary groups (at most 64), the group
  *	and the user (real, effective and saved), then verifies the result:
- *	every uid and gid is the user's and setuid(0) fails. Called as root,
- *	before smtpd reads a byte from the network.
+ *	every uid and gid is the user's and setuid(0) fails. A user with uid 0
+ *	is refused before anything changes. Called as root, before smtpd reads
+ *	a byte from the network.
  * DIAGNOSTICS
  *	0, or -1 with err set to "what failed: on what: why".
  */
