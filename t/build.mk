@@ -5,3 +5,12 @@ TEST_ARCHIVES := relay/librelay.a queue/libqueue.a smtpd/libsmtpd.a lib/libtern.
 
 t/unit/test_%: t/unit/test_%.o t/unit/check_main.o $(TEST_ARCHIVES)
 	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDNS_LIBS) $(SYSTEMD_LIBS)
+
+# make valgrind: every unit test under valgrind memcheck, leaks included
+# (t/valgrind); ends with the same "N passed, M failed" line as make check.
+.PHONY: valgrind
+valgrind: deps $(UNIT_TESTS)
+ifeq ($(SANITIZE),1)
+	@echo "make valgrind: not with SANITIZE=1 (ASan and valgrind exclude each other)"; exit 1
+endif
+	@t/valgrind $(UNIT_TESTS)
