@@ -169,3 +169,14 @@ t_start_smtpd_sa 127.0.0.1 2528
 out=$(relay_session 2528)
 t_like "$out" $'^550 5\\.7\\.1 ' "client outside relay-net 127.0.0.2/32: 550 5.7.1"
 t_is "$(t_queue_count)" 0 "outside relay-net: nothing queued"
+
+# A configuration smtpd cannot load: one exact 421 line to the client (RFC 5321
+# §3.8), exit 1, the problem with file and line in the log, nothing queued.
+t_instance --set 'max-recipients none'
+out=$(printf 'EHLO client.test\r\n' | "$T_ROOT/smtpd/smtpd" 2>"$T_TMP/badconf.err" | od -An -c | tr -s ' \n' ' ')
+t_is "$out" "$(printf '421 4.3.0 Service not available: configuration error\r\n' | od -An -c | tr -s ' \n' ' ')" \
+	"bad configuration: exactly one 421 4.3.0 line"
+t_like "$(cat "$T_TMP/badconf.err")" "configuration: $T_INST/etc/tern\\.conf:[0-9]+: max-recipients: 'none': not a number" \
+	"bad configuration: the log names file, line and problem"
+printf 'EHLO client.test\r\n' | "$T_ROOT/smtpd/smtpd" >/dev/null 2>&1
+t_is "$?" 1 "bad configuration: smtpd exits 1"

@@ -488,6 +488,46 @@ START_TEST(nexthops)
 }
 END_TEST
 
+/* The length limits of nexthop.c and config_load() (the rest of the reject branches) */
+START_TEST(length_limits)
+{
+	char text[600], want[1200], err[600], longdir[4300], host[300];
+	struct nexthop n;
+	struct config c;
+
+	memset(host, 'h', 256);
+	host[256] = '\0';
+	snprintf(text, sizeof text, "smtp:[%s]", host);
+	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), -1);
+	snprintf(want, sizeof want, "'%s': too long a host", text);
+	ck_assert_str_eq(err, want);
+	memset(host, 'p', 108);
+	host[0] = '/';
+	host[108] = '\0';
+	snprintf(text, sizeof text, "lmtp:unix:%s", host);
+	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), -1);
+	snprintf(want, sizeof want, "'%s': socket path longer than 107 bytes", text);
+	ck_assert_str_eq(err, want);
+	host[107] = '\0';	/* 107 bytes fit sun_path with its NUL */
+	snprintf(text, sizeof text, "lmtp:unix:%s", host);
+	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), 0);
+	memset(host, 'd', 256);
+	host[256] = '\0';
+	snprintf(text, sizeof text, "route %s smtp:[127.0.0.1]\n", host);
+	expect_error(text, 1, "route: domain longer than 255 bytes");
+	memset(longdir, 'x', sizeof longdir - 1);
+	longdir[0] = '/';
+	longdir[sizeof longdir - 1] = '\0';
+	ck_assert_int_eq(config_load(longdir, &c, want, sizeof want), -1);	/* cut to fit */
+	ck_assert_int_eq(strncmp(want, longdir, sizeof want - 1), 0);
+	{
+		static char big[4400];
+		ck_assert_int_eq(config_load(longdir, &c, big, sizeof big), -1);
+		ck_assert_str_eq(big + strlen(longdir), ": directory name too long");
+	}
+}
+END_TEST
+
 START_TEST(route_lookup)
 {
 	struct config c;
@@ -535,6 +575,7 @@ Suite *suite(void)
 	tcase_add_test(tc, cidr_matching);
 	tcase_add_test(tc, client_in_relay_nets);
 	tcase_add_test(tc, nexthops);
+	tcase_add_test(tc, length_limits);
 	tcase_add_test(tc, route_lookup);
 	tcase_add_test(tc, confdir_env);
 	suite_add_tcase(s, tc);
