@@ -78,3 +78,23 @@ t_dns_default() {
 		echo "ENTRY_END"
 	} >> "$1"
 }
+
+# t_relay_start: relay/relay -f in the background, log in $T_TMP/relay.log.
+# t_relay_stop: SIGTERM to the relay alone and wait (10 s) until it and its
+# workers are gone. The workers ignore SIGTERM and end when the scheduler
+# closes their pipes, so killing the tree child-first (t_kill_tree at exit)
+# would wait 2 s per worker.
+t_relay_start() {
+	t_bg relay "$T_ROOT/relay/relay" -f
+	T_RELAY_PID=$T_LAST_PID
+}
+
+t_relay_stop() {
+	local kids
+	[ -n "${T_RELAY_PID:-}" ] || return 0
+	kids=$(pgrep -P "$T_RELAY_PID")
+	kill -TERM "$T_RELAY_PID" 2>/dev/null
+	t_wait_for 10 eval '! kill -0 '"$T_RELAY_PID"' 2>/dev/null'
+	for k in $kids; do t_wait_for 5 eval '! kill -0 '"$k"' 2>/dev/null'; done
+	T_RELAY_PID=
+}

@@ -40,7 +40,7 @@ t_start_sink 127.0.0.13:25 "$T_TMP/s13"
 t_start_sink 127.0.0.14:25 "$T_TMP/s14"
 t_start_sink 127.0.0.15:25 "$T_TMP/s15"
 t_start_sink 127.0.0.16:25 "$T_TMP/s16"
-t_instance --dns 127.0.0.53:53 --set 'retry-min 1h'
+t_instance --dns 127.0.0.53:53 --set 'retry-min 1h' --set 'concurrency 5'
 export TERN_DNS_TIMEOUT=1
 msg() { printf 'Subject: %s\r\n\r\nbody of %s\r\n' "$1" "$1"; }
 
@@ -52,7 +52,7 @@ msg nullmx | t_inject a@sender.test u@nullmx.test
 msg nx | t_inject a@sender.test u@nx.test
 msg servfail | t_inject a@sender.test u@servfail.test
 msg loop | t_inject a@sender.test u@loop.test
-t_bg relay "$T_ROOT/relay/relay" -f
+t_relay_start
 
 t_sink_wait 20 "$T_TMP/s12" 1
 t_is "$(cat "$T_TMP"/s12/*.eml 2>/dev/null | tr -d '\r')" "$(msg order | tr -d '\r')" \
@@ -91,3 +91,4 @@ t_unlike "$dsn" '^Status: 4\.' "no DSN for the deferred ones"
 msg slow | t_inject a@sender.test u@slow.test
 verdict 'u@slow\.test' '451 4\.4\.3' "DNS timeout: 451 4.4.3 (deferred)"
 t_is "$(ls "$T_TMP"/s1[2-5]/*.eml | wc -l)" 4 "nothing else was delivered"
+t_relay_stop
