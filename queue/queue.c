@@ -146,8 +146,7 @@ const char *queue_dir(const struct config *c)
 	return c && c->queue_dir[0] ? c->queue_dir : TERN_QUEUEDIR;
 }
 
-/* fd_write_full: write all n bytes to a file (EINTR and short writes retried). */
-static int fd_write_full(int fd, const void *p, size_t n)
+int queue_write_full(int fd, const void *p, size_t n)
 {
 	const char *s = p;
 
@@ -218,7 +217,7 @@ int queue_file_write(struct queue_file *f, const void *p, size_t n)
 		errno = EFBIG;
 		return -1;
 	}
-	if (fd_write_full(f->fd, p, n) < 0)
+	if (queue_write_full(f->fd, p, n) < 0)
 		return -1;
 	f->len += n;
 	return 0;
@@ -326,7 +325,7 @@ int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelo
 	rec = queue_records_build(e, rid, (long long)ts.tv_sec, f->len, &len);
 	if (!rec)
 		return queue_fail(q, "commit", "tmp", f->tmpname);
-	if (fd_write_full(f->fd, rec, len) < 0) {
+	if (queue_write_full(f->fd, rec, len) < 0) {
 		free(rec);
 		return queue_fail(q, "write", "tmp", f->tmpname);
 	}

@@ -10,6 +10,7 @@
  *	void queue_trailer_format(char out[QUEUE_TRAILER_LEN + 1], unsigned long long msglen);
  *	int queue_trailer_parse(const char *t, unsigned long long *msglen);
  *	int queue_pread_exact(int fd, void *p, size_t n, off_t off);
+ *	int queue_write_full(int fd, const void *p, size_t n);
  * DESCRIPTION
  *	queue_fail() writes "what PATH/sub/name: strerror(errno)" into q->err and
  *	returns -1 with errno unchanged. queue_id_valid(): 1..QUEUE_ID_MAX-1
@@ -17,7 +18,8 @@
  *	The trailer (queue(5)) is QUEUE_TRAILER_LEN bytes: the magic
  *	"TERNQUEUE1:", 20 decimal digits of the message length, "\n".
  *	queue_pread_exact() reads exactly n bytes at off (EBADMSG if the file
- *	ends first).
+ *	ends first). queue_write_full() writes all n bytes to a file, retrying
+ *	EINTR and short writes (EIO if write returns 0).
  */
 #include <sys/types.h>
 #include "queue.h"
@@ -32,5 +34,6 @@ int queue_received_id_valid(const char *rid);
 void queue_trailer_format(char out[QUEUE_TRAILER_LEN + 1], unsigned long long msglen);
 int queue_trailer_parse(const char *t, unsigned long long *msglen);
 int queue_pread_exact(int fd, void *p, size_t n, off_t off);
+int queue_write_full(int fd, const void *p, size_t n);
 
 #endif

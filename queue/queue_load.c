@@ -18,6 +18,7 @@
 
 #include "queue.h"
 #include "queue_format.h"
+#include "str.h"
 
 #define STATE_MAX (64u << 20)	/* bytes of state file we are willing to read */
 
@@ -29,21 +30,10 @@ void queue_trailer_format(char out[QUEUE_TRAILER_LEN + 1], unsigned long long ms
 /* number_parse: 1..20 decimal digits, at most max; -1 otherwise. */
 static int number_parse(const char *s, unsigned long long max, unsigned long long *out)
 {
-	unsigned long long v = 0;
-	size_t i;
+	size_t n = strlen(s);
+	unsigned long long v;
 
-	if (!s[0])
-		return -1;
-	for (i = 0; s[i]; i++) {
-		unsigned d;
-		if (s[i] < '0' || s[i] > '9' || i >= 20)
-			return -1;
-		d = (unsigned)(s[i] - '0');
-		if (v > (ULLONG_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	if (v > max)
+	if (n > 20 || str_parse_ull(s, n, &v) < 0 || v > max)
 		return -1;
 	*out = v;
 	return 0;

@@ -83,18 +83,11 @@ static int state_write_tmp(struct queue *q, const char *name, const struct str *
 {
 	int fd = openat(q->tmpfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 			0600);
-	size_t off = 0;
 
 	if (fd < 0)
 		return queue_fail(q, "create", "tmp", name);
-	while (off < s->len) {
-		ssize_t w = write(fd, s->s + off, s->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto err;
-		off += (size_t)w;
-	}
+	if (queue_write_full(fd, s->s, s->len) < 0)
+		goto err;
 	if (fsync(fd) < 0)
 		goto err;
 	if (close(fd) < 0) {

@@ -223,6 +223,8 @@ static const struct {
 	{ REC("t1\0i\0Fa@b\0Tc@d\0\0"), 5 },		/* length into the records */
 	{ REC("t1\0i\0Fa@b\0Tc@d\0\0"), 999 },		/* length beyond the file */
 	{ REC("t99999999999999999999\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* overflow */
+	{ REC("t000000000000000000001\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* 21 digits */
+	{ REC("t+1\0i\0Fa@b\0Tc@d\0\0"), 4 },		/* a sign */
 };
 
 START_TEST(malformed_message_is_ebadmsg)
