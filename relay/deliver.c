@@ -128,7 +128,8 @@ static int deliver_reused(struct deliver_ctx *d, const struct deliver_job *job,
 		conn_free(c, 0);	/* retried once on a fresh connection */
 		return 0;
 	}
-	snprintf(res->remote_mta, sizeof res->remote_mta, "%s", c->s.host);
+	if (!c->s.local_verdict)
+		snprintf(res->remote_mta, sizeof res->remote_mta, "%s", c->s.host);
 	conn_keep(d, c, key);
 	return 1;
 }
@@ -152,7 +153,8 @@ static int deliver_plan(struct deliver_ctx *d, const struct deliver_job *job,
 			continue;
 		}
 		if (smtp_send(&c->s, job, res->rcpt, last) == SMTP_DONE) {
-			snprintf(res->remote_mta, sizeof res->remote_mta, "%s", c->s.host);
+			if (!c->s.local_verdict)
+				snprintf(res->remote_mta, sizeof res->remote_mta, "%s", c->s.host);
 			conn_keep(d, c, p->key);
 			return 1;
 		}

@@ -44,7 +44,8 @@
  *	dot (RFC 2033 §4.2). It returns SMTP_DONE with every res[i] set, or
  *	SMTP_CONN_FAIL (nothing decided: the connection failed or answered 421
  *	before MAIL was accepted, why says how; try elsewhere). s->broken is
- *	set when the connection must not be used again (it is then closed).
+ *	set when the connection must not be used again (it is then closed);
+ *	s->local_verdict when every result was made here, not by the server.
  *
  *	smtp_alive() checks a kept connection before reuse: nothing buffered,
  *	nothing to read, not closed. smtp_quit() sends QUIT, waits briefly for
@@ -84,6 +85,7 @@ struct smtp_conn {
 	unsigned long long size_max;	/* 0: no SIZE limit announced */
 	int need_rset;
 	int broken;
+	int local_verdict;	/* smtp_send() decided every result itself */
 	char host[DNS_NAME_MAX];
 	struct smtp_timeouts to;
 	struct inbuf in;

@@ -361,6 +361,7 @@ enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
 	enum smtp_status ret = SMTP_DONE;
 
 	reply_init(why);
+	s->local_verdict = 0;
 	t.state = calloc(job->nrcpt ? job->nrcpt : 1, 1);
 	if (!t.state) {
 		struct reply r;
@@ -369,8 +370,10 @@ enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
 			result_set(&res[i], r.code, r.enhanced, r.text);
 		return SMTP_DONE;
 	}
-	if (tx_refuse_locally(&t))
+	if (tx_refuse_locally(&t)) {
+		s->local_verdict = 1;
 		goto out;
+	}
 	if (tx_commands(&t, why) < 0) {
 		ret = SMTP_CONN_FAIL;
 		smtp_close(s);
