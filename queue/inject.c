@@ -8,8 +8,8 @@
  *
  * Installed setuid tern-queue: then (real ids differ from effective ids) it
  * clears its environment, ignores its arguments and uses the compiled-in
- * CONFDIR and QUEUEDIR (config_dir(), queue_dir()). TERN_RECEIVED_ID is read
- * before the environment is cleared; it only ever lands in the "i" record
+ * CONFDIR and QUEUEDIR (config_dir(), queue_dir()). TERN_RECEIVED_ID is the
+ * only variable read before the environment is cleared; it only ever lands in the "i" record
  * and the log, after checking it against [A-Za-z0-9.-]{1,32}.
  */
 #include <errno.h>
@@ -278,12 +278,12 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;	/* never used: nothing from the caller may steer us */
 	fds_ensure();
-	log_init("inject");
 	r = getenv("TERN_RECEIVED_ID");
 	if (r && queue_received_id_valid(r))
 		snprintf(rid, sizeof rid, "%s", r);
 	if (getuid() != geteuid() || getgid() != getegid())
-		clearenv();
+		clearenv();	/* before log_init(), which reads JOURNAL_STREAM */
+	log_init("inject");
 	umask(077);
 	signals_reset();
 	alarm(INJECT_TIMEOUT);

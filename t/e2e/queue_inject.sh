@@ -151,4 +151,10 @@ else
 	t_is "$rc" 55 "setuid inject ignores TERN_CONFDIR (uses the compiled-in CONFDIR)"
 	t_like "$(cat "$T_TMP/suid.err")" "/etc/tern/tern.conf" "and names the compiled-in file"
 	t_is "$(ls -A "$T_INST/queue/mess" | wc -l)" 0 "nothing went into the instance's queue"
+	# JOURNAL_STREAM naming its stderr would make it write "<3>" prefixes
+	: > "$T_TMP/suid2.err"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$T_TMP/suid2.err") "$suid" < "$T_TMP/msg" \
+		1< <(printf 'Fs@example.org\0Ta@example.test\0\0') 2>>"$T_TMP/suid2.err"
+	t_like "$(cat "$T_TMP/suid2.err")" '^inject: /etc/tern/tern\.conf' \
+		"setuid inject ignores JOURNAL_STREAM too: it reads no variable before clearing"
 fi
