@@ -9,8 +9,8 @@
  * Installed setuid tern-queue: then (real ids differ from effective ids) it
  * clears its environment, ignores its arguments and uses the compiled-in
  * CONFDIR and QUEUEDIR (config_dir(), queue_dir()). TERN_RECEIVED_ID is the
- * only variable read before the environment is cleared; it only ever lands in the "i" record
- * and the log, after checking it against [A-Za-z0-9.-]{1,32}.
+ * only variable read before the environment is cleared; it only ever lands
+ * in the "i" record and the log, after checking it against [A-Za-z0-9.-]{1,32}.
  */
 #include <errno.h>
 #include <fcntl.h>
