@@ -275,6 +275,8 @@ int outbuf_put(struct outbuf *b, const void *p, size_t n)
 {
 	size_t done;
 
+	if (n == 0)	/* memcpy(..., NULL, 0) is undefined; an empty str has .s NULL */
+		return 0;
 	if (n <= b->size - b->len) {
 		memcpy(b->mem + b->len, p, n);
 		b->len += n;

@@ -36,7 +36,9 @@
  *
  *	An outbuf collects output and writes it when full or on outbuf_flush();
  *	each write waits at most timeout_ms (default 300000) for the fd to accept
- *	data. fd_write_all() writes everything, retrying short writes and EINTR.
+ *	data. outbuf_put() of 0 bytes does nothing (p may then be NULL, as the
+ *	.s of an empty struct str is). fd_write_all() writes everything,
+ *	retrying short writes and EINTR.
  * DIAGNOSTICS
  *	BUF_OK, BUF_EOF, BUF_TOOLONG, BUF_TIMEOUT (deadline or timeout passed),
  *	BUF_ERROR (errno set). Output functions return 0 or -1 (errno set;

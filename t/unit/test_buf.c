@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "str.h"
 
 static int fds[2];
 
@@ -248,6 +249,29 @@ START_TEST(outbuf_small_and_large)
 }
 END_TEST
 
+/* sendmail passes an empty struct str (.s NULL): UBSan refused the memcpy */
+START_TEST(outbuf_put_nothing)
+{
+	int sp[2];
+	char mem[8], got[8];
+	struct outbuf o;
+	struct str empty = STR_INIT(0);
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	outbuf_init(&o, sp[0], mem, sizeof mem);
+	ck_assert_ptr_null(empty.s);
+	ck_assert_int_eq(outbuf_put(&o, empty.s, empty.len), 0);
+	ck_assert_int_eq(outbuf_put(&o, "abcdefgh", 8), 0);	/* buffer full */
+	ck_assert_int_eq(outbuf_put(&o, NULL, 0), 0);		/* no flush for nothing */
+	ck_assert_uint_eq(o.len, 8);
+	ck_assert_int_eq(outbuf_flush(&o), 0);
+	ck_assert_int_eq(read(sp[1], got, sizeof got), 8);
+	ck_assert_int_eq(memcmp(got, "abcdefgh", 8), 0);
+	close(sp[0]);
+	close(sp[1]);
+}
+END_TEST
+
 START_TEST(outbuf_write_timeout)
 {
 	int sp[2];
@@ -309,6 +333,7 @@ Suite *suite(void)
 	tcase_add_test(in, read_and_pending);
 	tcase_add_test(in, read_error);
 	tcase_add_test(out, outbuf_small_and_large);
+	tcase_add_test(out, outbuf_put_nothing);
 	tcase_add_test(out, outbuf_write_timeout);
 	tcase_add_test(out, write_to_closed_peer);
 	suite_add_tcase(s, in);
