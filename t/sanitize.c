@@ -22,7 +22,18 @@
  *	reads, such as smtpd under a launcher or the injector, is not lost).
  *	Elsewhere they go to stderr. A sanitizer error ends the process with
  *	exit status 1 (LeakSanitizer: 23), never a core dump.
+ *
+ *	gcc links UBSan as its own library (libubsan.so.1) next to libasan, with
+ *	its own copy of the report file that neither $UBSAN_OPTIONS' log_path nor
+ *	__ubsan_default_options() reaches in that combination: reports went to
+ *	stderr. A constructor gives libubsan's copy the path itself.
+ *
+ *	LeakSanitizer stops the process to scan it, which the kernel refuses in
+ *	a setuid process (it is not dumpable): the leak check is off there, or it
+ *	would turn every exit of the setuid injector into a LeakSanitizer fatal
+ *	error. Its leaks are checked where it runs without setuid.
  */
+#include <dlfcn.h>
 #include <unistd.h>
 
 #ifndef TERN_SANITIZE_DIR
@@ -42,8 +53,16 @@ static const char *sanitize_options(const char *with_log, const char *without)
 	return access(TERN_SANITIZE_DIR, W_OK | X_OK) == 0 ? with_log : without;
 }
 
+static int sanitize_setuid(void)
+{
+	return getuid() != geteuid() || getgid() != getegid();
+}
+
 const char *__asan_default_options(void)
 {
+	if (sanitize_setuid())
+		return sanitize_options(SAN_COMMON ":detect_leaks=0" SAN_LOG,
+					SAN_COMMON ":detect_leaks=0");
 	return sanitize_options(SAN_COMMON ":detect_leaks=1" SAN_LOG,
 				SAN_COMMON ":detect_leaks=1");
 }
@@ -57,4 +76,20 @@ const char *__ubsan_default_options(void)
 const char *__lsan_default_options(void)
 {
 	return sanitize_options(SAN_COMMON SAN_LOG, SAN_COMMON);
+}
+
+__attribute__((constructor)) static void sanitize_ubsan_report_path(void)
+{
+	void *lib;
+	void (*set_path)(const char *);
+
+	if (access(TERN_SANITIZE_DIR, W_OK | X_OK) < 0)
+		return;
+	lib = dlopen("libubsan.so.1", RTLD_NOW | RTLD_NOLOAD);
+	if (!lib)
+		return;
+	*(void **)&set_path = dlsym(lib, "__sanitizer_set_report_path");
+	if (set_path)
+		set_path(TERN_SANITIZE_DIR "/report");
+	dlclose(lib);
 }
