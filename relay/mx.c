@@ -260,6 +260,13 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 		p->lmtp = 1;
 		port = h->port ? h->port : 24;
 	}
+	if (h->kind != NEXTHOP_SMTP_MX) {
+		struct sockaddr_storage ss;
+		if (host_address(h->host, &ss) == 0) {	/* an address: no resolver needed */
+			plan_add(p, h->host, &ss, port);
+			return 0;
+		}
+	}
 	if (!(dns = plan_dns(c, v)))
 		return -1;
 	if (h->kind == NEXTHOP_SMTP_MX) {
