@@ -162,7 +162,7 @@ T_TMP=$dir t_instance
 src=$dir/src
 mkdir -p "$src"
 tar -cf - --exclude='*.o' --exclude='*.d' --exclude='*.a' --exclude='t/log' \
-	GNUmakefile lib queue smtpd/build.mk relay/build.mk t/build.mk units/build.mk | tar -xf - -C "$src"
+	GNUmakefile lib queue smtpd/build.mk relay/build.mk t/build.mk t/sanitize.c units/build.mk | tar -xf - -C "$src"
 if ! make -C "$src" -j2 --no-print-directory queue/inject CONFDIR="$T_INST/etc" \
 	QUEUEDIR="$T_INST/queue" > "$T_TMP/build.log" 2>&1; then
 	t_fail "build an injector for the private queue" "$(tail -n 20 "$T_TMP/build.log")"
