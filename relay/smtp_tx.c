@@ -163,7 +163,6 @@ static int cmd_reply(struct tx *t, const struct cmd *c, const struct reply *r, s
 			smtp_why_local(why, "4.4.2", s->host, "RSET refused", 0);
 			return -1;
 		}
-		s->need_rset = 0;
 		return 0;
 	case CMD_MAIL:
 		if (r->code / 100 == 2) {
@@ -235,6 +234,9 @@ static int cmd_group(struct tx *t, const struct cmd *cmds, size_t n, struct repl
 		cmd_format(t, cmds[i].kind, cmds[i].rcpt, line, sizeof line);
 		if (outbuf_puts(&s->out, line) < 0)
 			return tx_lost(t, REPLY_ERROR, cmd_name(cmds[i].kind), why);
+		/* from MAIL on a transaction is open until its end; RSET closes one */
+		if (cmds[i].kind == CMD_RSET)
+			s->need_rset = 0;
 		if (cmds[i].kind == CMD_MAIL)
 			s->need_rset = 1;
 	}

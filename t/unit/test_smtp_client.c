@@ -170,6 +170,8 @@ START_TEST(reuse_and_rset)
 	run(bad, 1, "Subject: 2\n", r);
 	ck_assert_int_eq(r[0].code, 550);
 	ck_assert_str_eq(r[0].enhanced, "5.1.1");
+	run(bad, 1, "Subject: 2\n", r);	/* twice: RSET before each following MAIL */
+	ck_assert_int_eq(r[0].code, 550);
 	run(ok, 1, "Subject: 3\n", r);
 	ck_assert_int_eq(r[0].code, 250);
 	deliver_close_all(&ctx);
@@ -181,6 +183,7 @@ START_TEST(reuse_and_rset)
 	ck_assert_msg(strstr(t, "C1 RCPT TO:<bad@y.test>\r\nC1 DATA\r\nC1 RSET\r\nC1 MAIL"),
 		      "RSET before the third MAIL:\n%s", t);
 	ck_assert_msg(strstr(t, "C1 QUIT\r\n"), "QUIT at close_all:\n%s", t);
+	ck_assert_msg(!strstr(t, "C1 DATA\r\nC1 MAIL"), "MAIL without RSET after a failed one:\n%s", t);
 }
 END_TEST
 
