@@ -72,18 +72,26 @@ t_cleanup() {
 	exit "$rc"
 }
 
-# t_kill_tree PID [SIGNAL]: send SIGNAL (default TERM, then KILL after 2 s)
-# to PID and all its descendants, children first found from /proc.
+# t_kill_tree PID [SIGNAL]: send SIGNAL (default TERM) to PID and all its
+# descendants at once; with TERM, wait at most 2 s for all of them together,
+# then KILL whatever is left (a relay's workers ignore TERM by design).
 t_kill_tree() {
-	local pid=$1 sig=${2:-TERM} c i
-	for c in $(pgrep -P "$pid" 2>/dev/null); do t_kill_tree "$c" "$sig"; done
-	kill -"$sig" "$pid" 2>/dev/null || return 0
+	local sig=${2:-TERM} pids=() queue=("$1") p i alive
+	while [ "${#queue[@]}" -gt 0 ]; do
+		p=${queue[0]}; queue=("${queue[@]:1}")
+		pids+=("$p")
+		# shellcheck disable=SC2207
+		queue+=($(pgrep -P "$p" 2>/dev/null))
+	done
+	kill -"$sig" "${pids[@]}" 2>/dev/null
 	[ "$sig" = KILL ] && return 0
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		kill -0 "$pid" 2>/dev/null || return 0
+	for i in $(seq 20); do
+		alive=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1 && break; done
+		[ "$alive" = 0 ] && return 0
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2>/dev/null
+	kill -KILL "${pids[@]}" 2>/dev/null
 	return 0
 }
 
