@@ -11,6 +11,7 @@
  * only a line longer than the buffer is consumed piecewise.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -295,4 +296,15 @@ int outbuf_put(struct outbuf *b, const void *p, size_t n)
 int outbuf_puts(struct outbuf *b, const char *z)
 {
 	return outbuf_put(b, z, strlen(z));
+}
+
+int fd_std_ensure(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			return -1;
+	return 0;
 }

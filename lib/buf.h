@@ -19,6 +19,8 @@
  *
  *	long long clock_ms(void);
  *	int fd_write_all(int fd, const void *p, size_t n);
+int fd_std_ensure(void);
+ *	int fd_std_ensure(void);
  * DESCRIPTION
  *	An inbuf reads from fd into the caller's memory. Every wait for data is
  *	bounded: by timeout_ms per wait (default 300000, RFC 5321 §4.5.3.2) and, if
@@ -79,5 +81,6 @@ int outbuf_flush(struct outbuf *b);
 
 long long clock_ms(void);
 int fd_write_all(int fd, const void *p, size_t n);
+int fd_std_ensure(void);
 
 #endif

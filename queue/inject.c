@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "envelope.h"
 #include "log.h"
@@ -82,17 +83,6 @@ static void on_alarm(int sig)
 	if (queue.tmpfd >= 0 && qfile.tmpname[0])
 		unlinkat(queue.tmpfd, qfile.tmpname, 0);
 	_exit(EXIT_TIMEOUT);
-}
-
-/* fds_ensure: a setuid program must not have its files land on fd 0-2. */
-static void fds_ensure(void)
-{
-	int fd;
-
-	for (fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
-			if (open("/dev/null", O_RDWR) != fd)
-				exit(EXIT_BUG);
 }
 
 /*
@@ -277,7 +267,8 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;	/* never used: nothing from the caller may steer us */
-	fds_ensure();
+	if (fd_std_ensure() < 0)	/* setuid: our files must not land on fd 0-2 */
+		exit(EXIT_BUG);
 	r = getenv("TERN_RECEIVED_ID");
 	if (r && queue_received_id_valid(r))
 		snprintf(rid, sizeof rid, "%s", r);

@@ -27,33 +27,19 @@ static const char usage[] =
 static struct config cfg;
 static struct queue q;
 
-static void ctl_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-
-static void ctl_die(int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	dprintf(2, "queuectl: %s\n", msg);
-	exit(code);
-}
-
 static void config_setup(void)
 {
 	char err[512];
 
 	if (config_load(config_dir(), &cfg, err, sizeof err) < 0)
-		ctl_die(1, "%s", err);
+		log_die(1, "%s", err);
 }
 
 static void queue_setup(void)
 {
 	config_setup();
 	if (queue_open(&q, queue_dir(&cfg)) < 0)
-		ctl_die(1, "%s", q.err);
+		log_die(1, "%s", q.err);
 }
 
 static int cmd_delete(int argc, char **argv)
@@ -61,7 +47,7 @@ static int cmd_delete(int argc, char **argv)
 	int i, rc = 0;
 
 	if (argc < 1)
-		ctl_die(2, "%s", usage);
+		log_die(2, "%s", usage);
 	for (i = 0; i < argc; i++) {
 		if (queue_message_remove(&q, argv[i]) < 0) {
 			dprintf(2, "queuectl: delete %s: %s\n", argv[i],
@@ -80,7 +66,7 @@ static int cmd_retry(int argc, char **argv)
 
 	if (argc == 0) {
 		if (queue_retry_request(&q, NULL) < 0)
-			ctl_die(1, "%s", q.err);
+			log_die(1, "%s", q.err);
 		return 0;
 	}
 	for (i = 0; i < argc; i++) {
@@ -102,15 +88,15 @@ static int cmd_sweep(int argc, char **argv)
 	char *end;
 
 	if (argc > 1)
-		ctl_die(2, "%s", usage);
+		log_die(2, "%s", usage);
 	if (argc == 1) {
 		errno = 0;
 		age = strtoll(argv[0], &end, 10);
 		if (errno || end == argv[0] || *end || age < 0)
-			ctl_die(2, "sweep: not a number of seconds: %s", argv[0]);
+			log_die(2, "sweep: not a number of seconds: %s", argv[0]);
 	}
 	if (queue_sweep(&q, (long long)time(NULL), age) < 0)
-		ctl_die(1, "%s", q.err);
+		log_die(1, "%s", q.err);
 	return 0;
 }
 
@@ -228,28 +214,28 @@ int main(int argc, char **argv)
 
 	log_init("queuectl");
 	if (argc < 2)
-		ctl_die(2, "%s", usage);
+		log_die(2, "%s", usage);
 	cmd = argv[1];
 	if (strcmp(cmd, "check") == 0) {
 		if (argc != 2)
-			ctl_die(2, "%s", usage);
+			log_die(2, "%s", usage);
 		config_setup();
 		return check_run(&cfg);
 	}
 	if (strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "delete") &&
 	    strcmp(cmd, "retry") && strcmp(cmd, "sweep"))
-		ctl_die(2, "%s", usage);
+		log_die(2, "%s", usage);
 	queue_setup();
 	if (strcmp(cmd, "list") == 0) {
 		if (argc != 2)
-			ctl_die(2, "%s", usage);
+			log_die(2, "%s", usage);
 		if (queue_list_print(&q, 1, (long long)time(NULL)) < 0)
-			ctl_die(1, "%s", q.err);
+			log_die(1, "%s", q.err);
 	} else if (strcmp(cmd, "show") == 0) {
 		if (argc != 3)
-			ctl_die(2, "%s", usage);
+			log_die(2, "%s", usage);
 		if (queue_show_print(&q, argv[2], 1, (long long)time(NULL)) < 0)
-			ctl_die(1, "show %s: %s", argv[2],
+			log_die(1, "show %s: %s", argv[2],
 				errno == ENOENT || errno == EINVAL ? "no such message" : q.err);
 	} else if (strcmp(cmd, "delete") == 0) {
 		rc = cmd_delete(argc - 2, argv + 2);

@@ -56,27 +56,13 @@ struct sendmail {
 	size_t nrcpt, rcpt_cap;
 };
 
-static void sm_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-
-static void sm_die(int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	dprintf(2, "sendmail: %s\n", msg);
-	exit(code);
-}
-
 /* opt_value: the value of an option given as -fVALUE or -f VALUE. */
 static const char *opt_value(int argc, char **argv, int *i)
 {
 	if (argv[*i][2])
 		return argv[*i] + 2;
 	if (*i + 1 >= argc)
-		sm_die(EX_USAGE, "option %s needs a value", argv[*i]);
+		log_die(EX_USAGE, "option %s needs a value", argv[*i]);
 	return argv[++*i];
 }
 
@@ -91,7 +77,7 @@ static void option_b(struct sendmail *s, const char *arg)
 	else if (strcmp(arg, "-bi") == 0)
 		s->mode = MODE_NOTHING;	/* newaliases: tern has no aliases file */
 	else
-		sm_die(EX_USAGE, "unsupported mode %s (supported: -bm -bs -bp -bi)", arg);
+		log_die(EX_USAGE, "unsupported mode %s (supported: -bm -bs -bp -bi)", arg);
 }
 
 static void options_parse(struct sendmail *s, int argc, char **argv)
@@ -124,7 +110,7 @@ static void options_parse(struct sendmail *s, int argc, char **argv)
 		case 'I': s->mode = MODE_NOTHING; break;
 		default:
 		bad:
-			sm_die(EX_USAGE, "unknown option %s", a);
+			log_die(EX_USAGE, "unknown option %s", a);
 		}
 	}
 	s->args = argv + i;
@@ -141,19 +127,19 @@ static int rcpt_add(void *ctx, const char *a, size_t n)
 	if (memchr(a, '@', n))
 		snprintf(full, sizeof full, "%s", a);
 	else if ((size_t)snprintf(full, sizeof full, "%s@%s", a, s->cfg.hostname) >= sizeof full)
-		sm_die(EX_DATAERR, "recipient address too long: %s", a);
+		log_die(EX_DATAERR, "recipient address too long: %s", a);
 	if (addr_parse_mailbox(full, strlen(full), ADDR_UTF8, &parsed) != ADDR_OK)
-		sm_die(EX_DATAERR, "invalid recipient address: %s", full);
+		log_die(EX_DATAERR, "invalid recipient address: %s", full);
 	if (s->nrcpt == s->rcpt_cap) {
 		size_t cap = s->rcpt_cap ? s->rcpt_cap * 2 : 16;
 		char **p = reallocarray(s->rcpt, cap, sizeof *p);
 		if (!p)
-			sm_die(EX_OSERR, "out of memory");
+			log_die(EX_OSERR, "out of memory");
 		s->rcpt = p;
 		s->rcpt_cap = cap;
 	}
 	if (!(s->rcpt[s->nrcpt] = strdup(parsed.text)))
-		sm_die(EX_OSERR, "out of memory");
+		log_die(EX_OSERR, "out of memory");
 	s->nrcpt++;
 	return 0;
 }
@@ -183,7 +169,7 @@ static void identity_setup(struct sendmail *s)
 		return;
 	}
 	if (addr_parse_mailbox(f, n, ADDR_UTF8, &parsed) != ADDR_OK)
-		sm_die(EX_DATAERR, "invalid sender address: %.*s", (int)n, f);
+		log_die(EX_DATAERR, "invalid sender address: %.*s", (int)n, f);
 	snprintf(s->sender, sizeof s->sender, "%s", parsed.text);
 }
 
@@ -265,11 +251,11 @@ static void header_build(struct sendmail *s, const char *h, size_t hlen, struct 
 		has_id |= mailinput_field_is(&f, "Message-ID");
 		has_from |= mailinput_field_is(&f, "From");
 		if (!bcc && str_append(out, h + f.start, f.len) < 0)
-			sm_die(EX_OSERR, "header: out of memory");
+			log_die(EX_OSERR, "header: out of memory");
 	}
 	if (header_add_missing(s, out, has_date, has_id, has_from) < 0 ||
 	    str_append(out, "\r\n", 2) < 0)
-		sm_die(EX_OSERR, "header: out of memory");
+		log_die(EX_OSERR, "header: out of memory");
 }
 
 static pid_t injector_start(const char *prog, int *msgfd, int *envfd)
@@ -278,10 +264,10 @@ static pid_t injector_start(const char *prog, int *msgfd, int *envfd)
 	pid_t pid;
 
 	if (pipe2(m, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0)
-		sm_die(EX_OSERR, "pipe: %s", strerror(errno));
+		log_die(EX_OSERR, "pipe: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
-		sm_die(EX_OSERR, "fork: %s", strerror(errno));
+		log_die(EX_OSERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		char *argv[] = { (char *)prog, NULL };
 		if (dup2(m[0], 0) < 0 || dup2(e[0], 1) < 0)
@@ -304,27 +290,27 @@ static int injector_exit(pid_t pid, const char *prog)
 
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			sm_die(EX_OSERR, "wait for %s: %s", prog, strerror(errno));
+			log_die(EX_OSERR, "wait for %s: %s", prog, strerror(errno));
 	if (WIFSIGNALED(st))
-		sm_die(EX_SOFTWARE, "%s killed by signal %d; message not queued", prog,
+		log_die(EX_SOFTWARE, "%s killed by signal %d; message not queued", prog,
 		       WTERMSIG(st));
 	code = WEXITSTATUS(st);
 	switch (code) {
 	case 0: return EX_OK;
-	case 11: sm_die(EX_DATAERR, "address too long; message not queued");
-	case 31: sm_die(EX_UNAVAILABLE, "message refused permanently");
-	case 51: sm_die(EX_TEMPFAIL, "injector out of memory; message not queued, try again");
-	case 52: sm_die(EX_TEMPFAIL, "injector timed out; message not queued, try again");
-	case 53: sm_die(EX_TEMPFAIL, "queue write error (disk full?); message not queued, try again");
-	case 54: sm_die(EX_TEMPFAIL, "injector could not read the message; not queued");
-	case 55: sm_die(EX_CONFIG, "injector cannot read the configuration; not queued");
-	case 81: sm_die(EX_SOFTWARE, "injector internal error; message not queued");
-	case 91: sm_die(EX_DATAERR, "envelope format error; message not queued");
-	case 127: sm_die(EX_UNAVAILABLE, "cannot run the injector %s", prog);
+	case 11: log_die(EX_DATAERR, "address too long; message not queued");
+	case 31: log_die(EX_UNAVAILABLE, "message refused permanently");
+	case 51: log_die(EX_TEMPFAIL, "injector out of memory; message not queued, try again");
+	case 52: log_die(EX_TEMPFAIL, "injector timed out; message not queued, try again");
+	case 53: log_die(EX_TEMPFAIL, "queue write error (disk full?); message not queued, try again");
+	case 54: log_die(EX_TEMPFAIL, "injector could not read the message; not queued");
+	case 55: log_die(EX_CONFIG, "injector cannot read the configuration; not queued");
+	case 81: log_die(EX_SOFTWARE, "injector internal error; message not queued");
+	case 91: log_die(EX_DATAERR, "envelope format error; message not queued");
+	case 127: log_die(EX_UNAVAILABLE, "cannot run the injector %s", prog);
 	}
 	if (code > 10 && code < 41)
-		sm_die(EX_UNAVAILABLE, "message refused permanently (injector exit %d)", code);
-	sm_die(EX_TEMPFAIL, "temporary failure (injector exit %d); message not queued, try again",
+		log_die(EX_UNAVAILABLE, "message refused permanently (injector exit %d)", code);
+	log_die(EX_TEMPFAIL, "temporary failure (injector exit %d); message not queued, try again",
 	       code);
 }
 
@@ -375,10 +361,10 @@ static int input_headers(struct mailinput *mi, struct str *norm, size_t *hdr_len
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			sm_die(EX_IOERR, "read message: %s", strerror(errno));
+			log_die(EX_IOERR, "read message: %s", strerror(errno));
 		r = n == 0 ? mailinput_finish(mi, norm) : mailinput_feed(mi, buf, (size_t)n, norm);
 		if (r < 0)
-			sm_die(EX_DATAERR, "header block longer than %u bytes", HEADER_MAX);
+			log_die(EX_DATAERR, "header block longer than %u bytes", HEADER_MAX);
 		if (!mbox_checked)
 			mbox_checked = mbox_line_strip(norm, r || n == 0);
 		if (mbox_checked && mailinput_header_end(str_cstr(norm), norm->len, &scan,
@@ -402,11 +388,11 @@ static void input_body(struct mailinput *mi, struct body_out *b)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			sm_die(EX_IOERR, "read message: %s", strerror(errno));
+			log_die(EX_IOERR, "read message: %s", strerror(errno));
 		str_truncate(&chunk, 0);
 		r = n == 0 ? mailinput_finish(mi, &chunk) : mailinput_feed(mi, buf, (size_t)n, &chunk);
 		if (r < 0)
-			sm_die(EX_OSERR, "read message: out of memory");
+			log_die(EX_OSERR, "read message: out of memory");
 		body_put(b, chunk.s, chunk.len);
 		if (n == 0)
 			break;
@@ -433,9 +419,9 @@ static int deliver(struct sendmail *s)
 	at_end = input_headers(&mi, &norm, &hdr_len, &body_start);
 	header_build(s, str_cstr(&norm), hdr_len, &hdr);
 	if (s->nrcpt == 0)
-		sm_die(EX_USAGE, "no recipients%s", s->extract ? " (none in To:, Cc: or Bcc:)" : "");
+		log_die(EX_USAGE, "no recipients%s", s->extract ? " (none in To:, Cc: or Bcc:)" : "");
 	if (envelope_encode(&env, s->sender, (const char *const *)s->rcpt, s->nrcpt) < 0)
-		sm_die(EX_OSERR, "envelope: out of memory");
+		log_die(EX_OSERR, "envelope: out of memory");
 
 	pid = injector_start(prog, &msgfd, &envfd);
 	outbuf_init(&b.ob, msgfd, b.mem, sizeof b.mem);
@@ -464,11 +450,11 @@ static int smtp_session(void)
 	if (!smtpd || !smtpd[0])
 		smtpd = TERN_LIBEXECDIR "/smtpd";
 	if (setenv("RELAYCLIENT", "", 1) < 0)
-		sm_die(EX_OSERR, "setenv: %s", strerror(errno));
+		log_die(EX_OSERR, "setenv: %s", strerror(errno));
 	argv[0] = (char *)smtpd;
 	argv[1] = NULL;
 	execve(smtpd, argv, environ);
-	sm_die(EX_UNAVAILABLE, "exec %s: %s", smtpd, strerror(errno));
+	log_die(EX_UNAVAILABLE, "exec %s: %s", smtpd, strerror(errno));
 }
 
 static int queue_list(struct sendmail *s)
@@ -476,23 +462,12 @@ static int queue_list(struct sendmail *s)
 	struct queue q;
 
 	if (queue_open(&q, queue_dir(&s->cfg)) < 0)
-		sm_die(errno == EACCES ? EX_NOPERM : EX_OSFILE, "%s%s", q.err,
+		log_die(errno == EACCES ? EX_NOPERM : EX_OSFILE, "%s%s", q.err,
 		       errno == EACCES ? " (listing the queue needs its owner or root)" : "");
 	if (queue_list_print(&q, 1, (long long)time(NULL)) < 0)
-		sm_die(EX_OSFILE, "%s", q.err);
+		log_die(EX_OSFILE, "%s", q.err);
 	queue_close(&q);
 	return EX_OK;
-}
-
-/* fds_ensure: pipes must not land on fd 0-2 (dup2 of a fd onto itself keeps CLOEXEC). */
-static void fds_ensure(void)
-{
-	int fd;
-
-	for (fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
-			if (open("/dev/null", O_RDWR) != fd)
-				exit(EX_OSERR);
 }
 
 int main(int argc, char **argv)
@@ -501,7 +476,8 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	char err[512];
 
-	fds_ensure();
+	if (fd_std_ensure() < 0)
+		exit(EX_OSERR);
 	log_init("sendmail");
 	signal(SIGPIPE, SIG_IGN);
 	s.dot_ends = 1;
@@ -516,7 +492,7 @@ int main(int argc, char **argv)
 	if (s.mode == MODE_SMTP)
 		return smtp_session();
 	if (config_load(config_dir(), &s.cfg, err, sizeof err) < 0)
-		sm_die(EX_CONFIG, "%s", err);
+		log_die(EX_CONFIG, "%s", err);
 	if (s.mode == MODE_LIST)
 		return queue_list(&s);
 	return deliver(&s);

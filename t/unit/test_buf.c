@@ -3,6 +3,8 @@
  * partial last line, timeouts, deadlines, outbuf and its write timeout.
  */
 #include <check.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -315,6 +317,32 @@ START_TEST(write_to_closed_peer)
 }
 END_TEST
 
+/* fd_std_ensure(): closed 0-2 become /dev/null; open ones are left alone */
+START_TEST(std_fds_ensured)
+{
+	struct stat st, null;
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int keep = dup(1);
+		close(0);
+		close(2);
+		if (fd_std_ensure() < 0 || fstat(0, &st) < 0 || stat("/dev/null", &null) < 0)
+			_exit(2);
+		if (st.st_rdev != null.st_rdev || fstat(2, &st) < 0 || st.st_rdev != null.st_rdev)
+			_exit(3);
+		if (fstat(1, &st) < 0 || fstat(keep, &null) < 0 || st.st_ino != null.st_ino)
+			_exit(4);	/* fd 1 was open: untouched */
+		_exit(open("/dev/null", O_RDONLY) > 2 ? 0 : 5);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("buf");
@@ -336,6 +364,7 @@ Suite *suite(void)
 	tcase_add_test(out, outbuf_put_nothing);
 	tcase_add_test(out, outbuf_write_timeout);
 	tcase_add_test(out, write_to_closed_peer);
+	tcase_add_test(out, std_fds_ensured);
 	suite_add_tcase(s, in);
 	suite_add_tcase(s, out);
 	return s;
