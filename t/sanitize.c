@@ -21,7 +21,7 @@
  *	test that left a report: a report from a child whose stderr nobody
  *	reads, such as smtpd under a launcher or the injector, is not lost).
  *	Elsewhere they go to stderr. A sanitizer error ends the process with
- *	exit status 1 (LeakSanitizer: 23), never a core dump.
+ *	exit status 1 (leaks too, at exit), never a core dump.
  *
  *	gcc links UBSan as its own library (libubsan.so.1) next to libasan, with
  *	its own copy of the report file that neither $UBSAN_OPTIONS' log_path nor
