@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# t/bench/drain.sh - how fast tern's relay empties its queue into a sink,
+# against Postfix on the same machine. In a private network namespace:
+# BENCH_DRAIN_N (20000) 1 KB messages to b@example.test are queued (tern: by
+# queue/inject, four in parallel, before the relay runs; Postfix: by
+# smtp-source into its hold queue), example.test is routed to Postfix's
+# smtp-sink (tern: 127.0.0.9:25, Postfix: 127.0.0.10:25), then the clock runs
+# from starting relay/relay (Postfix: postqueue -f after postsuper -H moved
+# the held mail to deferred) until the queue is empty. The run counts only if
+# the sink received every message.
+#
+#	bash t/bench/drain.sh [tern] [postfix]
+#
+# tern runs with destination-concurrency 20 (Postfix's default destination
+# concurrency limit), other settings default.
+. t/lib.sh
+t_netns "$@"
+. t/bench/lib.sh
+. t/bench/postfix.sh
+t_need relay/relay queue/inject smtp-sink smtp-source postfix
+
+t_tmpdir
+N=${BENCH_DRAIN_N:-20000}
+servers=("$@")
+[ ${#servers[@]} -gt 0 ] || servers=(tern postfix)
+
+# sink_count LOG: messages smtp-sink -c has counted so far.
+sink_count() {
+	tr '\r' '\n' < "$1" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n1 | grep . || echo 0
+}
+# sink_sessions LOG: SMTP sessions smtp-sink has counted (connection reuse).
+sink_sessions() {
+	tr '\r' '\n' < "$1" | sed -n 's/.*sess=\([0-9]*\).*/\1/p' | tail -n1 | grep . || echo 0
+}
+start_sink() {
+	t_bg "sink-$1" smtp-sink -u nobody -c "$1:25" 1000
+	t_wait_port "$1" 25 || t_bail "smtp-sink did not listen on $1:25"
+}
+# wait_empty COUNTFN SECONDS: poll until COUNTFN prints 0.
+wait_empty() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ "$($1)" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# fill_tern: N messages by queue/inject, as the queue user, 4 at a time.
+fill_tern() {
+	local run=() w per=$((N / 4)) pids=() p rc=0
+	[ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ] && run=(setpriv --reuid nobody --regid nogroup --clear-groups)
+	{ printf 'From: <a@client.test>\r\nTo: <b@example.test>\r\nSubject: drain\r\n\r\n'
+	  head -c 768 /dev/zero | tr '\0' x | fold -w 64 | sed 's/$/\r/'; } > "$T_TMP/msg"
+	printf 'Fa@client.test\0Tb@example.test\0\0' > "$T_TMP/env"
+	chmod 0644 "$T_TMP/msg" "$T_TMP/env"
+	for w in 1 2 3 4; do
+		[ $w = 4 ] && per=$((N - 3 * (N / 4)))
+		( for ((i = 0; i < per; i++)); do
+			"${run[@]}" "$T_ROOT/queue/inject" < "$T_TMP/msg" 1< "$T_TMP/env" 2>/dev/null || exit 1
+		  done ) &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	return $rc
+}
+
+b_machine
+echo "# drain: $N messages of 1 KB to one destination (smtp-sink)"
+row() { printf '%-26s %14s %9s %8s %8s\n' "$@"; }
+row server sink-sessions messages seconds msgs/s > "$T_TMP/table"
+for s in "${servers[@]}"; do
+	case $s in
+	tern)
+		start_sink 127.0.0.9
+		t_instance --route 'example.test=smtp:[127.0.0.9]:25' --set 'destination-concurrency 20'
+		fill_tern || t_fail "tern: every inject exited 0"
+		t_is "$(t_queue_count)" "$N" "tern: $N messages queued by inject"
+		start=$(b_now)
+		t_bg relay "$T_ROOT/relay/relay" -f
+		if wait_empty t_queue_count 600; then
+			secs=$(b_elapsed "$start")
+			t_pass "tern: queue empty"
+		else
+			t_fail "tern: queue empty" "$(t_queue_count) left" "$(tail -n 5 "$T_TMP/relay.log")"
+			secs=-
+		fi
+		sleep 0.5
+		got=$(sink_count "$T_TMP/sink-127.0.0.9.log")
+		t_is "$got" "$N" "tern: the sink received all $N"
+		row "tern relay" "$(sink_sessions "$T_TMP/sink-127.0.0.9.log")" "$N" "$secs" \
+			"$(b_rate "$N" "$secs")" >> "$T_TMP/table"
+		t_kill_tree "$T_LAST_PID" ;;
+	postfix)
+		start_sink 127.0.0.10
+		b_postfix_setup 2527
+		smtp-source -d -l 1024 -s 20 -m "$N" -M client.test -f a@client.test \
+			-t b@example.test 127.0.0.1:2527 > "$T_TMP/source.log" 2>&1 ||
+			t_fail "postfix: smtp-source" "$(tail -n 5 "$T_TMP/source.log")"
+		t_is "$(b_postfix_count)" "$N" "postfix: $N messages held"
+		postconf -c "$B_PF_ETC" -e 'relay_transport = relay:[127.0.0.10]:25' \
+			'smtpd_end_of_data_restrictions =' || t_bail "postconf"
+		postfix -c "$B_PF_ETC" reload >/dev/null 2>&1
+		postsuper -c "$B_PF_ETC" -H ALL hold 2>&1 | sed 's/^/# /'
+		start=$(b_now)
+		postqueue -c "$B_PF_ETC" -f
+		if wait_empty b_postfix_count 600; then
+			secs=$(b_elapsed "$start")
+			t_pass "postfix: queue empty"
+		else
+			t_fail "postfix: queue empty" "$(b_postfix_count) left" "$(tail -n 5 "$B_PF/maillog")"
+			secs=-
+		fi
+		sleep 0.5
+		got=$(sink_count "$T_TMP/sink-127.0.0.10.log")
+		t_is "$got" "$N" "postfix: the sink received all $N"
+		row "postfix qmgr+smtp" "$(sink_sessions "$T_TMP/sink-127.0.0.10.log")" "$N" "$secs" \
+			"$(b_rate "$N" "$secs")" >> "$T_TMP/table"
+		b_postfix_stop ;;
+	*) t_bail "unknown server $s" ;;
+	esac
+done
+cat "$T_TMP/table"
