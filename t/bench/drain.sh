@@ -88,9 +88,10 @@ for s in "${servers[@]}"; do
 		sleep 0.5
 		got=$(sink_count "$T_TMP/sink-127.0.0.9.log")
 		t_is "$got" "$N" "tern: the sink received all $N"
+		t_kill_tree "$T_LAST_PID"
+		sleep 0.5	# sessions are counted when they end
 		row "tern relay" "$(sink_sessions "$T_TMP/sink-127.0.0.9.log")" "$N" "$secs" \
-			"$(b_rate "$N" "$secs")" >> "$T_TMP/table"
-		t_kill_tree "$T_LAST_PID" ;;
+			"$(b_rate "$N" "$secs")" >> "$T_TMP/table" ;;
 	postfix)
 		start_sink 127.0.0.10
 		b_postfix_setup 2527
@@ -114,9 +115,10 @@ for s in "${servers[@]}"; do
 		sleep 0.5
 		got=$(sink_count "$T_TMP/sink-127.0.0.10.log")
 		t_is "$got" "$N" "postfix: the sink received all $N"
+		b_postfix_stop
+		sleep 1
 		row "postfix qmgr+smtp" "$(sink_sessions "$T_TMP/sink-127.0.0.10.log")" "$N" "$secs" \
-			"$(b_rate "$N" "$secs")" >> "$T_TMP/table"
-		b_postfix_stop ;;
+			"$(b_rate "$N" "$secs")" >> "$T_TMP/table" ;;
 	*) t_bail "unknown server $s" ;;
 	esac
 done
