@@ -14,3 +14,10 @@ ifeq ($(SANITIZE),1)
 	@echo "make valgrind: not with SANITIZE=1 (ASan and valgrind exclude each other)"; exit 1
 endif
 	@t/valgrind $(UNIT_TESTS)
+
+# Benchmarks (never part of `make check`: speed is measured, not tested):
+# t/bench/accept.sh, drain.sh and rss.sh against a private Postfix; each
+# prints its checks as TAP and a table. BENCH_SECONDS sets a run's length.
+.PHONY: bench
+bench: smtpd/smtpd queue/inject relay/relay
+	@for b in accept drain rss; do echo "== t/bench/$$b.sh"; bash t/bench/$$b.sh || exit 1; done
