@@ -284,8 +284,9 @@ static int queue_file_publish(struct queue *q, struct queue_file *f, char id[QUE
 	for (k = 0; k < 26; k++) {
 		if (renameat2(q->tmpfd, f->tmpname, q->messfd, id, RENAME_NOREPLACE) == 0)
 			return 0;
-		if (errno == EINVAL) {
-			/* file system without RENAME_NOREPLACE: link refuses to replace too */
+		if (errno == EINVAL || errno == ENOSYS) {
+			/* no RENAME_NOREPLACE here (file system, or a seccomp filter
+			 * answering ENOSYS): link refuses to replace too */
 			if (linkat(q->tmpfd, f->tmpname, q->messfd, id, 0) == 0) {
 				unlinkat(q->tmpfd, f->tmpname, 0);
 				return 0;

@@ -50,7 +50,7 @@ static void message_log(const struct session *s, const char *id,
 	f = calloc(s->nrcpt + 7, sizeof *f);
 	if (!f)
 		f = fixed;	/* log without the recipients rather than not at all */
-	f[n++] = (struct log_field){ "QUEUE_ID", id };
+	f[n++] = (struct log_field){ "RECEIVED_ID", id };
 	f[n++] = (struct log_field){ "CLIENT_ADDR", s->o->client.addr };
 	f[n++] = (struct log_field){ "SENDER", s->sender };
 	for (i = 0; f != fixed && i < s->nrcpt; i++)
