@@ -11,6 +11,7 @@
 #
 #	bash t/bench/drain.sh [tern] [postfix]
 #
+# BENCH_TERN_RELAY=PATH adds "tern-alt": the same run with that relay build.
 # tern runs with destination-concurrency 20 (Postfix's default destination
 # concurrency limit), other settings default.
 . t/lib.sh
@@ -23,6 +24,7 @@ t_tmpdir
 N=${BENCH_DRAIN_N:-20000}
 servers=("$@")
 [ ${#servers[@]} -gt 0 ] || servers=(tern postfix)
+[ -n "${BENCH_TERN_RELAY:-}" ] && servers+=(tern-alt)
 
 # sink_count LOG: messages smtp-sink -c has counted so far.
 sink_count() {
@@ -65,33 +67,40 @@ fill_tern() {
 	return $rc
 }
 
+# drain_tern LABEL RELAY SINKADDR: a fresh instance routed to a sink on
+# SINKADDR:25, filled by inject, emptied by RELAY -f.
+drain_tern() {
+	local label=$1 relay=$2 sink=$3 start secs got
+	start_sink "$sink"
+	t_instance --route "example.test=smtp:[$sink]:25" --set 'destination-concurrency 20'
+	fill_tern || t_fail "$label: every inject exited 0"
+	t_is "$(t_queue_count)" "$N" "$label: $N messages queued by inject"
+	start=$(b_now)
+	t_bg "relay-$sink" "$relay" -f
+	if wait_empty t_queue_count 600; then
+		secs=$(b_elapsed "$start")
+		t_pass "$label: queue empty"
+	else
+		t_fail "$label: queue empty" "$(t_queue_count) left" "$(tail -n 5 "$T_TMP/relay-$sink.log")"
+		secs=-
+	fi
+	sleep 0.5
+	got=$(sink_count "$T_TMP/sink-$sink.log")
+	t_is "$got" "$N" "$label: the sink received all $N"
+	t_kill_tree "$T_LAST_PID"
+	sleep 0.5	# sessions are counted when they end
+	row "$label" "$(sink_sessions "$T_TMP/sink-$sink.log")" "$N" "$secs" \
+		"$(b_rate "$N" "$secs")" >> "$T_TMP/table"
+}
+
 b_machine
 echo "# drain: $N messages of 1 KB to one destination (smtp-sink)"
 row() { printf '%-26s %14s %9s %8s %8s\n' "$@"; }
 row server sink-sessions messages seconds msgs/s > "$T_TMP/table"
 for s in "${servers[@]}"; do
 	case $s in
-	tern)
-		start_sink 127.0.0.9
-		t_instance --route 'example.test=smtp:[127.0.0.9]:25' --set 'destination-concurrency 20'
-		fill_tern || t_fail "tern: every inject exited 0"
-		t_is "$(t_queue_count)" "$N" "tern: $N messages queued by inject"
-		start=$(b_now)
-		t_bg relay "$T_ROOT/relay/relay" -f
-		if wait_empty t_queue_count 600; then
-			secs=$(b_elapsed "$start")
-			t_pass "tern: queue empty"
-		else
-			t_fail "tern: queue empty" "$(t_queue_count) left" "$(tail -n 5 "$T_TMP/relay.log")"
-			secs=-
-		fi
-		sleep 0.5
-		got=$(sink_count "$T_TMP/sink-127.0.0.9.log")
-		t_is "$got" "$N" "tern: the sink received all $N"
-		t_kill_tree "$T_LAST_PID"
-		sleep 0.5	# sessions are counted when they end
-		row "tern relay" "$(sink_sessions "$T_TMP/sink-127.0.0.9.log")" "$N" "$secs" \
-			"$(b_rate "$N" "$secs")" >> "$T_TMP/table" ;;
+	tern) drain_tern "tern relay" "$T_ROOT/relay/relay" 127.0.0.9 ;;
+	tern-alt) drain_tern "tern-alt relay" "$BENCH_TERN_RELAY" 127.0.0.11 ;;
 	postfix)
 		start_sink 127.0.0.10
 		b_postfix_setup 2527
