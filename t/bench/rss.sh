@@ -9,6 +9,8 @@
 # are the peak up to and including that message (sizes run in ascending order).
 #
 #	bash t/bench/rss.sh [tern] [postfix]
+#
+# BENCH_TERN_SMTPD=PATH measures that smtpd build instead of smtpd/smtpd.
 . t/lib.sh
 t_netns "$@"
 . t/bench/lib.sh
@@ -82,11 +84,14 @@ sizes="1024 1048576 52428800"
 for s in "${servers[@]}"; do
 	case $s in
 	tern)
-		t_start_smtpd_sa 127.0.0.1 2525 "TERN_QUEUE=$T_TMP/rss/inject"
+		smtpd_bin=${BENCH_TERN_SMTPD:-$T_ROOT/smtpd/smtpd}
+		t_bg smtpd-sa systemd-socket-activate --accept --inetd -l 127.0.0.1:2525 \
+			-E TERN_CONFDIR -E "TERN_QUEUE=$T_TMP/rss/inject" "$smtpd_bin"
+		t_wait_port 127.0.0.1 2525 || t_bail "systemd-socket-activate did not listen"
 		smtpd=() inject=()
 		for size in $sizes; do
 			before=$(t_queue_count)
-			read -r code hwm <<<"$(measure 2525 "$size" "$T_ROOT/smtpd/smtpd")"
+			read -r code hwm <<<"$(measure 2525 "$size" "$smtpd_bin")"
 			t_is "$code $(t_queue_count)" "250 $((before + 1))" "tern: $size-byte message queued"
 			smtpd+=("$hwm")
 			inject+=("$(tail -n1 "$T_TMP/rss/inject.rss" 2>/dev/null)")
