@@ -233,10 +233,28 @@ static void q_setup(void)
 	ck_assert_int_eq(queue_open(&s.q, qdir), 0);
 }
 
+/* Index entries (ctx non-NULL) may hold an activated message; dests do not. */
+static int free_entry(void *ctx, const char *key, void *value)
+{
+	struct sched_entry *e = value;
+
+	(void)key;
+	if (ctx && e->active) {
+		queue_message_free(&e->active->m);
+		free(e->active);
+	}
+	free(value);
+	return 0;
+}
+
 static void q_teardown(void)
 {
 	char cmd[128];
 
+	strmap_each(&s.index, free_entry, &s);
+	strmap_each(&s.dests, free_entry, NULL);
+	strmap_free(&s.index);
+	strmap_free(&s.dests);
 	queue_close(&s.q);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
 	ck_assert_int_eq(system(cmd), 0);
