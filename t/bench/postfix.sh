@@ -9,10 +9,14 @@
 #	                         end of data), so it stays queued and the queue
 #	                         manager does no work during the measurement
 #	b_postfix_count          print how many messages its queue holds
-#	b_postfix_drain_to HOST:PORT  enable qmgr, relay everything to HOST:PORT
-#	b_postfix_stop           postfix stop (also done at exit)
+#	                         (incoming, active, deferred, hold)
+#	b_postfix_stop           postfix stop (also done at exit; the pid
+#	                         namespace of t_netns would kill it anyway)
 #
 # Variables: B_PF (instance dir), B_PF_ETC, B_PF_SPOOL.
+#
+# Durability differs: Postfix's cleanup fsyncs the queue file but not the
+# directory it is renamed into; tern's inject fsyncs both (DESIGN.md).
 
 b_postfix_setup() {
 	local port=$1
@@ -53,6 +57,7 @@ b_postfix_setup() {
 	postfix -c "$B_PF_ETC" start 2>&1 | sed 's/^/# /'
 	t_wait_port 127.0.0.1 "$port" || t_bail "postfix did not listen on 127.0.0.1:$port; $(tail -n 5 "$B_PF/maillog" 2>/dev/null)"
 	B_PF_STARTED=1
+	trap 'b_exit_rc=$?; b_postfix_stop; (exit $b_exit_rc); t_cleanup' EXIT
 }
 
 b_postfix_count() {
