@@ -55,7 +55,8 @@
  *	no attempts. queue_message_body() opens mess/ID read-only and gives the
  *	message length (the bytes to deliver start at offset 0).
  *	queue_state_save() writes m's recipient states durably.
- *	queue_message_remove() unlinks mess/ID (fsync mess/) then state/ID.
+ *	queue_message_remove() unlinks mess/ID then state/ID (no fsync: a lost
+ *	unlink only means a repeated delivery, which at-least-once allows).
  *	queue_sweep() removes tmp/ files older than tmp_max_age seconds and
  *	state/ files without a message.
  *	queue_retry_request() asks the relay to retry id (NULL: everything) now;

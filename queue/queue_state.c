@@ -146,11 +146,11 @@ int queue_message_remove(struct queue *q, const char *id)
 		errno = EINVAL;
 		return queue_fail(q, "remove", "mess", "(bad id)");
 	}
+	/* no fsync: an unlink lost in a crash brings the message back, and it is
+	 * delivered again, which at-least-once allows (queue(5)) */
 	if (unlinkat(q->messfd, id, 0) < 0) {
 		e = errno;
 		rc = queue_fail(q, "unlink", "mess", id);
-	} else if (fsync(q->messfd) < 0) {
-		return queue_fail(q, "fsync", "mess", NULL);
 	}
 	if (unlinkat(q->statefd, id, 0) < 0 && errno != ENOENT && rc == 0) {
 		e = errno;
