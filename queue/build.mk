@@ -5,9 +5,13 @@ QUEUE_OBJ := $(filter-out $(QUEUE_MAINS),$(patsubst %.c,%.o,$(wildcard queue/*.c
 queue/libqueue.a: $(QUEUE_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
-# inject is exec'd once per message and runs setuid: static, no dynamic loader.
-queue/inject: queue/inject.o queue/libqueue.a lib/libtern.a
-	$(CC) $(STATIC) $(LDHARDEN) $(LDFLAGS) -o $@ $^
+musl/queue/libqueue.a: $(addprefix musl/,$(QUEUE_OBJ))
+	rm -f $@ && $(AR) rcs $@ $^
+
+# inject is exec'd once per message and runs setuid: static, no dynamic loader,
+# musl (PROG_OBJ, see GNUmakefile).
+queue/inject: $(PROG_OBJ)queue/inject.o $(PROG_OBJ)queue/libqueue.a $(PROG_OBJ)lib/libtern.a
+	$(PROG_LINK) -o $@ $(PROG_START) $^ $(PROG_END)
 
 queue/sendmail: queue/sendmail.o queue/libqueue.a lib/libtern.a
 	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^

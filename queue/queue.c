@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -275,6 +276,16 @@ static char *queue_records_build(const struct envelope *e, const char *rid, long
 	return buf;
 }
 
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)	/* linux/fs.h; musl 1.2.3 has no renameat2() */
+#endif
+
+/* rename_noreplace: renameat2(..., RENAME_NOREPLACE) for both glibc and musl. */
+static int rename_noreplace(int olddir, const char *oldname, int newdir, const char *newname)
+{
+	return (int)syscall(SYS_renameat2, olddir, oldname, newdir, newname, RENAME_NOREPLACE);
+}
+
 /* queue_file_publish: rename tmp/X to mess/id without replacing anything. */
 static int queue_file_publish(struct queue *q, struct queue_file *f, char id[QUEUE_ID_MAX])
 {
@@ -282,7 +293,7 @@ static int queue_file_publish(struct queue *q, struct queue_file *f, char id[QUE
 	int k;
 
 	for (k = 0; k < 26; k++) {
-		if (renameat2(q->tmpfd, f->tmpname, q->messfd, id, RENAME_NOREPLACE) == 0)
+		if (rename_noreplace(q->tmpfd, f->tmpname, q->messfd, id) == 0)
 			return 0;
 		if (errno == EINVAL || errno == ENOSYS) {
 			/* no RENAME_NOREPLACE here (file system, or a seccomp filter
