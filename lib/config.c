@@ -30,7 +30,7 @@
 
 enum setting_type {
 	T_HOSTNAME, T_DOMAIN_LIST, T_CIDR_LIST, T_PATH, T_SIZE, T_COUNT,
-	T_DURATION, T_USER, T_RESOLVER, T_PORT, T_ROUTE_LIST, T_ADDRESS,
+	T_DURATION, T_USER, T_RESOLVER, T_PORT, T_ROUTE_LIST, T_ADDRESS, T_SELF_LIST,
 };
 
 struct setting {
@@ -64,6 +64,7 @@ static const struct setting settings[] = {
 	{ "relay-user", T_USER, TXT(relay_user, "tern-relay") },
 	{ "resolver", T_RESOLVER, TXT(resolver, "") },
 	{ "smtp-port", T_PORT, NUM(smtp_port, 1, 65535, 25) },
+	{ "self-address", T_SELF_LIST, LIST(self_addrs) },
 	{ "route", T_ROUTE_LIST, LIST(routes) },
 	{ "retry-min", T_DURATION, NUM(retry_min, 1, UMAX, 300) },
 	{ "retry-max", T_DURATION, NUM(retry_max, 1, UMAX, 3600) },
@@ -271,6 +272,22 @@ static int add_relay_net(struct config *c, const char *v, char *err, size_t errl
 	return 0;
 }
 
+/* One address of this host (no prefix: a host, not a network). */
+static int add_self_address(struct config *c, const char *v, char *err, size_t errlen)
+{
+	struct cidr n;
+	const char *why;
+
+	if (strchr(v, '/'))
+		return str_errorf(err, errlen, "self-address: '%s': an address, not a network", v);
+	if (cidr_parse(v, &n, &why) < 0)
+		return str_errorf(err, errlen, "self-address: '%s': %s", v, why);
+	if (list_grow((void **)&c->self_addrs, &c->nself_addrs, sizeof n) < 0)
+		return str_errorf(err, errlen, "self-address: out of memory");
+	c->self_addrs[c->nself_addrs++] = n;
+	return 0;
+}
+
 static int add_route(struct config *c, const char *v, char *err, size_t errlen)
 {
 	struct route r;
@@ -301,6 +318,8 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		return add_accept(c, v, err, errlen);
 	case T_CIDR_LIST:
 		return add_relay_net(c, v, err, errlen);
+	case T_SELF_LIST:
+		return add_self_address(c, v, err, errlen);
 	case T_ROUTE_LIST:
 		if (add_route(c, v, why, sizeof why) < 0)
 			return str_errorf(err, errlen, "route: %s", why);
@@ -355,7 +374,8 @@ static void config_defaults(struct config *c)
 
 static int setting_repeats(const struct setting *st)
 {
-	return st->type == T_DOMAIN_LIST || st->type == T_CIDR_LIST || st->type == T_ROUTE_LIST;
+	return st->type == T_DOMAIN_LIST || st->type == T_CIDR_LIST || st->type == T_ROUTE_LIST ||
+	       st->type == T_SELF_LIST;
 }
 
 /* One line (LF removed): comment stripped, "key value" split and applied. */
@@ -468,10 +488,12 @@ void config_free(struct config *c)
 	free(c->accept);
 	free(c->relay_nets);
 	free(c->routes);
+	free(c->self_addrs);
 	c->accept = NULL;
 	c->relay_nets = NULL;
 	c->routes = NULL;
-	c->naccept = c->nrelay_nets = c->nroutes = 0;
+	c->self_addrs = NULL;
+	c->naccept = c->nrelay_nets = c->nroutes = c->nself_addrs = 0;
 }
 
 const char *config_dir(void)
@@ -554,6 +576,15 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 			const struct cidr *n = &c->relay_nets[i];
 			inet_ntop(n->family, n->addr, a, sizeof a);
 			str_appendf(o, "relay-net %s/%u\n", a, n->prefix);
+		}
+		return;
+	case T_SELF_LIST:
+		if (!c->nself_addrs)
+			str_appendz(o, "# self-address: none, only the interfaces' addresses\n");
+		for (i = 0; i < c->nself_addrs; i++) {
+			char a[INET6_ADDRSTRLEN];
+			inet_ntop(c->self_addrs[i].family, c->self_addrs[i].addr, a, sizeof a);
+			str_appendf(o, "self-address %s\n", a);
 		}
 		return;
 	case T_ROUTE_LIST:

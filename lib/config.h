@@ -38,6 +38,9 @@
  *	                              started as root drops to it
  *	  resolver HOST[:PORT]        default: /etc/resolv.conf
  *	  smtp-port N                 default 25, port used for MX hosts
+ *	  self-address ADDRESS (r)    an address of this host beside its
+ *	                              interfaces' (NAT, proxy front end): an MX
+ *	                              at it is a mail loop (relay(8))
  *	  route DOMAIN NEXTHOP (r)    DOMAIN or "*" (default route); NEXTHOP is
  *	                              smtp:[host]:port, smtp:host (MX lookup of
  *	                              host), lmtp:[host]:port or lmtp:unix:/path
@@ -96,6 +99,8 @@ struct config {
 	char postmaster[300];
 	char relay_user[64];
 	char queue_user[64];
+	struct cidr *self_addrs;	/* self-address settings, full-length prefixes */
+	size_t nself_addrs;
 };
 
 const char *config_dir(void);

@@ -3,6 +3,8 @@
  * literals, and RFC 5321 §5.1 MX resolution with RFC 7505 null MX.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +144,98 @@ static enum dns_status plan_host(struct dns *dns, const char *host, unsigned por
 	return st;
 }
 
+/*
+ * This host's own addresses: those of its interfaces (getifaddrs(3), read
+ * once per plan, only when an address must be checked), the self-address
+ * settings (NAT, proxy front ends), and the unspecified addresses 0.0.0.0
+ * and :: (a connection to them reaches this host). smtpd is socket-activated,
+ * so the addresses it listens on are unknown here; any interface address is
+ * one a listener on "all addresses" answers on.
+ */
+struct self_set {
+	const struct config *c;
+	struct ifaddrs *ifa;
+	int loaded;		/* 1: ifa read, -1: getifaddrs failed */
+};
+
+static void self_init(struct self_set *s, const struct config *c)
+{
+	s->c = c;
+	s->ifa = NULL;
+	s->loaded = 0;
+}
+
+static void self_free(struct self_set *s)
+{
+	if (s->ifa)
+		freeifaddrs(s->ifa);
+	s->ifa = NULL;
+}
+
+/* sa's address as a full-length cidr (v4-mapped v6 as v4); -1 if not IP. */
+static int self_cidr(const struct sockaddr *sa, struct cidr *n)
+{
+	memset(n, 0, sizeof *n);
+	if (sa->sa_family == AF_INET) {
+		n->family = AF_INET;
+		n->prefix = 32;
+		memcpy(n->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family != AF_INET6)
+		return -1;
+	n->family = AF_INET6;
+	n->prefix = 128;
+	memcpy(n->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	return 0;
+}
+
+static int self_unspecified(const struct sockaddr *sa)
+{
+	static const unsigned char zero[16];
+
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return sa->sa_family == AF_INET6 &&
+	       !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, zero, 16);
+}
+
+/* 1: ss is this host, 0: it is not, -1: the interfaces cannot be listed. */
+static int self_match(struct self_set *s, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)ss;
+	struct ifaddrs *i;
+	struct cidr n;
+	size_t k;
+
+	if (self_unspecified(sa))
+		return 1;
+	for (k = 0; k < s->c->nself_addrs; k++)
+		if (cidr_match(&s->c->self_addrs[k], sa))
+			return 1;
+	if (!s->loaded)
+		s->loaded = getifaddrs(&s->ifa) == 0 ? 1 : -1;
+	if (s->loaded < 0)
+		return -1;
+	/* cidr_match() also matches a v4-mapped v6 address against a v4 one */
+	for (i = s->ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && self_cidr(i->ifa_addr, &n) == 0 && cidr_match(&n, sa))
+			return 1;
+	return 0;
+}
+
+/* Whether any of p's targets from index `from` is this host (-1: unknown). */
+static int self_in_plan(struct self_set *s, const struct mx_plan *p, size_t from)
+{
+	size_t i;
+	int r;
+
+	for (i = from; i < p->n; i++)
+		if ((r = self_match(s, &p->t[i].ss)) != 0)
+			return r;
+	return 0;
+}
+
 static int verdict_dns(struct reply *v, enum dns_status st, const char *name)
 {
 	char text[REPLY_TEXT_MAX];
@@ -168,6 +262,26 @@ static int verdict_loop(struct reply *v, const char *name)
 	return -1;
 }
 
+static int verdict_self_unknown(struct reply *v)
+{
+	char text[REPLY_TEXT_MAX];
+
+	snprintf(text, sizeof text, "cannot list this host's addresses: %s", strerror(errno));
+	reply_set(v, 451, "4.3.0", text);
+	return -1;
+}
+
+/* After an address was added for name (implicit MX, literal): is it this host? */
+static int plan_check_self(struct self_set *s, const struct mx_plan *p, const char *name,
+			   struct reply *v)
+{
+	int r = self_in_plan(s, p, 0);
+
+	if (r < 0)
+		return verdict_self_unknown(v);
+	return r ? verdict_loop(v, name) : 0;
+}
+
 /* RFC 7505 §3: one MX of preference 0 (any is tolerated) with exchange "." */
 static size_t mx_null_filter(struct mx_record *v, size_t n, int *is_null)
 {
@@ -180,20 +294,58 @@ static size_t mx_null_filter(struct mx_record *v, size_t n, int *is_null)
 	return o;
 }
 
+/*
+ * The exchanges of the sorted list mx[0..n) into p, best first. RFC 5321
+ * §5.1: when an exchange has an address of this host, it and every exchange
+ * of equal or higher preference are dropped (those of equal preference
+ * already planned are taken out again). Returns 0, or -1 with v set.
+ */
+static int plan_exchanges(struct dns *dns, struct self_set *s, const struct mx_record *mx,
+			  size_t n, unsigned port, const char *name, struct mx_plan *p,
+			  struct reply *v)
+{
+	size_t start[MX_HOSTS_MAX], i, k, tempfail_at = (size_t)-1;
+	int self = 0, r;
+
+	for (i = 0; i < n && i < MX_HOSTS_MAX && p->n < MX_TARGETS_MAX; i++) {
+		start[i] = p->n;
+		if (plan_host(dns, mx[i].host, port, p) == DNS_TEMPFAIL && tempfail_at == (size_t)-1)
+			tempfail_at = i;
+		if ((r = self_in_plan(s, p, start[i])) < 0)
+			return verdict_self_unknown(v);
+		if (r) {
+			for (k = 0; k < i && mx[k].pref < mx[i].pref; k++)
+				;
+			p->n = start[k];
+			self = 1;
+			if (tempfail_at >= k)
+				tempfail_at = (size_t)-1;
+			break;
+		}
+	}
+	if (p->n)
+		return 0;
+	if (tempfail_at != (size_t)-1)
+		return verdict_dns(v, DNS_TEMPFAIL, name);
+	return self ? verdict_loop(v, name) : verdict_dns(v, DNS_NODATA, name);
+}
+
 /* RFC 5321 §5.1: MX records of name, or its own addresses (implicit MX). */
-static int plan_mx(struct dns *dns, const struct config *c, const char *name, unsigned port,
+static int plan_mx(struct dns *dns, struct self_set *s, const char *name, unsigned port,
 		   struct mx_plan *p, struct reply *v)
 {
 	struct mx_record mx[MX_HOSTS_MAX * 2];
-	size_t n, i;
-	int is_null, tempfail = 0;
+	size_t n;
+	int is_null;
 	enum dns_status st = dns_mx(dns, name, mx, sizeof mx / sizeof mx[0], &n);
 
 	if (st == DNS_NODATA) {
-		if (host_equal(name, c->hostname))
+		if (host_equal(name, s->c->hostname))
 			return verdict_loop(v, name);
 		st = plan_host(dns, name, port, p);
-		return st == DNS_OK ? 0 : verdict_dns(v, st, name);
+		if (st != DNS_OK)
+			return verdict_dns(v, st, name);
+		return plan_check_self(s, p, name, v);
 	}
 	if (st != DNS_OK)
 		return verdict_dns(v, st, name);
@@ -205,15 +357,10 @@ static int plan_mx(struct dns *dns, const struct config *c, const char *name, un
 		return -1;
 	}
 	mx_sort(mx, n, random_below, NULL);
-	n = mx_drop_self(mx, n, c->hostname);
+	n = mx_drop_self(mx, n, s->c->hostname);
 	if (!n)
 		return verdict_loop(v, name);
-	for (i = 0; i < n && i < MX_HOSTS_MAX && p->n < MX_TARGETS_MAX; i++)
-		if (plan_host(dns, mx[i].host, port, p) == DNS_TEMPFAIL)
-			tempfail = 1;
-	if (!p->n)
-		return verdict_dns(v, tempfail ? DNS_TEMPFAIL : DNS_NODATA, name);
-	return 0;
+	return plan_exchanges(dns, s, mx, n, port, name, p, v);
 }
 
 static struct dns *plan_dns(const struct config *c, struct reply *v)
@@ -270,7 +417,10 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 	if (!(dns = plan_dns(c, v)))
 		return -1;
 	if (h->kind == NEXTHOP_SMTP_MX) {
-		rc = plan_mx(dns, c, h->host, port, p, v);
+		struct self_set self;
+		self_init(&self, c);
+		rc = plan_mx(dns, &self, h->host, port, p, v);
+		self_free(&self);
 	} else if ((st = plan_host(dns, h->host, port, p)) != DNS_OK) {
 		rc = verdict_dns(v, st == DNS_NXDOMAIN ? DNS_NODATA : st, h->host);
 	}
@@ -295,6 +445,7 @@ int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 {
 	const struct route *r = config_route_for(c, domain);
 	struct sockaddr_storage ss;
+	struct self_set self;
 	struct dns *dns;
 	int rc;
 
@@ -309,11 +460,16 @@ int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 			return -1;
 		}
 		plan_add(p, domain, &ss, c->smtp_port);
-		return 0;
+		self_init(&self, c);
+		rc = plan_check_self(&self, p, domain, verdict);
+		self_free(&self);
+		return rc;
 	}
 	if (!(dns = plan_dns(c, verdict)))
 		return -1;
-	rc = plan_mx(dns, c, domain, c->smtp_port, p, verdict);
+	self_init(&self, c);
+	rc = plan_mx(dns, &self, domain, c->smtp_port, p, verdict);
+	self_free(&self);
 	dns_close(dns);
 	return rc;
 }

@@ -31,6 +31,15 @@
  *	  - the MX records of domain from the resolver setting, each exchange
  *	    to its AAAA and A addresses, smtp-port; no MX records: the
  *	    domain's own addresses (implicit MX, RFC 5321 §5.1).
+ *	Loops (RFC 5321 §5.1): an exchange is this host when its name is the
+ *	hostname setting (mx_drop_self()) or when one of its addresses is this
+ *	host's: an address of one of its interfaces (getifaddrs(3)), one of the
+ *	self-address settings, or 0.0.0.0 or ::. That exchange and every one of
+ *	equal or higher preference are dropped; none left: a loop. The domain
+ *	itself under implicit MX, and an address literal, are a loop when they
+ *	are this host by the same rules. A route's smtp:host is an MX lookup
+ *	and gets the same checks; smtp:[host]:port and lmtp: routes are never
+ *	checked: an administrator who names the next hop means it.
  *	p receives the addresses in the order to try (at most MX_TARGETS_MAX,
  *	from at most MX_HOSTS_MAX exchanges), each with its host name, whether
  *	to speak LMTP, and a key naming the destination (for connection reuse).
@@ -42,11 +51,10 @@
  *	  550 5.1.2  the domain does not exist (NXDOMAIN)
  *	  556 5.1.10 the domain accepts no mail (null MX, RFC 7505 §3)
  *	  554 5.4.6  mail loops back to myself (the best MX is this host)
+ *	  451 4.3.0  this host's addresses cannot be listed (getifaddrs)
  *	  550 5.4.4  no exchange or host has an address
  *	  451 4.4.3  DNS failure or timeout, try later
  *	  451 4.3.5  the resolver setting is unusable
- *	Names are never those given by a route when a route applies: a route
- *	to this host's own name is the administrator's business.
  */
 #include <stddef.h>
 #include <sys/socket.h>

@@ -4,12 +4,17 @@
 # 127.0.0.x:25, messages go inject -> queue -> relay/relay -> sink. Checks
 # which sink got what, and the reply the relay logged for every verdict it
 # made itself (null MX, NXDOMAIN, SERVFAIL, loop, DNS timeout).
+# Loops: an MX named like this host, or at one of its addresses. In this
+# network namespace the interface addresses are 127.0.0.1 and ::1 only (the
+# rest of 127.0.0.0/8 is routed to lo but is no interface address, which is
+# why sinks listen on 127.0.0.x, x > 1), plus the self-address setting.
 . t/lib.sh
 . t/relay.sh
 t_netns "$@"
 t_need relay/relay queue/inject ldns-testns
 t_tmpdir
-for i in 12 13 14 15 16; do ip addr add 127.0.0.$i/8 dev lo 2>/dev/null; done
+t_is "$(ip -o addr show | awk '{print $4}' | sort | tr '\n' ' ')" "127.0.0.1/8 ::1/128 " \
+	"the namespace's own addresses: 127.0.0.1 and ::1 only"
 
 z=$T_TMP/zone
 : > "$z"
@@ -22,6 +27,23 @@ t_dns_answer "$z" MX nullmx.test. "nullmx.test. IN MX 0 ."
 t_dns_rcode "$z" MX nx.test. NXDOMAIN
 t_dns_rcode "$z" MX servfail.test. SERVFAIL
 t_dns_answer "$z" MX loop.test. "loop.test. IN MX 10 mx.example.test."
+# MX hosts that are this host by address: an interface's, a self-address's;
+# the domain's own address under implicit MX
+t_dns_answer "$z" MX loopaddr.test. "loopaddr.test. IN MX 10 mail.loopaddr.test."
+t_dns_answer "$z" A mail.loopaddr.test. "mail.loopaddr.test. IN A 127.0.0.1"
+t_dns_answer "$z" MX natself.test. "natself.test. IN MX 10 mail.natself.test."
+t_dns_answer "$z" A mail.natself.test. "mail.natself.test. IN A 127.0.0.20"
+t_dns_answer "$z" A implicitself.test. "implicitself.test. IN A 127.0.0.1"
+# RFC 5321 §5.1: this host at preference 10 drops the peer of equal
+# preference (127.0.0.18, a sink) and the worse one (also 127.0.0.18); only
+# the better one (5, down) is left, so the mail is deferred, not delivered
+t_dns_answer "$z" MX drop.test. "drop.test. IN MX 5 down.drop.test." \
+	"drop.test. IN MX 10 self.drop.test." "drop.test. IN MX 10 peer.drop.test." \
+	"drop.test. IN MX 20 far.drop.test."
+t_dns_answer "$z" A down.drop.test. "down.drop.test. IN A 127.0.0.19"
+t_dns_answer "$z" A self.drop.test. "self.drop.test. IN A 127.0.0.1"
+t_dns_answer "$z" A peer.drop.test. "peer.drop.test. IN A 127.0.0.18"
+t_dns_answer "$z" A far.drop.test. "far.drop.test. IN A 127.0.0.18"
 # implicit MX: no MX records, the domain's own address
 t_dns_answer "$z" A implicit.test. "implicit.test. IN A 127.0.0.13"
 # CNAME: the exchange's A query is answered by a CNAME, then its target's A
@@ -40,7 +62,11 @@ t_start_sink 127.0.0.13:25 "$T_TMP/s13"
 t_start_sink 127.0.0.14:25 "$T_TMP/s14"
 t_start_sink 127.0.0.15:25 "$T_TMP/s15"
 t_start_sink 127.0.0.16:25 "$T_TMP/s16"
-t_instance --dns 127.0.0.53:53 --set 'retry-min 1h' --set 'concurrency 5'
+t_start_sink 127.0.0.18:25 "$T_TMP/s18"
+t_start_sink 127.0.0.20:25 "$T_TMP/s20"
+# 127.0.0.20 is this host too (a NAT front end, say); a route to it is obeyed
+t_instance --dns 127.0.0.53:53 --set 'retry-min 1h' --set 'concurrency 5' \
+	--set 'self-address 127.0.0.20' --route 'routed.test=smtp:[127.0.0.20]:25'
 export TERN_DNS_TIMEOUT=1
 msg() { printf 'Subject: %s\r\n\r\nbody of %s\r\n' "$1" "$1"; }
 
@@ -52,6 +78,12 @@ msg nullmx | t_inject a@sender.test u@nullmx.test
 msg nx | t_inject a@sender.test u@nx.test
 msg servfail | t_inject a@sender.test u@servfail.test
 msg loop | t_inject a@sender.test u@loop.test
+msg loopaddr | t_inject a@sender.test u@loopaddr.test
+msg natself | t_inject a@sender.test u@natself.test
+msg implicitself | t_inject a@sender.test u@implicitself.test
+msg literalself | t_inject a@sender.test 'u@[127.0.0.1]'
+msg drop | t_inject a@sender.test u@drop.test
+msg routed | t_inject a@sender.test u@routed.test
 t_relay_start
 
 t_sink_wait 20 "$T_TMP/s12" 1
@@ -78,17 +110,39 @@ verdict 'u@nullmx\.test' '556 5\.1\.10' "null MX: 556 5.1.10"
 verdict 'u@nx\.test' '550 5\.1\.2' "NXDOMAIN: 550 5.1.2"
 verdict 'u@servfail\.test' '451 4\.4\.3' "SERVFAIL: 451 4.4.3 (deferred)"
 verdict 'u@loop\.test' '554 5\.4\.6' "MX is this host: 554 5.4.6 loops back to myself"
+verdict 'u@loopaddr\.test' '554 5\.4\.6 mail for loopaddr\.test loops back to myself' \
+	"MX at an interface address (127.0.0.1): 554 5.4.6 loops back to myself"
+verdict 'u@natself\.test' '554 5\.4\.6 mail for natself\.test loops back to myself' \
+	"MX at a self-address (127.0.0.20): 554 5.4.6"
+verdict 'u@implicitself\.test' '554 5\.4\.6 mail for implicitself\.test loops back' \
+	"implicit MX at 127.0.0.1: 554 5.4.6"
+verdict 'u@\[127\.0\.0\.1\]' '554 5\.4\.6 mail for \[127\.0\.0\.1\] loops back' \
+	"address literal [127.0.0.1]: 554 5.4.6"
+verdict 'u@drop\.test' '451 4\.4\.1' \
+	"this host at preference 10: only the preference-5 MX (down) is tried, deferred"
+t_sink_wait 10 "$T_TMP/s20" 1
+t_like "$(cat "$T_TMP"/s20/*.eml 2>/dev/null)" '^Subject: routed' \
+	"a route to a self-address is obeyed (no loop check)"
+t_is "$(grep -l '^Subject: natself' "$T_TMP"/s20/*.eml 2>/dev/null)" "" \
+	"the MX at the self-address got nothing"
+t_like "$(cat "$T_TMP/relay.log")" 'host=down\.drop\.test reply="451 4\.4\.1 .*Connection refused' \
+	"drop.test: the better MX was tried"
+t_unlike "$(cat "$T_TMP/relay.log")" '(self|peer|far)\.drop\.test' \
+	"drop.test: this host's MX and those of equal or worse preference never tried"
 
-# the bounces for the three permanent failures reach the sender's sink
-t_sink_wait 20 "$T_TMP/s16" 3
+# the bounces for the seven permanent failures reach the sender's sink
+t_sink_wait 20 "$T_TMP/s16" 7
 dsn=$(cat "$T_TMP"/s16/*.eml 2>/dev/null | tr -d '\r')
 t_like "$dsn" '^Status: 5\.1\.10' "DSN for null MX carries Status 5.1.10"
 t_like "$dsn" '^Status: 5\.1\.2' "DSN for NXDOMAIN carries Status 5.1.2"
 t_like "$dsn" '^Status: 5\.4\.6' "DSN for the loop carries Status 5.4.6"
+t_is "$(grep -c '^Status: 5\.4\.6' <<<"$dsn")" 5 "a 5.4.6 DSN for each of the five loops"
+t_like "$dsn" '^Diagnostic-Code: smtp; 554 5\.4\.6 mail for loopaddr\.test loops back to myself' \
+	"the DSN names the loop"
 t_unlike "$dsn" '^Status: 4\.' "no DSN for the deferred ones"
 
 # DNS timeout last: ldns-testns sleeps (and stalls) on slow.test
 msg slow | t_inject a@sender.test u@slow.test
 verdict 'u@slow\.test' '451 4\.4\.3' "DNS timeout: 451 4.4.3 (deferred)"
-t_is "$(ls "$T_TMP"/s1[2-5]/*.eml | wc -l)" 4 "nothing else was delivered"
+t_is "$(ls "$T_TMP"/s1[2-58]/*.eml "$T_TMP"/s20/*.eml 2>/dev/null | wc -l)" 5 "nothing else was delivered"
 t_relay_stop

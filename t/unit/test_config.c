@@ -56,6 +56,7 @@ static void expect_error(const char *text, unsigned line, const char *want)
 	ck_assert_str_eq(err, full);
 	ck_assert_ptr_null(c.accept);
 	ck_assert_ptr_null(c.routes);
+	ck_assert_ptr_null(c.self_addrs);
 }
 
 START_TEST(defaults)
@@ -68,6 +69,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.hostname, host);
 	ck_assert_uint_eq(c.naccept, 0);
 	ck_assert_uint_eq(c.nrelay_nets, 0);
+	ck_assert_uint_eq(c.nself_addrs, 0);
 	ck_assert_str_eq(c.queue_dir, TERN_QUEUEDIR);
 	ck_assert_uint_eq(c.max_message_size, 64ULL << 20);
 	ck_assert_uint_eq(c.max_recipients, 100);
@@ -116,6 +118,8 @@ static const char full_conf[] =
 	"relay-user relay_1\n"
 	"resolver 127.0.0.1:5353\n"
 	"smtp-port 2525\n"
+	"self-address 203.0.113.5\n"
+	"self-address 2001:db8::25\n"
 	"route example.org smtp:[127.0.0.2]:2526\n"
 	"route mx.example smtp:relay.example.net\n"
 	"route lmtp.example lmtp:[::1]:24\n"
@@ -139,7 +143,7 @@ START_TEST(every_setting)
 
 	/* the last line of full_conf is an unknown setting without LF */
 	ck_assert_int_eq(load(full_conf, &c, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, ":33: unknown setting 'last-line-without-lf-is-ok-too'"));
+	ck_assert_ptr_nonnull(strstr(err, ":35: unknown setting 'last-line-without-lf-is-ok-too'"));
 	strcpy(t, full_conf);
 	*strstr(t, "last-line") = '\0';
 	ck_assert_msg(load(t, &c, err, sizeof err) == 0, "%s", err);
@@ -164,6 +168,11 @@ START_TEST(every_setting)
 	ck_assert_str_eq(c.relay_user, "relay_1");
 	ck_assert_str_eq(c.resolver, "127.0.0.1:5353");
 	ck_assert_uint_eq(c.smtp_port, 2525);
+	ck_assert_uint_eq(c.nself_addrs, 2);
+	ck_assert_int_eq(c.self_addrs[0].family, AF_INET);
+	ck_assert_uint_eq(c.self_addrs[0].prefix, 32);
+	ck_assert_int_eq(c.self_addrs[1].family, AF_INET6);
+	ck_assert_uint_eq(c.self_addrs[1].prefix, 128);
 	ck_assert_uint_eq(c.nroutes, 5);
 	ck_assert_uint_eq(c.retry_min, 60);
 	ck_assert_uint_eq(c.retry_max, 86400);
@@ -230,6 +239,7 @@ START_TEST(print_round_trip)
 	ck_assert_ptr_nonnull(strstr(out, "command-timeout 2m\n"));
 	ck_assert_ptr_nonnull(strstr(out, "relay-net 127.0.0.0/8\n"));
 	ck_assert_ptr_nonnull(strstr(out, "relay-net 2001:db8::/32\n"));
+	ck_assert_ptr_nonnull(strstr(out, "self-address 203.0.113.5\nself-address 2001:db8::25\n"));
 	ck_assert_ptr_nonnull(strstr(out, "route example.org smtp:[127.0.0.2]:2526\n"));
 	ck_assert_ptr_nonnull(strstr(out, "route mx.example smtp:relay.example.net\n"));
 	ck_assert_ptr_nonnull(strstr(out, "route sock.example lmtp:unix:/run/dovecot/lmtp\n"));
@@ -242,6 +252,8 @@ START_TEST(print_round_trip)
 	ck_assert_uint_eq(d.nroutes, c.nroutes);
 	ck_assert_int_eq(memcmp(d.routes, c.routes, c.nroutes * sizeof *c.routes), 0);
 	ck_assert_int_eq(memcmp(d.relay_nets, c.relay_nets, c.nrelay_nets * sizeof *c.relay_nets), 0);
+	ck_assert_uint_eq(d.nself_addrs, c.nself_addrs);
+	ck_assert_int_eq(memcmp(d.self_addrs, c.self_addrs, c.nself_addrs * sizeof *c.self_addrs), 0);
 	ck_assert_uint_eq(d.max_message_size, c.max_message_size);
 	ck_assert_uint_eq(d.queue_lifetime, c.queue_lifetime);
 	ck_assert_uint_eq(d.bounce_body_max, c.bounce_body_max);
@@ -267,6 +279,9 @@ START_TEST(errors_name_file_and_line)
 {
 	expect_error("# ok\nfoo bar\n", 2, "unknown setting 'foo'");
 	expect_error("hostname a.example\n\nhostname b.example\n", 3, "duplicate setting 'hostname'");
+	expect_error("self-address 192.0.2.0/24\n", 1, "self-address: '192.0.2.0/24': an address, not a network");
+	expect_error("self-address mx.example\n", 1, "self-address: 'mx.example': not an IPv4 or IPv6 address");
+	expect_error("self-address 192.0.2.1 192.0.2.2\n", 1, "self-address: '192.0.2.1 192.0.2.2': one value expected");
 	expect_error("relay-net 10.0.0.0/33\n", 1, "relay-net: '10.0.0.0/33': prefix longer than 32");
 	expect_error("relay-net ::1/129\n", 1, "relay-net: '::1/129': prefix longer than 128");
 	expect_error("relay-net 10.0.0.1/8\n", 1, "relay-net: '10.0.0.1/8': host bits set after the prefix");

@@ -1,6 +1,8 @@
 /* test_mx - MX ordering, self-loop rule, address literals, next-hop selection (relay/mx.c) */
 #include <arpa/inet.h>
 #include <check.h>
+#include <ifaddrs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -189,6 +191,80 @@ START_TEST(plan_bad_resolver)
 }
 END_TEST
 
+/*
+ * An address literal that is this host is a loop: a self-address (also as
+ * v4-mapped IPv6), the unspecified addresses, an interface's address. A route
+ * to a self-address is obeyed.
+ */
+START_TEST(plan_self_addresses)
+{
+	static struct mx_plan p;
+	struct reply v;
+	struct cidr self[2];
+	const char *why;
+
+	cfg_setup();
+	ck_assert_int_eq(cidr_parse("198.51.100.9", &self[0], &why), 0);
+	ck_assert_int_eq(cidr_parse("2001:db8::9", &self[1], &why), 0);
+	ck_assert_int_eq(mx_plan(&cfg, "[198.51.100.9]", &p, &v), 0);	/* not yet this host */
+	cfg.self_addrs = self;
+	cfg.nself_addrs = 2;
+	ck_assert_int_eq(mx_plan(&cfg, "[198.51.100.9]", &p, &v), -1);
+	ck_assert_int_eq(v.code, 554);
+	ck_assert_str_eq(v.enhanced, "5.4.6");
+	ck_assert_str_eq(v.text, "mail for [198.51.100.9] loops back to myself");
+	ck_assert_int_eq(mx_plan(&cfg, "[IPv6:::ffff:198.51.100.9]", &p, &v), -1);
+	ck_assert_int_eq(v.code, 554);
+	ck_assert_int_eq(mx_plan(&cfg, "[IPv6:2001:DB8::9]", &p, &v), -1);
+	ck_assert_int_eq(v.code, 554);
+	ck_assert_int_eq(mx_plan(&cfg, "[198.51.100.10]", &p, &v), 0);
+	ck_assert_int_eq(mx_plan(&cfg, "[0.0.0.0]", &p, &v), -1);
+	ck_assert_int_eq(v.code, 554);
+	ck_assert_int_eq(mx_plan(&cfg, "[IPv6:::]", &p, &v), -1);
+	ck_assert_int_eq(v.code, 554);
+
+	/* routes bypass the check: 192.0.2.7 made this host, smart.test still goes there */
+	ck_assert_int_eq(cidr_parse("192.0.2.7", &self[0], &why), 0);
+	ck_assert_int_eq(mx_plan(&cfg, "smart.test", &p, &v), 0);
+	ck_assert_str_eq(p.t[0].host, "192.0.2.7");
+	ck_assert_int_eq(mx_plan(&cfg, "[192.0.2.7]", &p, &v), -1);
+}
+END_TEST
+
+/* Every IPv4 and IPv6 address of this host's interfaces is this host. */
+START_TEST(plan_interface_addresses)
+{
+	static struct mx_plan p;
+	struct ifaddrs *ifa, *i;
+	struct reply v;
+	char lit[INET6_ADDRSTRLEN + 8], text[INET6_ADDRSTRLEN];
+	unsigned checked = 0;
+
+	cfg_setup();
+	ck_assert_int_eq(getifaddrs(&ifa), 0);
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET &&
+				     i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, text, sizeof text);
+			snprintf(lit, sizeof lit, "[%s]", text);
+		} else {
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, text, sizeof text);
+			snprintf(lit, sizeof lit, "[IPv6:%s]", text);
+		}
+		ck_assert_msg(mx_plan(&cfg, lit, &p, &v) == -1 && v.code == 554,
+			      "%s (interface %s) not seen as this host", lit, i->ifa_name);
+		checked++;
+	}
+	freeifaddrs(ifa);
+	/* 198.51.100.0/24 (TEST-NET-2, RFC 5737) is nobody's interface */
+	ck_assert_int_eq(mx_plan(&cfg, "[198.51.100.77]", &p, &v), 0);
+	if (!checked)
+		fprintf(stderr, "test_mx: no interface addresses to check\n");
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("mx");
@@ -201,6 +277,8 @@ Suite *suite(void)
 	tcase_add_test(t, plan_routes_and_literals);
 	tcase_add_test(t, plan_keys);
 	tcase_add_test(t, plan_bad_resolver);
+	tcase_add_test(t, plan_self_addresses);
+	tcase_add_test(t, plan_interface_addresses);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,7 +1,10 @@
 /*
  * test_smtp_client - deliver() against a scripted fake SMTP server in a child
- * process on 127.0.0.1: connection reuse, RSET after a failed transaction, a
+ * process on 127.0.0.2: connection reuse, RSET after a failed transaction, a
  * kept connection that died, 421 greeting, the bytes of the DATA phase.
+ * Not 127.0.0.1: an interface's address is this host, and mail to the
+ * literal [127.0.0.1] is a loop (relay/mx.h); the rest of 127.0.0.0/8 is
+ * routed to lo without being an interface address.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -86,7 +89,7 @@ static void fake_start(enum fake_mode mode)
 
 	strcpy(transcript, "/tmp/tern-test-smtp.XXXXXX");
 	close(mkstemp(transcript));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sin, sizeof sin), 0);
 	ck_assert_int_eq(listen(ls, 16), 0);
@@ -136,7 +139,7 @@ static int body_fd(const char *text)
 static void run(const char *const *rcpt, size_t n, const char *body,
 		struct deliver_rcpt_result *r)
 {
-	struct deliver_job job = { "Q1", "[127.0.0.1]", "s@x.test", rcpt, n, -1, 0, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", rcpt, n, -1, 0, 0, 0 };
 	struct deliver_result res = { r, "", 0 };
 
 	job.body_fd = body_fd(body);
@@ -210,7 +213,7 @@ START_TEST(greeting_421)
 	const char *ok[] = { "a@y.test", "b@y.test" };
 	struct deliver_rcpt_result r[2];
 	struct deliver_result res = { r, "", 0 };
-	struct deliver_job job = { "Q1", "[127.0.0.1]", "", ok, 2, -1, 1, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 2, -1, 1, 0, 0 };
 
 	setup(FAKE_GREET_421);
 	job.body_fd = body_fd("x");
@@ -230,7 +233,7 @@ START_TEST(connection_refused)
 	const char *ok[] = { "a@y.test" };
 	struct deliver_rcpt_result r[1];
 	struct deliver_result res = { r, "", 0 };
-	struct deliver_job job = { "Q1", "[127.0.0.1]", "", ok, 1, -1, 1, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 1, -1, 1, 0, 0 };
 
 	setup(FAKE_NORMAL);
 	fake_stop();
