@@ -5,7 +5,7 @@ USAGE
     /usr/bin/python3 t/sink.py --dir DIR [--listen HOST:PORT]... [--unix PATH]
         [--lmtp] [--reply LOCALPART=REPLY]... [--size N] [--no-smtputf8]
         [--no-8bitmime] [--no-pipelining] [--no-ehlo] [--greeting REPLY]
-        [--ready FILE] [--hostname NAME]
+        [--ready FILE] [--hostname NAME] [--data-delay SECONDS]
 
     --listen HOST:PORT  listen on TCP (repeatable; IPv6 as [::1]:25)
     --unix PATH         listen on a unix socket (e.g. LMTP for tern's lmtp:unix:)
@@ -24,6 +24,9 @@ USAGE
     --greeting REPLY    answer every connection with REPLY (e.g. "421 busy")
                         and close; nothing else happens
     --ready FILE        create FILE once listening (also prints "ready")
+    --data-delay S      wait S seconds (a fraction is fine) before the reply to
+                        the final dot, so that transactions of concurrent
+                        clients overlap and DIR/concurrency shows how many
 
     Built-in local parts (unless --reply overrides them):
         defer         451 4.3.0 on the first attempt for that address, then 250
@@ -47,6 +50,16 @@ FILES
                     peer ADDR
     DIR/log     one line per command received, "K> COMMAND LINE", and per
                 connection "K connect" / "K close"
+    DIR/concurrency  rewritten (atomically, by rename) at every change:
+                    sessions N           SMTP/LMTP connections open now
+                    max-sessions N       the most open at once so far
+                    transactions N       transactions open now: from MAIL
+                                         accepted to the reply after the
+                                         final dot, RSET, HELO/EHLO/LHLO,
+                                         QUIT or the connection's end
+                    max-transactions N   the most open at once so far
+                The counts cover every --listen and --unix socket together
+                (not --greeting connections).
 
     N counts from 1 in arrival order. The sink keeps running until killed.
 """
@@ -80,12 +93,49 @@ class State:
         self.dir = args.dir
         self.count = 0
         self.conns = 0
+        self.sessions = self.max_sessions = 0
+        self.tx = self.max_tx = 0
         self.deferred_once = set()
         self.replies = {k.lower(): full_reply(v) for k, v in args.reply}
         self.logf = open(os.path.join(self.dir, "log"), "a", buffering=1)
 
     def log(self, line):
         self.logf.write(line + "\n")
+
+    def write_concurrency(self):
+        path = os.path.join(self.dir, "concurrency")
+        with open(path + ".tmp", "w") as f:
+            f.write("sessions %d\nmax-sessions %d\ntransactions %d\n"
+                    "max-transactions %d\n" % (self.sessions, self.max_sessions,
+                                                self.tx, self.max_tx))
+        os.rename(path + ".tmp", path)
+
+    def session_open(self, server):
+        server.counted = True
+        self.sessions += 1
+        self.max_sessions = max(self.max_sessions, self.sessions)
+        self.write_concurrency()
+
+    def session_close(self, server):
+        self.tx_end(server)
+        if not getattr(server, "counted", False):
+            return
+        server.counted = False
+        self.sessions -= 1
+        self.write_concurrency()
+
+    def tx_begin(self, server):
+        if not getattr(server, "in_tx", False):
+            server.in_tx = True
+            self.tx += 1
+            self.max_tx = max(self.max_tx, self.tx)
+            self.write_concurrency()
+
+    def tx_end(self, server):
+        if getattr(server, "in_tx", False):
+            server.in_tx = False
+            self.tx -= 1
+            self.write_concurrency()
 
     def reply_for(self, address):
         local = address.rsplit("@", 1)[0].lower()
@@ -126,6 +176,7 @@ class Handler:
         session.pipelined = 1 if buffered > 0 else 0
         envelope.mail_from = address
         envelope.mail_options.extend(options)
+        self.st.tx_begin(server)
         return "250 2.1.0 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
@@ -148,6 +199,9 @@ class Handler:
             replies.append(r)
         if delivered:
             self.store(server, session, envelope, delivered)
+        if st.args.data_delay:
+            await asyncio.sleep(st.args.data_delay)
+        st.tx_end(server)
         if not server.is_lmtp:
             return replies[0] if replies else "554 5.5.1 no recipients"
         for r in replies[:-1]:
@@ -186,10 +240,13 @@ class SinkMixin:
         st.conns += 1
         self.conn_no = st.conns
         st.log("%d connect" % self.conn_no)
+        st.session_open(self)
         super().connection_made(transport)
 
     def connection_lost(self, exc):
-        self.event_handler.st.log("%d close" % getattr(self, "conn_no", 0))
+        st = self.event_handler.st
+        st.log("%d close" % getattr(self, "conn_no", 0))
+        st.session_close(self)
         super().connection_lost(exc)
 
 
@@ -199,6 +256,7 @@ class SinkSMTP(SinkMixin, SMTP):
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname):
         self.event_handler.st.log("%d> EHLO %s" % (self.conn_no, hostname))
+        self.event_handler.st.tx_end(self)
         if self.event_handler.st.args.no_ehlo:
             await self.push("502 5.5.1 EHLO not implemented")
             return
@@ -218,8 +276,10 @@ def wrap_logging(cls):
 
         def make(orig, name):
             async def f(self, arg):
-                self.event_handler.st.log(
-                    "%d> %s%s" % (self.conn_no, name, (" " + arg) if arg else ""))
+                st = self.event_handler.st
+                st.log("%d> %s%s" % (self.conn_no, name, (" " + arg) if arg else ""))
+                if name in ("HELO", "LHLO", "RSET", "QUIT"):
+                    st.tx_end(self)
                 return await orig(self, arg)
             f.__name__ = orig.__name__
             f.__doc__ = orig.__doc__
@@ -283,6 +343,7 @@ async def main(args):
             pass
         servers.append(await loop.create_unix_server(factory, args.unix))
         os.chmod(args.unix, 0o777)
+    st.write_concurrency()
     if args.ready:
         open(args.ready, "w").close()
     print("ready", flush=True)
@@ -305,6 +366,7 @@ def parse_args(argv):
     p.add_argument("--greeting")
     p.add_argument("--ready")
     p.add_argument("--hostname", default="sink.test")
+    p.add_argument("--data-delay", type=float, default=0)
     a = p.parse_args(argv)
     if not a.listen and not a.unix:
         p.error("need --listen or --unix")

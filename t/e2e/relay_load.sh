@@ -61,13 +61,18 @@ t_is "$(sort "$T_TMP/a.rcpts" | tr 'A-Z' 'a-z' | sort)" "$(awk '{print $2}' <<<"
 # one transaction for v and u of the same message (same domain, any case)
 t_is "$(grep -l '^to va-0@D0.TEST$' "$T_TMP"/sink0/*.env | xargs grep -c '^to ')" 2 \
 	"recipients of one message and domain share one transaction"
-maxconn=0
+maxconn=0 maxtx=0
 for d in $(seq 0 19); do
-	m=$(awk '$2 == "connect" {n++; if (n > m) m = n} $2 == "close" {n--} END {print m + 0}' "$T_TMP/sink$d/log")
+	m=$(awk '$1 == "max-sessions" {print $2}' "$T_TMP/sink$d/concurrency")
 	((m > maxconn)) && maxconn=$m
+	m=$(awk '$1 == "max-transactions" {print $2}' "$T_TMP/sink$d/concurrency")
+	((m > maxtx)) && maxtx=$m
 done
 ((maxconn <= 10)) && t_pass "no sink saw more than concurrency connections at once ($maxconn)" \
 	|| t_fail "at most 10 connections per sink" "max $maxconn"
+((maxtx >= 1 && maxtx <= 2)) \
+	&& t_pass "no sink saw more than destination-concurrency (2) transactions at once ($maxtx)" \
+	|| t_fail "at most 2 transactions per sink" "max $maxtx"
 reused=$(cat "$T_TMP"/sink*/*.env | grep -c '^conn ')
 conns=$(cat "$T_TMP"/sink*/log | grep -c ' connect$')
 ((conns < reused)) && t_pass "connections are reused ($conns connections for $reused transactions)" \

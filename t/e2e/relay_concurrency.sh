@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# relay_concurrency - the relay's two concurrency limits, seen from the sinks
+# (t/sink.py writes DIR/concurrency: the most sessions and transactions it had
+# open at once; --data-delay holds each transaction open so that concurrent
+# ones overlap).
+#  1. destination-concurrency 3, concurrency 10, 60 messages to one domain:
+#     the sink never has more than 3 sessions or transactions at once, and it
+#     does have 3 transactions at once (so the limit is neither exceeded nor
+#     stuck at 1).
+#  2. concurrency 4, destination-concurrency 10, 60 messages to 6 domains
+#     routed to one sink on 6 addresses: never more than 4 transactions at
+#     once across all of them, and 4 at once at some point. (Sessions are not
+#     bounded by it: a worker keeps idle connections to several destinations
+#     for reuse, deliver.h.)
+. t/lib.sh
+. t/relay.sh
+t_netns "$@"
+t_need relay/relay queue/inject
+t_tmpdir
+port=$(t_free_port)
+N=60
+
+conc() {	# DIR KEY: a value of DIR/concurrency
+	awk -v k="$2" '$1 == k {print $2}' "$1/concurrency" 2>/dev/null
+}
+delivered() { cat "$1"/*.env 2>/dev/null | grep -c '^delivered '; }
+
+# run_relay: relay -1 delivers everything queued and exits (or 60 s pass)
+run_relay() {
+	timeout 60 "$T_ROOT/relay/relay" -1 > "$T_TMP/$1.log" 2>&1
+	t_is "$?" 0 "$1: relay -1 drained the queue and exited 0"
+}
+
+# --- 1. destination-concurrency --------------------------------------------------
+t_start_sink "127.0.0.41:$port" "$T_TMP/one" --data-delay 0.05
+t_instance --route "one.test=smtp:[127.0.0.41]:$port" \
+	--set 'concurrency 10' --set 'destination-concurrency 3'
+for ((i = 0; i < N; i++)); do
+	printf 'Subject: one %d\r\n\r\nx\r\n' "$i" | t_inject s@example.test "u$i@one.test" 2>/dev/null
+done
+t_is "$(t_queue_count)" "$N" "one: $N messages queued for one domain"
+run_relay one
+t_is "$(delivered "$T_TMP/one")" "$N" "one: all $N delivered"
+t_is "$(conc "$T_TMP/one" sessions):$(conc "$T_TMP/one" transactions)" "0:0" \
+	"one: the sink's counts end at 0 (every session and transaction seen to its end)"
+ms=$(conc "$T_TMP/one" max-sessions)
+mt=$(conc "$T_TMP/one" max-transactions)
+echo "# one domain: max $ms sessions, $mt transactions at once"
+[ -n "$ms" ] && ((ms <= 3)) && t_pass "one: never more than destination-concurrency (3) sessions at once ($ms)" \
+	|| t_fail "one: at most 3 sessions at once" "max-sessions $ms"
+t_is "$mt" 3 "one: 3 transactions at once, never more (destination-concurrency 3 of concurrency 10)"
+
+# --- 2. concurrency across domains -----------------------------------------------
+listen=() routes=()
+for d in 2 3 4 5 6; do listen+=(--listen "127.0.0.5$d:$port"); done
+for d in 1 2 3 4 5 6; do routes+=(--route "d$d.test=smtp:[127.0.0.5$d]:$port"); done
+t_start_sink "127.0.0.51:$port" "$T_TMP/many" "${listen[@]}" --data-delay 0.05
+t_instance "${routes[@]}" --set 'concurrency 4' --set 'destination-concurrency 10'
+for ((i = 0; i < N; i++)); do
+	printf 'Subject: many %d\r\n\r\nx\r\n' "$i" | t_inject s@example.test "u$i@d$((i % 6 + 1)).test" 2>/dev/null
+done
+t_is "$(t_queue_count)" "$N" "many: $N messages queued for 6 domains"
+run_relay many
+t_is "$(delivered "$T_TMP/many")" "$N" "many: all $N delivered"
+t_is "$(sed -n 's/^delivered u[0-9]*@//p' "$T_TMP"/many/*.env | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" \
+	"10 d1.test 10 d2.test 10 d3.test 10 d4.test 10 d5.test 10 d6.test " "many: 10 to each domain"
+t_is "$(conc "$T_TMP/many" transactions)" 0 "many: every transaction seen to its end"
+mt=$(conc "$T_TMP/many" max-transactions)
+echo "# 6 domains: max $(conc "$T_TMP/many" max-sessions) sessions, $mt transactions at once"
+t_is "$mt" 4 "many: 4 transactions at once across 6 domains, never more (concurrency 4)"
