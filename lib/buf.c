@@ -208,22 +208,31 @@ enum buf_result inbuf_read(struct inbuf *b, char *dst, size_t max, size_t *len)
 	return BUF_OK;
 }
 
-/* One write; on a socket without SIGPIPE, so a vanished peer is an error. */
-static ssize_t fd_write_some(int fd, const void *p, size_t n)
+/*
+ * One write; on a socket without SIGPIPE, so a vanished peer is an error.
+ * *notsock remembers an fd that is not a socket: write(2) from then on.
+ */
+static ssize_t fd_write_some(int fd, const void *p, size_t n, int *notsock)
 {
-	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+	ssize_t r;
 
-	if (r < 0 && errno == ENOTSOCK)
+	if (*notsock)
+		return write(fd, p, n);
+	r = send(fd, p, n, MSG_NOSIGNAL);
+	if (r < 0 && errno == ENOTSOCK) {
+		*notsock = 1;
 		r = write(fd, p, n);
+	}
 	return r;
 }
 
 /* Write all n bytes, each wait for the fd bounded by timeout_ms. */
-static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, size_t *done)
+static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, size_t *done,
+			  int *notsock)
 {
 	*done = 0;
 	while (*done < n) {
-		ssize_t r = fd_write_some(fd, p + *done, n - *done);
+		ssize_t r = fd_write_some(fd, p + *done, n - *done, notsock);
 		if (r > 0) {
 			*done += (size_t)r;
 			continue;
@@ -246,8 +255,9 @@ static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, size_
 int fd_write_all(int fd, const void *p, size_t n)
 {
 	size_t done;
+	int notsock = 0;
 
-	return fd_write_timed(fd, p, n, -1, &done);
+	return fd_write_timed(fd, p, n, -1, &done, &notsock);
 }
 
 void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size)
@@ -257,12 +267,13 @@ void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size)
 	b->size = size;
 	b->len = 0;
 	b->timeout_ms = BUF_DEFAULT_TIMEOUT_MS;
+	b->notsock = 0;
 }
 
 int outbuf_flush(struct outbuf *b)
 {
 	size_t done;
-	int r = fd_write_timed(b->fd, b->mem, b->len, b->timeout_ms, &done);
+	int r = fd_write_timed(b->fd, b->mem, b->len, b->timeout_ms, &done, &b->notsock);
 
 	/* keep what was not written, so a caller may report or retry */
 	if (done) {
@@ -290,7 +301,7 @@ int outbuf_put(struct outbuf *b, const void *p, size_t n)
 		b->len = n;
 		return 0;
 	}
-	return fd_write_timed(b->fd, p, n, b->timeout_ms, &done);
+	return fd_write_timed(b->fd, p, n, b->timeout_ms, &done, &b->notsock);
 }
 
 int outbuf_puts(struct outbuf *b, const char *z)

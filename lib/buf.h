@@ -41,6 +41,10 @@ int fd_std_ensure(void);
  *	data. outbuf_put() of 0 bytes does nothing (p may then be NULL, as the
  *	.s of an empty struct str is). fd_write_all() writes everything,
  *	retrying short writes and EINTR.
+ *	Writes go out with send(MSG_NOSIGNAL), so a vanished socket peer is an
+ *	error, not SIGPIPE; on ENOTSOCK with write(2). outbuf_init() sets notsock
+ *	0; an outbuf learns it on its first write, and a caller who knows its fd
+ *	is a pipe or a file may set it to 1 to save the failed send().
  * DIAGNOSTICS
  *	BUF_OK, BUF_EOF, BUF_TOOLONG, BUF_TIMEOUT (deadline or timeout passed),
  *	BUF_ERROR (errno set). Output functions return 0 or -1 (errno set;
@@ -64,6 +68,7 @@ struct outbuf {
 	char *mem;
 	size_t size, len;
 	int timeout_ms;
+	int notsock;	/* 1: fd is no socket (pipe, file): write(2), not send() */
 };
 
 void inbuf_init(struct inbuf *b, int fd, char *mem, size_t size);

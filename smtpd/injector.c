@@ -148,6 +148,7 @@ int injector_finish(struct injector *j, const char *envelope, size_t len, int ti
 	fd_close(&j->msg_fd);
 	outbuf_init(&ob, j->env_fd, (char *)envelope, len);
 	ob.len = len;
+	ob.notsock = 1;	/* a pipe */
 	ob.timeout_ms = timeout_ms;
 	failed = outbuf_flush(&ob) < 0;
 	fd_close(&j->env_fd);

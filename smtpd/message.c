@@ -142,6 +142,7 @@ int message_data(struct session *s)
 		return reply_send(&s->out, "451 4.3.0 Error: cannot run the queue program");
 	}
 	outbuf_init(&mo, j.msg_fd, mem, sizeof mem);
+	mo.notsock = 1;	/* a pipe */
 	mo.timeout_ms = session_ms(s->cfg->data_timeout);
 	header_failed = message_received(s, &mo, id) < 0;
 	if (reply_send(&s->out, "354 End data with <CR><LF>.<CR><LF>") < 0 ||
