@@ -228,7 +228,7 @@ static void queue_setup(void)
 
 	if (config_load(dir, &cfg, err, sizeof err) < 0)
 		inject_fail(EXIT_CONFIG, "%s", err);
-	if (queue_open(&queue, queue_dir(&cfg)) < 0) {
+	if (queue_open_commit(&queue, queue_dir(&cfg)) < 0) {
 		config_free(&cfg);
 		inject_fail(EXIT_QUEUE, "%s", queue.err);
 	}

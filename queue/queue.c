@@ -83,7 +83,8 @@ void queue_close(struct queue *q)
 	}
 }
 
-int queue_open(struct queue *q, const char *path)
+/* queue_open_dirs: the queue and its first n subdirectories (queue_subdirs order). */
+static int queue_open_dirs(struct queue *q, const char *path, size_t n)
 {
 	int *fds[] = { &q->tmpfd, &q->messfd, &q->statefd, &q->retryfd };
 	size_t i;
@@ -99,7 +100,7 @@ int queue_open(struct queue *q, const char *path)
 	q->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (q->dirfd < 0)
 		return queue_fail(q, "open", NULL, NULL);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < n; i++) {
 		*fds[i] = openat(q->dirfd, queue_subdirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (*fds[i] < 0) {
 			int e = errno;
@@ -110,6 +111,16 @@ int queue_open(struct queue *q, const char *path)
 		}
 	}
 	return 0;
+}
+
+int queue_open(struct queue *q, const char *path)
+{
+	return queue_open_dirs(q, path, 4);
+}
+
+int queue_open_commit(struct queue *q, const char *path)
+{
+	return queue_open_dirs(q, path, 2);	/* tmp/ and mess/ */
 }
 
 int queue_init(const char *path)

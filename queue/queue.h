@@ -5,6 +5,7 @@
  *	queue - the on-disk queue: commit, load, per-recipient state, removal
  * SYNOPSIS
  *	int queue_open(struct queue *q, const char *path);
+ *	int queue_open_commit(struct queue *q, const char *path);
  *	int queue_init(const char *path);
  *	void queue_close(struct queue *q);
  *	const char *queue_dir(const struct config *c);
@@ -46,6 +47,9 @@
  *	The relay learns of new files by inotify on mess/ and retry/ and rescans
  *	periodically.
  *
+ *	queue_open_commit() opens only what queue_file_create(), _commit() and
+ *	_abort() use (the queue, tmp/ and mess/; statefd and retryfd stay -1):
+ *	inject's per-message path.
  *	queue_init() creates the directories (mode 0700, the caller's owner).
  *	queue_dir() is cfg->queue_dir when not setuid/setgid, else the compiled
  *	QUEUEDIR.
@@ -109,6 +113,7 @@ struct queue_message {
 };
 
 int queue_open(struct queue *q, const char *path);
+int queue_open_commit(struct queue *q, const char *path);
 int queue_init(const char *path);
 void queue_close(struct queue *q);
 const char *queue_dir(const struct config *c);
