@@ -8,6 +8,11 @@
  * address; once MAIL is accepted the replies are the recipients' results.
  * A kept connection that fails before MAIL is given up and the job is
  * tried once more on fresh connections.
+ *
+ * A worker holds at most one connection: one kept for another destination
+ * is closed before the job starts, so that the scheduler, which notes the
+ * destination of each worker's last job, counts every open connection
+ * against the concurrency limits (scheduler.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +25,7 @@
 #include "relay/smtp_client.h"
 
 #define DELIVER_IDLE_MS 30000	/* a kept connection idle longer is closed */
-#define DELIVER_CONNS_MAX 8
+#define DELIVER_CONNS_MAX 1	/* see above: the scheduler counts on it */
 
 struct deliver_conn {
 	struct smtp_conn s;
@@ -82,6 +87,15 @@ static void conn_keep(struct deliver_ctx *d, struct deliver_conn *c, const char 
 		*oldest = o->next;
 		conn_free(o, 1);
 	}
+}
+
+/* QUIT every kept connection not for key (at most one is kept). */
+static void conn_close_others(struct deliver_ctx *d, const char *key)
+{
+	struct deliver_conn *keep = conn_take(d, key);
+
+	deliver_close_all(d);
+	d->conns = keep;
 }
 
 static void result_all(const struct deliver_job *job, struct deliver_result *res,
@@ -167,7 +181,7 @@ static int deliver_plan(struct deliver_ctx *d, const struct deliver_job *job,
 void deliver(struct deliver_ctx *d, const struct deliver_job *job,
 	     struct deliver_result *res)
 {
-	char key[320];
+	char key[MX_KEY_MAX];
 	struct mx_plan *plan;
 	struct reply verdict;
 
@@ -176,6 +190,7 @@ void deliver(struct deliver_ctx *d, const struct deliver_job *job,
 	if (!job->nrcpt)
 		return;
 	mx_key(d->cfg, job->domain, key, sizeof key);
+	conn_close_others(d, key);
 	if (deliver_reused(d, job, res, key))
 		return;
 	plan = malloc(sizeof *plan);

@@ -20,10 +20,14 @@
  *	from offset 0, read with pread) CRLF-only and dot-stuffed, and fills one
  *	result per recipient. It never aborts on peer input.
  *
- *	All recipients of a job share job->domain. A connection may be kept
- *	open in d for the next job to the same destination; deliver_idle()
- *	closes connections idle too long (call it when the worker is idle),
- *	deliver_close_all() sends QUIT on each.
+ *	All recipients of a job share job->domain. The connection may be kept
+ *	open in d for the next job to the same destination (mx_key() of mx.h:
+ *	the route's next hop, so domains routed to one smarthost share it).
+ *	d holds at most one connection: deliver() first closes (QUIT) one kept
+ *	for another destination, so that a worker's open connections are the
+ *	one the scheduler counts against the concurrency limits (scheduler.h).
+ *	deliver_idle() closes a connection idle too long (call it when the
+ *	worker is idle), deliver_close_all() sends QUIT on each.
  *
  *	res->rcpt[i] corresponds to job->rcpt[i]: code is the SMTP reply code
  *	(2xx delivered, 4xx retry, 5xx permanent); tern's own verdicts use the

@@ -390,11 +390,19 @@ static int plan_unix(const char *path, struct mx_plan *p, struct reply *v)
 	return 0;
 }
 
+/* The port a route's next hop is reached on: its own, else the kind's default. */
+static unsigned route_port(const struct config *c, const struct nexthop *h)
+{
+	if (h->port)
+		return h->port;
+	return h->kind == NEXTHOP_LMTP_TCP ? MX_LMTP_PORT : c->smtp_port;
+}
+
 static int plan_route(const struct config *c, const struct route *r, struct mx_plan *p,
 		      struct reply *v)
 {
 	const struct nexthop *h = &r->hop;
-	unsigned port = h->port ? h->port : c->smtp_port;
+	unsigned port = route_port(c, h);
 	struct dns *dns;
 	enum dns_status st;
 	int rc = 0;
@@ -403,10 +411,7 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 		p->lmtp = 1;
 		return plan_unix(h->host, p, v);
 	}
-	if (h->kind == NEXTHOP_LMTP_TCP) {
-		p->lmtp = 1;
-		port = h->port ? h->port : 24;
-	}
+	p->lmtp = h->kind == NEXTHOP_LMTP_TCP;
 	if (h->kind != NEXTHOP_SMTP_MX) {
 		struct sockaddr_storage ss;
 		if (host_address(h->host, &ss) == 0) {	/* an address: no resolver needed */
@@ -428,16 +433,31 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 	return rc;
 }
 
+static void key_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* The destination: a route's next hop, normalised; else the literal or domain. */
 void mx_key(const struct config *c, const char *domain, char *key, size_t len)
 {
 	const struct route *r = config_route_for(c, domain);
+	const struct nexthop *h = r ? &r->hop : NULL;
 
-	if (r)
-		snprintf(key, len, "route:%d:%s:%u", (int)r->hop.kind, r->hop.host, r->hop.port);
-	else if (domain[0] == '[')
-		snprintf(key, len, "literal:%s", domain);
+	if (!h)
+		snprintf(key, len, "%s%s", domain[0] == '[' ? "literal:" : "mx:", domain);
+	else if (h->kind == NEXTHOP_LMTP_UNIX)
+		snprintf(key, len, "lmtp:unix:%s", h->host);	/* a path keeps its case */
+	else if (h->kind == NEXTHOP_SMTP_MX)
+		snprintf(key, len, "smtp:%s:%u", h->host, route_port(c, h));
 	else
-		snprintf(key, len, "mx:%s", domain);
+		snprintf(key, len, "%s:[%s]:%u", h->kind == NEXTHOP_SMTP ? "smtp" : "lmtp",
+			 h->host, route_port(c, h));
+	/* RFC 5321 §2.4: host names compare without case */
+	if (!h || h->kind != NEXTHOP_LMTP_UNIX)
+		key_lower(key);
 }
 
 int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,

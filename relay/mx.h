@@ -42,9 +42,19 @@
  *	checked: an administrator who names the next hop means it.
  *	p receives the addresses in the order to try (at most MX_TARGETS_MAX,
  *	from at most MX_HOSTS_MAX exchanges), each with its host name, whether
- *	to speak LMTP, and a key naming the destination (for connection reuse).
- *	mx_key() gives that key without any lookup: the route, the literal, or
- *	"mx:" and the domain.
+ *	to speak LMTP, and the key of its destination.
+ *
+ *	mx_key() names the destination of domain without any lookup: the next
+ *	hop the mail goes to, as Postfix counts destinations. For a routed
+ *	domain it is the route's next hop in tern.conf(5) syntax with the host
+ *	in lower case and the port filled in ("smtp:[smart.example]:587",
+ *	"smtp:relay.example:25" for an MX lookup of relay.example,
+ *	"lmtp:[::1]:24", "lmtp:unix:/run/dovecot/lmtp"), so every domain routed
+ *	to one host shares one destination; for an address literal it is
+ *	"literal:" and the literal; otherwise (MX delivery) "mx:" and the
+ *	domain. Workers keep connections by this key (deliver.h) and the
+ *	scheduler counts concurrency and backs destinations off by it
+ *	(scheduler.h). At most MX_KEY_MAX bytes with the NUL.
  * DIAGNOSTICS
  *	mx_plan() returns 0, or -1 with verdict set to the result every
  *	recipient gets:
@@ -66,6 +76,8 @@
 
 #define MX_HOSTS_MAX 10
 #define MX_TARGETS_MAX 20
+#define MX_KEY_MAX 320
+#define MX_LMTP_PORT 24	/* an lmtp:[host] route without a port (RFC 2033: never 25) */
 
 struct mx_target {
 	char host[DNS_NAME_MAX];
@@ -75,7 +87,7 @@ struct mx_target {
 
 struct mx_plan {
 	int lmtp;
-	char key[320];
+	char key[MX_KEY_MAX];
 	struct mx_target t[MX_TARGETS_MAX];
 	size_t n;
 };

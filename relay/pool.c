@@ -182,7 +182,17 @@ int pool_reload(struct pool *p)
 	return 0;
 }
 
-struct worker *pool_pick(struct pool *p, const char *domain)
+/* Is a better than b for a job that needs a new connection? */
+static int pool_better_idle(const struct worker *a, const struct worker *b)
+{
+	int a_free = a->conn_dest[0] == '\0', b_free = b->conn_dest[0] == '\0';
+
+	if (a_free != b_free)
+		return a_free;
+	return a->idle_since < b->idle_since;
+}
+
+struct worker *pool_pick(struct pool *p, const char *dest)
 {
 	struct worker *best = NULL;
 	size_t i;
@@ -192,9 +202,9 @@ struct worker *pool_pick(struct pool *p, const char *domain)
 
 		if (w->job || w->generation != p->generation)
 			continue;
-		if (strcmp(w->last_domain, domain) == 0)
+		if (dest[0] && strcmp(w->conn_dest, dest) == 0)
 			return w;
-		if (!best || w->idle_since < best->idle_since)
+		if (!best || pool_better_idle(w, best))
 			best = w;
 	}
 	return best;

@@ -9,7 +9,7 @@
  *	               char *err, size_t errlen);
  *	struct worker *pool_spawn(struct pool *p);
  *	int pool_reload(struct pool *p);
- *	struct worker *pool_pick(struct pool *p, const char *domain);
+ *	struct worker *pool_pick(struct pool *p, const char *dest);
  *	void pool_retire(struct pool *p, struct worker *w);
  *	size_t pool_idle_count(const struct pool *p);
  *	void pool_stop(struct pool *p);
@@ -26,12 +26,20 @@
  *	confdir, keeping its old configuration on error.
  *
  *	pool_spawn() asks the factory for one worker and adds it (NULL and a log
- *	line if the factory is gone). pool_pick() chooses an idle worker,
- *	preferring the one that last served domain (its connection may still be
- *	open, deliver.h), else the one idle longest; NULL if none is idle (or a
- *	worker of an older generation is idle: it is retired first by
- *	pool_reload()'s caller). pool_retire() closes a worker's socket and
- *	forgets it. pool_stop() retires every worker and closes the factory.
+ *	line if the factory is gone).
+ *
+ *	A worker holds at most one SMTP/LMTP connection (deliver.h): the one of
+ *	its job, or while idle the one kept from its last job. w->conn_dest
+ *	names that job's destination (mx_key() of mx.h), "" when it holds none;
+ *	the scheduler sets it, so it is an upper bound (the worker may have
+ *	closed an idle connection since). pool_pick() chooses an idle worker of
+ *	the current generation for a job to dest: the one holding a connection
+ *	to dest (reuse, and no new connection to count), else the one idle
+ *	longest among those holding none, else the one idle longest (it closes
+ *	its connection before it opens one to dest); NULL if none is idle (a
+ *	worker of an older generation is never picked: its caller retires it).
+ *	pool_retire() closes a worker's socket and forgets it. pool_stop()
+ *	retires every worker and closes the factory.
  * DIAGNOSTICS
  *	pool_start() returns 0 or -1 with err set.
  */
@@ -40,6 +48,7 @@
 
 #include "config.h"
 #include "relay/ipc.h"
+#include "relay/mx.h"
 
 struct sched_job;
 
@@ -49,7 +58,7 @@ struct worker {
 	unsigned generation;
 	struct ipc_reader in;
 	struct sched_job *job;		/* NULL: idle */
-	char last_domain[256];
+	char conn_dest[MX_KEY_MAX];	/* "": no connection held */
 	long long idle_since;		/* clock_ms() */
 };
 
@@ -65,7 +74,7 @@ int pool_start(struct pool *p, const char *confdir, const struct config *c,
 	       char *err, size_t errlen);
 struct worker *pool_spawn(struct pool *p);
 int pool_reload(struct pool *p);
-struct worker *pool_pick(struct pool *p, const char *domain);
+struct worker *pool_pick(struct pool *p, const char *dest);
 void pool_retire(struct pool *p, struct worker *w);
 size_t pool_idle_count(const struct pool *p);
 void pool_stop(struct pool *p);

@@ -50,14 +50,14 @@ void sched_index_add(struct sched *s, const char *id)
 	s->next_due = 0;
 }
 
-struct sched_dest *sched_dest_get(struct sched *s, const char *domain)
+struct sched_dest *sched_dest_get(struct sched *s, const char *dest)
 {
-	struct sched_dest *d = strmap_get(&s->dests, domain);
+	struct sched_dest *d = strmap_get(&s->dests, dest);
 
 	if (d)
 		return d;
 	d = calloc(1, sizeof *d);
-	if (!d || strmap_put(&s->dests, domain, d) < 0) {
+	if (!d || strmap_put(&s->dests, dest, d) < 0) {
 		static struct sched_dest fallback;	/* no memory: share one slot */
 
 		free(d);
@@ -246,6 +246,7 @@ void sched_activate(struct sched *s, struct sched_entry *e, long long now)
 		j->entry = e;
 		j->id = ++s->next_jobid;
 		strcpy(j->domain, g[i].domain);
+		mx_key(s->cfg, j->domain, j->dest, sizeof j->dest);
 		j->idx = g[i].idx;
 		j->n = g[i].n;
 		j->force = e->force;
@@ -296,7 +297,7 @@ void sched_job_finish(struct sched *s, struct sched_job *j,
 		      const struct deliver_result *res, long long now)
 {
 	struct queue_message *m = &j->entry->active->m;
-	struct sched_dest *d = sched_dest_get(s, j->domain);
+	struct sched_dest *d = sched_dest_get(s, j->dest);
 	size_t i;
 
 	for (i = 0; i < j->n; i++)

@@ -90,36 +90,39 @@ int sched_init(struct sched *s, const char *confdir, struct config *c,
 	return 0;
 }
 
-/* Keeps `concurrency` workers of the current generation. */
+/*
+ * Keeps `concurrency` workers in all: idle ones of an older generation or
+ * beyond the limit are retired, busy ones of an older generation count until
+ * they finish, so that workers, and with them connections, never exceed it.
+ */
 static int sched_pool_fill(struct sched *s)
 {
-	size_t i, current = 0;
+	size_t i, kept = 0;
 
 	for (i = 0; i < s->pool->n;) {
 		struct worker *w = s->pool->w[i];
 
 		if (!w->job && (w->generation != s->pool->generation ||
-				current >= s->cfg->concurrency)) {
+				kept >= s->cfg->concurrency)) {
 			pool_retire(s->pool, w);
 			continue;
 		}
-		if (w->generation == s->pool->generation)
-			current++;
+		kept++;
 		i++;
 	}
-	while (current < s->cfg->concurrency && s->pool->factory_fd >= 0) {
+	while (kept < s->cfg->concurrency && s->pool->factory_fd >= 0) {
 		if (!pool_spawn(s->pool))
 			break;
-		current++;
+		kept++;
 	}
 	if (s->pool->n == 0) {
 		log_msg(LOG_ERR, "no delivery worker left and none can be made");
 		return -1;
 	}
-	if (current < s->cfg->concurrency && current != s->workers_warned) {
-		log_msg(LOG_WARNING, "only %zu of %u delivery workers", current,
+	if (kept < s->cfg->concurrency && kept != s->workers_warned) {
+		log_msg(LOG_WARNING, "only %zu of %u delivery workers", kept,
 			s->cfg->concurrency);
-		s->workers_warned = current;
+		s->workers_warned = kept;
 	}
 	return 0;
 }
@@ -229,14 +232,14 @@ out:
 	return r;
 }
 
-/* Sends ready jobs to idle workers within the concurrency limits. */
-static void sched_dispatch(struct sched *s, long long now)
+/* Sends ready jobs to idle workers within the concurrency limits (scheduler.h). */
+void sched_dispatch(struct sched *s, long long now)
 {
 	struct sched_job **p = &s->ready;
 
 	while (*p && s->ninflight < s->cfg->concurrency) {
 		struct sched_job *j = *p;
-		struct sched_dest *d = sched_dest_get(s, j->domain);
+		struct sched_dest *d = sched_dest_get(s, j->dest);
 		struct worker *w;
 		int r;
 
@@ -249,7 +252,7 @@ static void sched_dispatch(struct sched *s, long long now)
 			p = &j->next;
 			continue;
 		}
-		w = pool_pick(s->pool, j->domain);
+		w = pool_pick(s->pool, j->dest);
 		if (!w)
 			break;
 		r = sched_send(s, j, w);
@@ -267,7 +270,8 @@ static void sched_dispatch(struct sched *s, long long now)
 		j->next = NULL;
 		j->worker = w;
 		w->job = j;
-		snprintf(w->last_domain, sizeof w->last_domain, "%s", j->domain);
+		/* its kept connection, if to another destination, closes first */
+		snprintf(w->conn_dest, sizeof w->conn_dest, "%s", j->dest);
 		d->inflight++;
 		s->ninflight++;
 	}
@@ -275,7 +279,7 @@ static void sched_dispatch(struct sched *s, long long now)
 
 static void sched_worker_free_job(struct sched *s, struct worker *w)
 {
-	struct sched_dest *d = sched_dest_get(s, w->job->domain);
+	struct sched_dest *d = sched_dest_get(s, w->job->dest);
 
 	if (d->inflight > 0)
 		d->inflight--;
@@ -285,7 +289,7 @@ static void sched_worker_free_job(struct sched *s, struct worker *w)
 }
 
 /* A worker's socket is readable: results, or its end. */
-static void sched_worker_event(struct sched *s, struct worker *w, long long now)
+void sched_worker_event(struct sched *s, struct worker *w, long long now)
 {
 	int eof = ipc_reader_fill(&w->in, w->fd), bad = eof < 0;
 	const char *p;
@@ -308,6 +312,8 @@ static void sched_worker_event(struct sched *s, struct worker *w, long long now)
 			bad = 1;
 			break;
 		}
+		if (res.destination_failed)
+			w->conn_dest[0] = '\0';	/* no connection was kept */
 		sched_worker_free_job(s, w);
 		sched_job_finish(s, j, &res, now);
 		free(res.rcpt);

@@ -18,6 +18,11 @@
  *	void sched_job_postpone(struct sched *s, struct sched_job *j, long long until,
  *	                        long long now);
  *	int sched_bounce(struct sched *s, const struct queue_message *m);
+ *	struct sched_dest *sched_dest_get(struct sched *s, const char *dest);
+ *
+ *	(scheduler.c, used by the loop and by tests)
+ *	void sched_dispatch(struct sched *s, long long now);
+ *	void sched_worker_event(struct sched *s, struct worker *w, long long now);
  * DESCRIPTION
  *	The scheduler runs as queue-user and is the only process that writes
  *	queue state; delivery workers (pool.h) run as relay-user and only see
@@ -33,12 +38,33 @@
  *	(queue_retry_take) make a message, or all, due now, ignoring backoff.
  *
  *	Jobs: the due pending recipients of an active message, one job per
- *	destination domain (group.h). A job goes to an idle worker, preferring
- *	the one that last served that domain, while fewer than `concurrency`
- *	jobs are in flight in all and fewer than `destination-concurrency` for
- *	its domain. A domain whose delivery failed at connection level
- *	(destination_failed) is backed off as a whole: its jobs are deferred to
- *	the end of that backoff without an attempt.
+ *	recipient domain (group.h). Each job carries its destination, the next
+ *	hop its mail goes to (mx_key() of mx.h, as Postfix counts them): for a
+ *	routed domain the route's next hop, so that every domain routed to one
+ *	smarthost or LMTP server is one destination; for an address literal
+ *	the literal; for MX delivery the recipient domain. The destination's
+ *	state (sched_dest_get(): jobs in flight, connection-level failures,
+ *	backoff) is kept by that name, so the limits and the backoff below hold
+ *	per next hop, not per recipient domain.
+ *
+ *	Limits count connections, busy or idle. A worker holds at most one
+ *	connection (deliver.h): its job's, or while idle the one kept from its
+ *	last job, whose destination the scheduler notes in w->conn_dest
+ *	(pool.h). sched_dispatch() sends a ready job to an idle worker while
+ *	fewer than `concurrency` jobs are in flight in all and fewer than
+ *	`destination-concurrency` to its destination; pool_pick() gives it to
+ *	the idle worker that holds a connection to that destination if there
+ *	is one (reuse: no new connection), else to one holding none, else to
+ *	the one idle longest, which closes its connection first. So a new
+ *	connection to a destination is opened only when no idle one to it is
+ *	open: its busy and idle connections never exceed
+ *	`destination-concurrency`. The pool never has more than `concurrency`
+ *	workers (a worker of an older generation still busy after SIGHUP
+ *	counts), so no more than `concurrency` connections are open in all.
+ *	A destination whose delivery failed at connection level
+ *	(destination_failed) is backed off as a whole: its jobs, whatever
+ *	their recipient domain, are deferred to the end of that backoff
+ *	without an attempt.
  *
  *	Results: a worker's result is validated (ipc.h); 2xx marks a recipient
  *	delivered, 5xx failed, 4xx pending with next_try from backoff.h, and the
@@ -73,6 +99,7 @@
 #include "config.h"
 #include "queue/queue.h"
 #include "relay/deliver.h"
+#include "relay/mx.h"
 #include "relay/pool.h"
 #include "relay/strmap.h"
 
@@ -103,7 +130,8 @@ struct sched_job {
 	struct sched_job *next;
 	struct sched_entry *entry;
 	uint64_t id;
-	char domain[256];
+	char domain[256];		/* of every recipient of the job */
+	char dest[MX_KEY_MAX];		/* its destination: mx_key() */
 	size_t *idx;			/* into entry->active->m.rcpt */
 	size_t n;
 	int force;
@@ -122,7 +150,7 @@ struct sched {
 	struct queue q;
 	struct pool *pool;
 	struct strmap index;		/* id -> sched_entry */
-	struct strmap dests;		/* domain -> sched_dest */
+	struct strmap dests;		/* destination (mx_key) -> sched_dest */
 	struct sched_job *ready;	/* FIFO of jobs not yet sent */
 	size_t nactive, ninflight, ndeferred;
 	uint64_t next_jobid;
@@ -150,6 +178,8 @@ void sched_job_finish(struct sched *s, struct sched_job *j,
 void sched_job_lost(struct sched *s, struct sched_job *j, const char *why, long long now);
 void sched_job_postpone(struct sched *s, struct sched_job *j, long long until, long long now);
 int sched_bounce(struct sched *s, const struct queue_message *m);
-struct sched_dest *sched_dest_get(struct sched *s, const char *domain);
+struct sched_dest *sched_dest_get(struct sched *s, const char *dest);
+void sched_dispatch(struct sched *s, long long now);
+void sched_worker_event(struct sched *s, struct worker *w, long long now);
 
 #endif

@@ -1,0 +1,384 @@
+/* test_scheduler_dest - destinations (issue 3): mx_key() names the next hop,
+ * so domains routed to one smarthost share one destination; the scheduler
+ * keys its in-flight counts and backoff on it, gives a destination's job to
+ * the idle worker that holds a connection to it (pool_pick), and never sends
+ * more than destination-concurrency jobs to it. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "relay/scheduler.h"
+
+static struct config cfg;
+static struct route routes[8];
+
+static void route_set(size_t i, const char *domain, enum nexthop_kind kind,
+		      const char *host, unsigned port)
+{
+	snprintf(routes[i].domain, sizeof routes[i].domain, "%s", domain);
+	routes[i].hop.kind = kind;
+	snprintf(routes[i].hop.host, sizeof routes[i].hop.host, "%s", host);
+	routes[i].hop.port = port;
+}
+
+static void cfg_setup(void)
+{
+	memset(&cfg, 0, sizeof cfg);
+	memset(routes, 0, sizeof routes);
+	strcpy(cfg.hostname, "mx.example.test");
+	strcpy(cfg.postmaster, "postmaster@example.test");
+	cfg.smtp_port = 25;
+	cfg.retry_min = 60;
+	cfg.retry_max = 3600;
+	cfg.queue_lifetime = 86400;
+	cfg.concurrency = 4;
+	cfg.destination_concurrency = 1;
+	route_set(0, "a.test", NEXTHOP_SMTP, "Smart.Test", 587);
+	route_set(1, "B.test", NEXTHOP_SMTP, "smart.test", 587);
+	route_set(2, "other.test", NEXTHOP_SMTP, "smart.test", 2525);
+	route_set(3, "noport.test", NEXTHOP_SMTP, "smart.test", 0);
+	route_set(4, "port25.test", NEXTHOP_SMTP, "SMART.test", 25);
+	route_set(5, "lmtp.test", NEXTHOP_LMTP_TCP, "::1", 0);
+	route_set(6, "sock.test", NEXTHOP_LMTP_UNIX, "/Run/LMTP", 0);
+	route_set(7, "mxhop.test", NEXTHOP_SMTP_MX, "Relay.Test", 0);
+	cfg.routes = routes;
+	cfg.nroutes = 8;
+}
+
+static const char *key(const char *domain)
+{
+	static char k[4][MX_KEY_MAX];
+	static int i;
+
+	i = (i + 1) % 4;
+	mx_key(&cfg, domain, k[i], sizeof k[i]);
+	return k[i];
+}
+
+START_TEST(routed_domains_share_the_next_hop)
+{
+	cfg_setup();
+	ck_assert_str_eq(key("a.test"), "smtp:[smart.test]:587");
+	ck_assert_str_eq(key("b.test"), key("a.test"));	/* route and host: no case */
+	ck_assert_str_ne(key("other.test"), key("a.test"));	/* another port */
+	ck_assert_str_eq(key("noport.test"), "smtp:[smart.test]:25");	/* smtp-port */
+	ck_assert_str_eq(key("port25.test"), key("noport.test"));
+	ck_assert_str_eq(key("lmtp.test"), "lmtp:[::1]:24");
+	ck_assert_str_eq(key("sock.test"), "lmtp:unix:/Run/LMTP");	/* a path keeps case */
+	ck_assert_str_eq(key("mxhop.test"), "smtp:relay.test:25");
+	/* MX delivery: the recipient domain is the destination */
+	ck_assert_str_eq(key("plain.test"), "mx:plain.test");
+	ck_assert_str_ne(key("plain.test"), key("other-plain.test"));
+	ck_assert_str_eq(key("[192.0.2.1]"), "literal:[192.0.2.1]");
+	ck_assert_str_eq(key("[IPv6:2001:DB8::1]"), "literal:[ipv6:2001:db8::1]");
+}
+END_TEST
+
+START_TEST(default_route_is_one_destination)
+{
+	cfg_setup();
+	route_set(7, "*", NEXTHOP_SMTP, "Smart.Test", 0);
+	ck_assert_str_eq(key("plain.test"), "smtp:[smart.test]:25");
+	ck_assert_str_eq(key("other-plain.test"), key("plain.test"));
+	ck_assert_str_eq(key("noport.test"), key("plain.test"));	/* its own route, same hop */
+	ck_assert_str_eq(key("[192.0.2.1]"), key("plain.test"));	/* "*" takes literals too */
+}
+END_TEST
+
+/* A fake pool: workers whose scheduler end is a socketpair's. */
+#define NW 3
+static struct pool pool;
+static struct worker *ws[NW];
+static int peer[NW];		/* the worker's end, written by the tests */
+
+static void pool_setup(void)
+{
+	size_t i;
+
+	memset(&pool, 0, sizeof pool);
+	pool.factory_fd = -1;
+	for (i = 0; i < NW; i++) {
+		int sv[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		ws[i] = calloc(1, sizeof *ws[i]);
+		ck_assert_ptr_nonnull(ws[i]);
+		ws[i]->fd = sv[0];
+		ws[i]->pid = (pid_t)(1000 + i);
+		ws[i]->idle_since = (long long)(100 - i);	/* the last one idle longest */
+		ipc_reader_init(&ws[i]->in);
+		peer[i] = sv[1];
+	}
+	pool.w = ws;
+	pool.n = pool.cap = NW;
+}
+
+static void pool_teardown(void)
+{
+	size_t i;
+
+	for (i = 0; i < NW; i++) {
+		close(ws[i]->fd);
+		close(peer[i]);
+		ipc_reader_free(&ws[i]->in);
+		free(ws[i]);
+	}
+}
+
+START_TEST(pick_prefers_the_holder_then_a_free_worker)
+{
+	pool_setup();
+	snprintf(ws[0]->conn_dest, sizeof ws[0]->conn_dest, "smtp:[smart.test]:587");
+	snprintf(ws[2]->conn_dest, sizeof ws[2]->conn_dest, "mx:x.test");
+	ck_assert_ptr_eq(pool_pick(&pool, "smtp:[smart.test]:587"), ws[0]);
+	ck_assert_ptr_eq(pool_pick(&pool, "mx:x.test"), ws[2]);
+	/* a new destination: the worker holding no connection, not the older ones */
+	ck_assert_ptr_eq(pool_pick(&pool, "mx:new.test"), ws[1]);
+	/* none free: the one idle longest closes its connection */
+	snprintf(ws[1]->conn_dest, sizeof ws[1]->conn_dest, "mx:y.test");
+	ck_assert_ptr_eq(pool_pick(&pool, "mx:new.test"), ws[2]);
+	/* busy workers and older generations are never picked */
+	ws[0]->job = (struct sched_job *)1;
+	ck_assert_ptr_ne(pool_pick(&pool, "smtp:[smart.test]:587"), ws[0]);
+	ws[0]->job = NULL;
+	pool.generation = 1;
+	ws[1]->generation = 1;
+	ck_assert_ptr_eq(pool_pick(&pool, "smtp:[smart.test]:587"), ws[1]);
+	ws[1]->job = (struct sched_job *)1;
+	ck_assert_ptr_null(pool_pick(&pool, "mx:x.test"));
+	ws[1]->job = NULL;
+	pool_teardown();
+}
+END_TEST
+
+/* The scheduler over a real queue and the fake pool. */
+static char qdir[] = "/tmp/tern-test-dest-q-XXXXXX";
+static struct sched s;
+
+static void q_setup(void)
+{
+	cfg_setup();
+	pool_setup();
+	ck_assert_ptr_nonnull(mkdtemp(qdir));
+	ck_assert_int_eq(queue_init(qdir), 0);
+	memset(&s, 0, sizeof s);
+	s.cfg = &cfg;
+	s.pool = &pool;
+	strmap_init(&s.index);
+	strmap_init(&s.dests);
+	ck_assert_int_eq(queue_open(&s.q, qdir), 0);
+}
+
+static int free_entry(void *ctx, const char *k, void *value)
+{
+	struct sched_entry *e = value;
+
+	(void)k;
+	if (ctx && e->active) {
+		queue_message_free(&e->active->m);
+		free(e->active);
+	}
+	free(value);
+	return 0;
+}
+
+static void job_free(struct sched_job *j)
+{
+	free(j->idx);
+	free(j);
+}
+
+static void q_teardown(void)
+{
+	char cmd[128];
+	size_t i;
+
+	for (i = 0; i < NW; i++)
+		if (ws[i]->job)
+			job_free(ws[i]->job);
+	while (s.ready) {
+		struct sched_job *j = s.ready;
+
+		s.ready = j->next;
+		job_free(j);
+	}
+	pool_teardown();
+	strmap_each(&s.index, free_entry, &s);
+	strmap_each(&s.dests, free_entry, NULL);
+	strmap_free(&s.index);
+	strmap_free(&s.dests);
+	queue_close(&s.q);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
+	ck_assert_int_eq(system(cmd), 0);
+	strcpy(qdir, "/tmp/tern-test-dest-q-XXXXXX");
+}
+
+/* Queues one message to rcpt and activates it: its jobs join s.ready. */
+static struct sched_entry *put(const char **rcpt, size_t n, long long now)
+{
+	struct envelope env = { (char *)"s@example.test", (char **)rcpt, n, NULL };
+	struct queue_file f;
+	char id[QUEUE_ID_MAX];
+	const char *body = "Subject: t\r\n\r\nbody\r\n";
+	struct sched_entry *e;
+
+	ck_assert_int_eq(queue_file_create(&s.q, &f), 0);
+	ck_assert_int_eq(queue_file_write(&f, body, strlen(body)), 0);
+	ck_assert_int_eq(queue_file_commit(&s.q, &f, &env, "r1", id), 0);
+	sched_index_add(&s, id);
+	e = strmap_get(&s.index, id);
+	ck_assert_ptr_nonnull(e);
+	sched_activate(&s, e, now);
+	ck_assert_ptr_nonnull(e->active);
+	return e;
+}
+
+static struct sched_job *ready_for(const char *domain)
+{
+	struct sched_job *j;
+
+	for (j = s.ready; j; j = j->next)
+		if (strcmp(j->domain, domain) == 0)
+			return j;
+	return NULL;
+}
+
+static struct worker *worker_of(const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < NW; i++)
+		if (ws[i]->job && strcmp(ws[i]->job->domain, domain) == 0)
+			return ws[i];
+	return NULL;
+}
+
+/* The worker w answers its one-recipient job with code. */
+static void answer(struct worker *w, int code, int destination_failed, long long now)
+{
+	struct deliver_rcpt_result r = { .code = code };
+	struct deliver_result res = { .rcpt = &r, .destination_failed = destination_failed };
+	struct str out = STR_INIT(IPC_MAX);
+	size_t i;
+
+	ck_assert_ptr_nonnull(w->job);
+	ck_assert_uint_eq(w->job->n, 1);
+	snprintf(r.text, sizeof r.text, "scripted");
+	ck_assert_int_eq(ipc_result_encode(&out, w->job->id, 1, &res), 0);
+	for (i = 0; i < NW && ws[i] != w; i++)
+		;
+	ck_assert_int_eq(ipc_send(peer[i], IPC_RESULT, out.s, out.len, -1), 0);
+	str_free(&out);
+	sched_worker_event(&s, w, now);
+	ck_assert_ptr_null(w->job);
+}
+
+START_TEST(jobs_carry_their_destination)
+{
+	const char *rcpt[] = { "u@a.test", "v@b.test", "w@plain.test", "x@A.TEST" };
+	long long now = (long long)time(NULL);
+
+	put(rcpt, 4, now);
+	ck_assert_ptr_nonnull(ready_for("a.test"));
+	ck_assert_uint_eq(ready_for("a.test")->n, 2);	/* jobs stay per recipient domain */
+	ck_assert_str_eq(ready_for("a.test")->dest, "smtp:[smart.test]:587");
+	ck_assert_str_eq(ready_for("b.test")->dest, "smtp:[smart.test]:587");
+	ck_assert_str_eq(ready_for("plain.test")->dest, "mx:plain.test");
+}
+END_TEST
+
+/*
+ * destination-concurrency 1: a.test and b.test (one smarthost) never have two
+ * jobs out at once; plain.test goes meanwhile. When a.test's job ends, b.test's
+ * goes to the worker that holds the smarthost connection, not to a free one.
+ */
+START_TEST(one_limit_and_one_holder_per_next_hop)
+{
+	const char *r1[] = { "u@a.test" }, *r2[] = { "v@b.test" }, *r3[] = { "w@plain.test" };
+	long long now = (long long)time(NULL);
+	struct worker *wa, *wp;
+
+	put(r1, 1, now);
+	put(r2, 1, now);
+	put(r3, 1, now);
+	sched_dispatch(&s, now);
+	wa = worker_of("a.test");
+	wp = worker_of("plain.test");
+	ck_assert_ptr_nonnull(wa);
+	ck_assert_ptr_nonnull(wp);
+	ck_assert_ptr_null(worker_of("b.test"));
+	ck_assert_ptr_nonnull(ready_for("b.test"));	/* waits: the smarthost is at its limit */
+	ck_assert_uint_eq(s.ninflight, 2);
+	ck_assert_uint_eq(sched_dest_get(&s, "smtp:[smart.test]:587")->inflight, 1);
+	ck_assert_uint_eq(sched_dest_get(&s, "mx:plain.test")->inflight, 1);
+	ck_assert_str_eq(wa->conn_dest, "smtp:[smart.test]:587");
+
+	answer(wa, 250, 0, now);
+	ck_assert_uint_eq(sched_dest_get(&s, "smtp:[smart.test]:587")->inflight, 0);
+	ck_assert_str_eq(wa->conn_dest, "smtp:[smart.test]:587");	/* kept, idle */
+	sched_dispatch(&s, now);
+	ck_assert_ptr_eq(worker_of("b.test"), wa);	/* the holder, though one is free */
+	ck_assert_ptr_null(s.ready);
+	answer(wa, 250, 0, now);
+	answer(wp, 250, 0, now);
+	ck_assert_uint_eq(s.ninflight, 0);
+	ck_assert_uint_eq(s.index.count, 0);	/* all delivered and removed */
+}
+END_TEST
+
+/* A connection-level failure for a.test backs off the smarthost, so b.test's
+ * job is deferred without an attempt; plain.test is not affected. */
+START_TEST(backoff_is_per_next_hop)
+{
+	const char *r1[] = { "u@a.test" }, *r2[] = { "v@b.test" }, *r3[] = { "w@plain.test" };
+	long long now = (long long)time(NULL);
+	struct sched_entry *eb;
+	struct sched_dest *d;
+	struct worker *wa;
+
+	put(r1, 1, now);
+	eb = put(r2, 1, now);
+	sched_dispatch(&s, now);
+	wa = worker_of("a.test");
+	ck_assert_ptr_nonnull(wa);
+	answer(wa, 451, 1, now);
+	ck_assert_str_eq(wa->conn_dest, "");	/* nothing kept after a failure */
+	d = sched_dest_get(&s, "smtp:[smart.test]:587");
+	ck_assert_uint_eq(d->failures, 1);
+	ck_assert_int_gt(d->backoff_until, now);
+	ck_assert_ptr_nonnull(eb->active);	/* b.test's job still waits */
+	put(r3, 1, now);
+	sched_dispatch(&s, now);
+	ck_assert_ptr_null(worker_of("b.test"));
+	ck_assert_ptr_nonnull(worker_of("plain.test"));
+	ck_assert_ptr_null(s.ready);
+	/* b.test was postponed to the smarthost's backoff, not tried */
+	ck_assert_ptr_null(eb->active);
+	ck_assert_int_ge(eb->due, d->backoff_until);
+	answer(worker_of("plain.test"), 250, 0, now);
+}
+END_TEST
+
+Suite *suite(void)
+{
+	Suite *su = suite_create("scheduler_dest");
+	TCase *tk = tcase_create("keys");
+	TCase *tp = tcase_create("pick");
+	TCase *ts = tcase_create("scheduler");
+
+	tcase_add_test(tk, routed_domains_share_the_next_hop);
+	tcase_add_test(tk, default_route_is_one_destination);
+	suite_add_tcase(su, tk);
+	tcase_add_test(tp, pick_prefers_the_holder_then_a_free_worker);
+	suite_add_tcase(su, tp);
+	tcase_add_checked_fixture(ts, q_setup, q_teardown);
+	tcase_add_test(ts, jobs_carry_their_destination);
+	tcase_add_test(ts, one_limit_and_one_holder_per_next_hop);
+	tcase_add_test(ts, backoff_is_per_next_hop);
+	suite_add_tcase(su, ts);
+	return su;
+}
