@@ -1,5 +1,6 @@
 /*
- * dataenc - CRLF-only, dot-stuffed SMTP DATA encoding (see dataenc.h).
+ * dataenc - CRLF-only, dot-stuffed SMTP DATA encoding with lines of at
+ * most 998 octets (see dataenc.h).
  */
 #include "dataenc.h"
 
@@ -7,6 +8,48 @@ void dataenc_init(struct dataenc *e)
 {
 	e->line_start = 1;
 	e->pending_cr = 0;
+	e->in_header = 1;
+	e->line_len = 0;
+}
+
+/* A line break of the input: CR LF. */
+static size_t dataenc_break(struct dataenc *e, char *out)
+{
+	out[0] = '\r';
+	out[1] = '\n';
+	/* RFC 5322 §2.1: the first empty line ends the header section */
+	if (e->in_header && e->line_len == 0)
+		e->in_header = 0;
+	e->line_start = 1;
+	e->line_len = 0;
+	return 2;
+}
+
+/* One byte of line content, after a break of our own if the line is full. */
+static size_t dataenc_byte(struct dataenc *e, char c, char *out)
+{
+	size_t o = 0;
+
+	/* RFC 5321 §4.5.3.1.6: at most 998 octets and CR LF */
+	if (e->line_len >= DATAENC_LINE_MAX) {
+		out[o++] = '\r';
+		out[o++] = '\n';
+		e->line_start = 1;
+		e->line_len = 0;
+		if (e->in_header) {
+			/* RFC 5322 §2.2.3: CR LF before white space folds the field */
+			out[o++] = ' ';
+			e->line_start = 0;
+			e->line_len = 1;
+		}
+	}
+	/* RFC 5321 §4.5.2: a line starting with "." gets one more, not counted */
+	if (e->line_start && c == '.')
+		out[o++] = '.';
+	out[o++] = c;
+	e->line_start = 0;
+	e->line_len++;
+	return o;
 }
 
 size_t dataenc_chunk(struct dataenc *e, const char *in, size_t n, char *out)
@@ -18,28 +61,17 @@ size_t dataenc_chunk(struct dataenc *e, const char *in, size_t n, char *out)
 
 		if (e->pending_cr) {
 			/* CR LF, or a bare CR: either way one line break */
-			out[o++] = '\r';
-			out[o++] = '\n';
+			o += dataenc_break(e, out + o);
 			e->pending_cr = 0;
-			e->line_start = 1;
 			if (c == '\n')
 				continue;
 		}
-		if (c == '\r') {
+		if (c == '\r')
 			e->pending_cr = 1;
-			continue;
-		}
-		if (c == '\n') {
-			out[o++] = '\r';
-			out[o++] = '\n';
-			e->line_start = 1;
-			continue;
-		}
-		/* RFC 5321 §4.5.2: a line starting with "." gets one more */
-		if (e->line_start && c == '.')
-			out[o++] = '.';
-		out[o++] = c;
-		e->line_start = 0;
+		else if (c == '\n')
+			o += dataenc_break(e, out + o);
+		else
+			o += dataenc_byte(e, c, out + o);
 	}
 	return o;
 }
@@ -55,7 +87,6 @@ size_t dataenc_finish(struct dataenc *e, char *out)
 	out[o++] = '.';
 	out[o++] = '\r';
 	out[o++] = '\n';
-	e->pending_cr = 0;
-	e->line_start = 1;
+	dataenc_init(e);
 	return o;
 }
