@@ -35,16 +35,20 @@
  *
  *	smtp_send() runs one transaction: MAIL (SIZE=, BODY=8BITMIME when
  *	job->eightbit and offered, SMTPUTF8 when job->utf8), one RCPT per
- *	recipient, DATA, the body from job->body_fd encoded by dataenc, and the
- *	final dot; with PIPELINING the commands up to DATA go in one write
- *	(RFC 2920), in groups of SMTP_PIPELINE_MAX. Before MAIL it refuses
- *	locally: 553 5.6.7 for a UTF-8 envelope the server cannot take
- *	(RFC 6531 §3.5), 552 5.3.4 for a message larger than the server's
- *	SIZE (RFC 1870). LMTP gives one reply per accepted recipient after the
- *	dot (RFC 2033 §4.2). It returns SMTP_DONE with every res[i] set, or
- *	SMTP_CONN_FAIL (nothing decided: the connection failed or answered 421
- *	before MAIL was accepted, why says how; try elsewhere). s->broken is
- *	set when the connection must not be used again (it is then closed);
+ *	recipient, DATA, the body from job->body_fd encoded by dataenc (CRLF
+ *	only, dot-stuffed, lines over 998 octets split), and the final dot;
+ *	with PIPELINING the commands up to DATA go in one write (RFC 2920), in
+ *	groups of SMTP_PIPELINE_MAX. Before MAIL it refuses locally: 553 5.6.7
+ *	for a UTF-8 envelope the server cannot take (RFC 6531 §3.5); 554 5.6.3
+ *	for 8-bit content (job->eightbit, or a byte >= 0x80 found in the body)
+ *	to a server that did not offer 8BITMIME (RFC 6152 §3: tern does not
+ *	downgrade MIME; 451 4.3.0 if the body cannot be read to tell); 552
+ *	5.3.4 for a message larger than the server's SIZE (RFC 1870). LMTP
+ *	gives one reply per accepted recipient after the dot (RFC 2033 §4.2).
+ *	It returns SMTP_DONE with every res[i] set, or SMTP_CONN_FAIL (nothing
+ *	decided: the connection failed or answered 421 before MAIL was
+ *	accepted, why says how; try elsewhere). s->broken is set when the
+ *	connection must not be used again (it is then closed);
  *	s->local_verdict when every result was made here, not by the server.
  *
  *	smtp_alive() checks a kept connection before reuse: nothing buffered,

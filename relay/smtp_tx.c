@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "relay/dataenc.h"
+#include "relay/msghdr.h"
 #include "relay/smtp_client.h"
 
 enum rcpt_state { RCPT_UNSENT, RCPT_SENT, RCPT_ACCEPTED, RCPT_DONE };
@@ -65,6 +66,18 @@ static int path_ok(const char *p)
 	return n <= 256;
 }
 
+/*
+ * Whether the message has 8-bit content, for a server without 8BITMIME:
+ * 1, 0, or -1 when the body cannot be read. The scheduler's flag comes from
+ * a scan that takes a read error for 7-bit, so a "no" is checked here on
+ * the content itself; servers without 8BITMIME are rare, so this second
+ * read costs nothing in the usual case.
+ */
+static int tx_8bit(const struct deliver_job *j)
+{
+	return j->eightbit ? 1 : msghdr_has_8bit(j->body_fd, j->body_len);
+}
+
 /* Refusals decided before MAIL: returns 1 when every recipient is decided. */
 static int tx_refuse_locally(struct tx *t)
 {
@@ -72,10 +85,21 @@ static int tx_refuse_locally(struct tx *t)
 	const struct deliver_job *j = t->job;
 	struct reply r;
 	size_t i;
+	int eightbit = s->ext & SMTP_EXT_8BITMIME ? 0 : tx_8bit(j);
 
 	if (j->utf8 && !(s->ext & SMTP_EXT_SMTPUTF8)) {
 		/* RFC 6531 §3.5: no downgrade; the message bounces */
 		reply_set(&r, 553, "5.6.7", "the server does not support SMTPUTF8 (RFC 6531)");
+	} else if (eightbit < 0) {
+		smtp_why_local(&r, "4.3.0", "local", "reading the message", errno);
+	} else if (eightbit) {
+		/*
+		 * RFC 6152 §3: 8-bit data only after the server offered 8BITMIME;
+		 * tern does not downgrade MIME, so the message bounces (RFC 3463
+		 * 5.6.3: conversion required but not supported).
+		 */
+		reply_set(&r, 554, "5.6.3", "message has 8-bit content and the receiving "
+			  "server does not support 8BITMIME");
 	} else if ((s->ext & SMTP_EXT_SIZE) && s->size_max && j->body_len > s->size_max) {
 		char text[128];
 		snprintf(text, sizeof text, "message size %llu exceeds the server's limit of %llu",

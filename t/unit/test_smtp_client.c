@@ -1,7 +1,8 @@
 /*
  * test_smtp_client - deliver() against a scripted fake SMTP server in a child
  * process on 127.0.0.2: connection reuse, RSET after a failed transaction, a
- * kept connection that died, 421 greeting, the bytes of the DATA phase.
+ * kept connection that died, 421 greeting, the bytes of the DATA phase,
+ * 8-bit content with and without 8BITMIME.
  * Not 127.0.0.1: an interface's address is this host, and mail to the
  * literal [127.0.0.1] is a loop (relay/mx.h); the rest of 127.0.0.0/8 is
  * routed to lo without being an interface address.
@@ -20,7 +21,7 @@
 #include "relay/deliver.h"
 #include "relay/smtp_client.h"
 
-enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_AFTER_TX, FAKE_GREET_421 };
+enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_AFTER_TX, FAKE_GREET_421, FAKE_8BITMIME };
 
 static char transcript[] = "/tmp/tern-test-smtp.XXXXXX";
 static pid_t server;
@@ -56,7 +57,9 @@ static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
 			}
 			continue;
 		}
-		if (!strncmp(line, "EHLO", 4))
+		if (!strncmp(line, "EHLO", 4) && mode == FAKE_8BITMIME)
+			fake_line(fd, "250-fake\r\n250-8BITMIME\r\n250 PIPELINING\r\n");
+		else if (!strncmp(line, "EHLO", 4))
 			fake_line(fd, "250-fake\r\n250-PIPELINING\r\n250 SIZE 100000\r\n");
 		else if (!strncmp(line, "RCPT TO:<bad", 12))
 			fake_line(fd, "550 5.1.1 bad\r\n");
@@ -136,16 +139,22 @@ static int body_fd(const char *text)
 	return dup(fileno(f));
 }
 
-static void run(const char *const *rcpt, size_t n, const char *body,
-		struct deliver_rcpt_result *r)
+static void run_8bit(const char *const *rcpt, size_t n, const char *body,
+		     struct deliver_rcpt_result *r, int eightbit)
 {
-	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", rcpt, n, -1, 0, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", rcpt, n, -1, 0, 0, eightbit };
 	struct deliver_result res = { r, "", 0 };
 
 	job.body_fd = body_fd(body);
 	job.body_len = strlen(body);
 	deliver(&ctx, &job, &res);
 	close(job.body_fd);
+}
+
+static void run(const char *const *rcpt, size_t n, const char *body,
+		struct deliver_rcpt_result *r)
+{
+	run_8bit(rcpt, n, body, r, 0);
 }
 
 static void setup(enum fake_mode mode)
@@ -246,6 +255,53 @@ START_TEST(connection_refused)
 }
 END_TEST
 
+START_TEST(eightbit_without_8bitmime)
+{
+	const char *ok[] = { "a@y.test", "b@y.test" };
+	struct deliver_rcpt_result r[2];
+	char *t;
+
+	setup(FAKE_NORMAL);
+	/* flagged by the scheduler, or only found in the body: both bounce */
+	run_8bit(ok, 2, "Subject: 1\n\ncaf\xc3\xa9\n", r, 1);
+	ck_assert_int_eq(r[0].code, 554);
+	ck_assert_str_eq(r[0].enhanced, "5.6.3");
+	ck_assert_str_eq(r[1].enhanced, "5.6.3");
+	ck_assert_msg(strstr(r[0].text, "8BITMIME") != NULL, "%s", r[0].text);
+	run_8bit(ok, 1, "Subject: 2\n\ncaf\xc3\xa9\n", r, 0);
+	ck_assert_int_eq(r[0].code, 554);
+	ck_assert_str_eq(r[0].enhanced, "5.6.3");
+	run_8bit(ok, 1, "Subject: 3\n\n7-bit\n", r, 0);
+	ck_assert_int_eq(r[0].code, 250);
+	deliver_close_all(&ctx);
+	t = fake_stop();
+	ck_assert_msg(!strstr(t, "Subject: 1") && !strstr(t, "Subject: 2"),
+		      "8-bit message sent:\n%s", t);
+	ck_assert_msg(strstr(t, "C1 MAIL FROM:<s@x.test> SIZE=18\r\n"), "7-bit sent:\n%s", t);
+	ck_assert_msg(!strstr(t, "C2 "), "one connection:\n%s", t);
+}
+END_TEST
+
+START_TEST(eightbit_with_8bitmime)
+{
+	const char *ok[] = { "a@y.test" };
+	struct deliver_rcpt_result r[1];
+	char *t;
+
+	setup(FAKE_8BITMIME);
+	run_8bit(ok, 1, "Subject: 1\n\ncaf\xc3\xa9\n", r, 1);
+	ck_assert_int_eq(r[0].code, 250);
+	run_8bit(ok, 1, "Subject: 2\n\nplain\n", r, 0);
+	ck_assert_int_eq(r[0].code, 250);
+	deliver_close_all(&ctx);
+	t = fake_stop();
+	/* RFC 6152 §3: BODY=8BITMIME for the 8-bit message only */
+	ck_assert_msg(strstr(t, "C1 MAIL FROM:<s@x.test> BODY=8BITMIME\r\n"), "%s", t);
+	ck_assert_msg(strstr(t, "C1 MAIL FROM:<s@x.test>\r\n"), "%s", t);
+	ck_assert_msg(strstr(t, "C1 caf\xc3\xa9\r\n"), "8-bit bytes as they are:\n%s", t);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("smtp_client");
@@ -256,6 +312,8 @@ Suite *suite(void)
 	tcase_add_test(t, dead_kept_connection);
 	tcase_add_test(t, greeting_421);
 	tcase_add_test(t, connection_refused);
+	tcase_add_test(t, eightbit_without_8bitmime);
+	tcase_add_test(t, eightbit_with_8bitmime);
 	suite_add_tcase(s, t);
 	return s;
 }
