@@ -76,7 +76,8 @@ static void inject_fail(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* on_alarm: the time limit passed; nothing half-written may stay visible. */
+/* on_alarm: the time limit passed; nothing half-written may stay visible
+ * (an unnamed O_TMPFILE file goes with the process). */
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -138,8 +139,10 @@ static void message_read(void)
 		if (r == 0)
 			return;
 		if (queue_file_write(&qfile, buf, (size_t)r) < 0)
-			inject_fail(write_exit(errno), "write %s/tmp/%s: %s", queue.path,
-				    qfile.tmpname, strerror(errno));
+			inject_fail(write_exit(errno), "write %s/%s%s: %s", queue.path,
+				    qfile.tmpname[0] ? "tmp/" : "mess/",
+				    qfile.tmpname[0] ? qfile.tmpname : "(unnamed new file)",
+				    strerror(errno));
 	}
 }
 

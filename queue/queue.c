@@ -201,12 +201,36 @@ int queue_pread_exact(int fd, void *p, size_t n, off_t off)
 	return 0;
 }
 
+/*
+ * queue_file_create_anonymous: an unnamed file (O_TMPFILE) on mess/'s file
+ * system, given a name only at the commit point. Nothing is left behind by a
+ * killed writer and no cross-directory rename is needed. Naming it takes
+ * /proc/self/fd (linkat(2)); where that is missing, or the file system has no
+ * O_TMPFILE, the caller falls back to a named file in tmp/.
+ */
+static int queue_file_create_anonymous(struct queue *q, struct queue_file *f)
+{
+#ifdef O_TMPFILE
+	if (access("/proc/self/fd", X_OK) < 0)
+		return -1;
+	f->fd = openat(q->messfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	return f->fd >= 0 ? 0 : -1;
+#else
+	(void)q;
+	(void)f;
+	return -1;
+#endif
+}
+
 int queue_file_create(struct queue *q, struct queue_file *f)
 {
 	int tries;
 
 	f->fd = -1;
 	f->len = 0;
+	f->tmpname[0] = 0;
+	if (queue_file_create_anonymous(q, f) == 0)
+		return 0;
 	for (tries = 0; tries < 8; tries++) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -297,25 +321,40 @@ static int rename_noreplace(int olddir, const char *oldname, int newdir, const c
 	return (int)syscall(SYS_renameat2, olddir, oldname, newdir, newname, RENAME_NOREPLACE);
 }
 
-/* queue_file_publish: rename tmp/X to mess/id without replacing anything. */
+/*
+ * queue_file_link: give f's file the name mess/id without replacing anything:
+ * link an anonymous file, rename a tmp/ file (link where the file system or a
+ * seccomp filter knows no RENAME_NOREPLACE). -1 with errno EEXIST: id taken.
+ */
+static int queue_file_link(struct queue *q, struct queue_file *f, const char *id)
+{
+	char path[64];
+
+	if (!f->tmpname[0]) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", f->fd);
+		return linkat(AT_FDCWD, path, q->messfd, id, AT_SYMLINK_FOLLOW);
+	}
+	if (rename_noreplace(q->tmpfd, f->tmpname, q->messfd, id) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (linkat(q->tmpfd, f->tmpname, q->messfd, id, 0) < 0)
+		return -1;
+	unlinkat(q->tmpfd, f->tmpname, 0);
+	return 0;
+}
+
+/* queue_file_publish: name the file mess/id, making id unique if need be. */
 static int queue_file_publish(struct queue *q, struct queue_file *f, char id[QUEUE_ID_MAX])
 {
 	size_t base = strlen(id);
 	int k;
 
 	for (k = 0; k < 26; k++) {
-		if (rename_noreplace(q->tmpfd, f->tmpname, q->messfd, id) == 0)
+		if (queue_file_link(q, f, id) == 0)
 			return 0;
-		if (errno == EINVAL || errno == ENOSYS) {
-			/* no RENAME_NOREPLACE here (file system, or a seccomp filter
-			 * answering ENOSYS): link refuses to replace too */
-			if (linkat(q->tmpfd, f->tmpname, q->messfd, id, 0) == 0) {
-				unlinkat(q->tmpfd, f->tmpname, 0);
-				return 0;
-			}
-		}
 		if (errno != EEXIST)
-			return queue_fail(q, "rename", "mess", id);
+			return queue_fail(q, f->tmpname[0] ? "rename" : "link", "mess", id);
 		/* an id in use (clock stepped back): make it unique with a letter */
 		if (base + 2 > QUEUE_ID_MAX)
 			break;
@@ -323,7 +362,15 @@ static int queue_file_publish(struct queue *q, struct queue_file *f, char id[QUE
 		id[base + 1] = 0;
 	}
 	errno = EEXIST;
-	return queue_fail(q, "rename", "mess", id);
+	return queue_fail(q, "link", "mess", id);
+}
+
+/* queue_file_fail: queue_fail() naming f: tmp/NAME, or mess/ for an unnamed file. */
+static int queue_file_fail(struct queue *q, const struct queue_file *f, const char *what)
+{
+	if (f->tmpname[0])
+		return queue_fail(q, what, "tmp", f->tmpname);
+	return queue_fail(q, what, "mess", "(unnamed new file)");
 }
 
 int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelope *e,
@@ -337,24 +384,24 @@ int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelo
 
 	if (e->nrcpt == 0) {
 		errno = EINVAL;
-		return queue_fail(q, "commit", "tmp", f->tmpname);
+		return queue_file_fail(q, f, "commit");
 	}
 	if (fstat(f->fd, &st) < 0)
-		return queue_fail(q, "fstat", "tmp", f->tmpname);
+		return queue_file_fail(q, f, "fstat");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* unique over time: no two files share an inode at the same nanosecond */
 	snprintf(id, QUEUE_ID_MAX, "%09llX%08lX%llX", (unsigned long long)ts.tv_sec,
 		 (unsigned long)ts.tv_nsec, (unsigned long long)st.st_ino);
 	rec = queue_records_build(e, rid, (long long)ts.tv_sec, f->len, &len);
 	if (!rec)
-		return queue_fail(q, "commit", "tmp", f->tmpname);
+		return queue_file_fail(q, f, "commit");
 	if (queue_write_full(f->fd, rec, len) < 0) {
 		free(rec);
-		return queue_fail(q, "write", "tmp", f->tmpname);
+		return queue_file_fail(q, f, "write");
 	}
 	free(rec);
 	if (fsync(f->fd) < 0)
-		return queue_fail(q, "fsync", "tmp", f->tmpname);
+		return queue_file_fail(q, f, "fsync");
 	if (queue_file_publish(q, f, id) < 0)
 		return -1;
 	if (fsync(q->messfd) < 0) {

@@ -40,10 +40,14 @@
  *	                   only (write new file, fsync, rename, fsync directory)
  *	  QUEUEDIR/retry/  empty files named by id (or "all"): "retry now" requests
  *
+ *	queue_file_create() makes an unnamed file (O_TMPFILE in mess/, named
+ *	through /proc/self/fd; f->tmpname is "") or, where that is impossible, a
+ *	file in tmp/ (f->tmpname its name).
  *	Commit point: queue_file_commit() appends the envelope and trailer,
- *	fsyncs the file, renames tmp/X to mess/ID and fsyncs mess/. Before the
- *	rename only tmp/ garbage exists (queue_sweep() removes it); after the
- *	fsync of mess/ the message will be delivered. It returns 0 only then.
+ *	fsyncs the file, links it (or renames tmp/X) to mess/ID without
+ *	replacing anything and fsyncs mess/. Before that only tmp/ garbage can
+ *	exist (queue_sweep() removes it); after the fsync of mess/ the message
+ *	will be delivered. It returns 0 only then.
  *	The relay learns of new files by inotify on mess/ and retry/ and rescans
  *	periodically.
  *

@@ -5,16 +5,18 @@
 # finish. Afterwards: every message whose inject exited 0 is in mess/ whole
 # (bytes and envelope compared), every file in mess/ is a whole message of
 # some run (a run killed after its commit point may be there too: it is
-# durable, the client's retry would make a duplicate, never a loss), nothing
-# of a run killed before the envelope is in mess/, and `queuectl sweep 0`
-# removes the tmp/ leftovers.
+# durable, the client's retry would make a duplicate, never a loss), and
+# nothing of a run killed before the envelope is in mess/.
+# Two passes, one for each way inject writes a message before its commit
+# point (queue(5)): an unnamed O_TMPFILE file, which a killed run leaves
+# nowhere; and, with /proc hidden (a mount namespace with an empty /proc, as
+# in a chroot), a named file in tmp/, whose leftovers `queuectl sweep 0`
+# removes.
 . t/lib.sh
 t_netns "$@"
 t_need queue/inject queue/queuectl
-t_instance
-q=$(t_queue_dir)
-
-out=$("$T_PY" - "$T_ROOT/queue/inject" "$q" 240 <<'EOF'
+t_tmpdir
+cat >"$T_TMP/crash.py" <<'EOF'
 import os, random, signal, subprocess, sys, time
 inject, qdir, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rnd = random.Random(int(os.environ.get("SEED", str(int(time.time())))))
@@ -106,19 +108,41 @@ for p in problems[:20]:
     print("problem: " + p)
 print("RESULT %d %d %d %d" % (len(expected), missing, len(problems), tmp_left))
 EOF
-)
-printf '%s\n' "$out" | grep -v '^RESULT' | sed 's/^/# /'
-read -r _ ok0 missing problems tmp_left <<<"$(printf '%s\n' "$out" | grep '^RESULT')"
-t_unlike "$out" '^bad exit' "inject exits 0 or dies by the SIGKILL, nothing else"
-[ "${ok0:-0}" -gt 20 ] && t_pass "some runs finished ($ok0)" || t_fail "some runs finished (${ok0:-0})"
-t_is "${missing:-x}" 0 "every message whose inject exited 0 is in mess/"
-t_is "${problems:-x}" 0 "mess/ holds only whole messages of runs that reached their commit point"
-[ "${tmp_left:-0}" -gt 0 ] && t_pass "killed runs left tmp/ files ($tmp_left)" \
-	|| t_fail "killed runs left tmp/ files" "none: were the kills too late to matter?"
-mess_before=$(ls "$q/mess" | wc -l)
-t_ok "queuectl sweep 0 runs" queue/queuectl sweep 0
-t_is "$(ls -A "$q/tmp" | wc -l)" 0 "sweep removed the tmp/ leftovers"
-t_is "$(ls "$q/mess" | wc -l)" "$mess_before" "sweep left mess/ alone"
-list=$(queue/queuectl list)
-t_like "$list" "^$mess_before messages?\$" "queuectl list reads every committed message"
-t_unlike "$list" 'unreadable' "no committed message is unreadable"
+
+# crash_pass unnamed|named: 240 runs on a new instance, then the checks.
+crash_pass() {
+	local mode=$1 out ok0 missing problems tmp_left mess_before list
+	t_instance
+	q=$(t_queue_dir)
+	if [ "$mode" = named ]; then
+		out=$(unshare --mount --propagation private sh -c \
+			'mount -t tmpfs none /proc && exec "$@"' sh \
+			"$T_PY" "$T_TMP/crash.py" "$T_ROOT/queue/inject" "$q" 240)
+	else
+		out=$("$T_PY" "$T_TMP/crash.py" "$T_ROOT/queue/inject" "$q" 240)
+	fi
+	printf '%s\n' "$out" | grep -v '^RESULT' | sed "s/^/# $mode: /"
+	read -r _ ok0 missing problems tmp_left <<<"$(printf '%s\n' "$out" | grep '^RESULT')"
+	t_unlike "$out" '^bad exit' "$mode: inject exits 0 or dies by the SIGKILL, nothing else"
+	[ "${ok0:-0}" -gt 20 ] && t_pass "$mode: some runs finished ($ok0)" \
+		|| t_fail "$mode: some runs finished (${ok0:-0})"
+	t_is "${missing:-x}" 0 "$mode: every message whose inject exited 0 is in mess/"
+	t_is "${problems:-x}" 0 "$mode: mess/ holds only whole messages of runs that reached their commit point"
+	if [ "$mode" = named ]; then
+		[ "${tmp_left:-0}" -gt 0 ] && t_pass "named: killed runs left tmp/ files ($tmp_left)" \
+			|| t_fail "named: killed runs left tmp/ files" \
+				"none: were the kills too late to matter, or was /proc not hidden?"
+	else
+		t_is "${tmp_left:-x}" 0 "unnamed: killed runs left nothing in tmp/"
+	fi
+	mess_before=$(ls "$q/mess" | wc -l)
+	t_ok "$mode: queuectl sweep 0 runs" queue/queuectl sweep 0
+	t_is "$(ls -A "$q/tmp" | wc -l)" 0 "$mode: sweep removed the tmp/ leftovers"
+	t_is "$(ls "$q/mess" | wc -l)" "$mess_before" "$mode: sweep left mess/ alone"
+	list=$(queue/queuectl list)
+	t_like "$list" "^$mess_before messages?\$" "$mode: queuectl list reads every committed message"
+	t_unlike "$list" 'unreadable' "$mode: no committed message is unreadable"
+}
+
+crash_pass unnamed
+crash_pass named
