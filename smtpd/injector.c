@@ -1,5 +1,5 @@
 /*
- * injector - fork/exec of the queue program and the meaning of its exit
+ * injector - posix_spawn of the queue program and the meaning of its exit
  * code (see injector.h, DESIGN.md "smtpd ⇄ inject"). The client is never
  * told 250 unless the program exited 0 after getting the whole message and
  * the whole envelope.
@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -20,21 +21,43 @@
 
 #define ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
 
-/* In the child: pipes onto fds 0 and 1, nothing else open, then exec. */
-static void injector_child(int msg_r, int env_r, const char *program,
-			   const char *received_id, const char *confdir)
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)	/* linux/close_range.h, Linux 5.11 */
+#endif
+
+/*
+ * fds_cloexec_above_2: mark every descriptor above 2 close-on-exec, so the
+ * program inherits only 0-2 whatever the launcher left open. One syscall;
+ * older kernels get a loop up to the descriptor limit.
+ */
+static void fds_cloexec_above_2(void)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = 3; fd < max; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/*
+ * injector_spawn: posix_spawn (a vfork-style clone: no copy of smtpd's page
+ * tables, measurably cheaper per message than fork) of program with the
+ * pipes' read ends on 0 and 1, SIGPIPE back to default (SIG_IGN would
+ * survive execve) and no signal blocked.
+ */
+static int injector_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
+			  const char *received_id, const char *confdir)
 {
 	char idvar[64], confvar[4200];
 	char *envp[4], *argv[2];
-	int n = 0;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int n = 0, r;
 
-	signal(SIGPIPE, SIG_DFL);	/* SIG_IGN would survive execve */
-	/* move both above 2 first, so neither dup2 below clobbers the other */
-	msg_r = fcntl(msg_r, F_DUPFD, 3);
-	env_r = fcntl(env_r, F_DUPFD, 3);
-	if (msg_r < 0 || env_r < 0 || dup2(msg_r, 0) < 0 || dup2(env_r, 1) < 0)
-		_exit(81);
-	syscall(SYS_close_range, 3, ~0U, 0);	/* musl 1.2.3: no close_range() */
 	snprintf(idvar, sizeof idvar, "TERN_RECEIVED_ID=%s", received_id);
 	envp[n++] = idvar;
 	envp[n++] = (char *)ENV_PATH;
@@ -44,37 +67,57 @@ static void injector_child(int msg_r, int env_r, const char *program,
 	envp[n] = NULL;
 	argv[0] = (char *)program;
 	argv[1] = NULL;
-	execve(program, argv, envp);
-	fprintf(stderr, "smtpd: exec %s: %s\n", program, strerror(errno));
-	_exit(81);
+	fds_cloexec_above_2();
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return r;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return r;
+	}
+	/* msg_r and env_r are above 2 (0-2 are open), so neither dup2 clobbers the other */
+	r = posix_spawn_file_actions_adddup2(&fa, msg_r, 0);
+	if (!r)
+		r = posix_spawn_file_actions_adddup2(&fa, env_r, 1);
+	if (!r)
+		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if (!r)
+		r = posix_spawnattr_setsigmask(&at, &none);
+	if (!r)
+		r = posix_spawnattr_setsigdefault(&at, &dfl);
+	if (!r)
+		r = posix_spawn(pid, program, &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return r;
 }
 
 int injector_start(struct injector *j, const char *program,
 		   const char *received_id, const char *confdir)
 {
-	int msg[2], env[2], saved;
+	int msg[2], env[2], r;
 
 	j->pid = -1;
 	j->msg_fd = j->env_fd = -1;
 	if (pipe2(msg, O_CLOEXEC) < 0)
 		return -1;
 	if (pipe2(env, O_CLOEXEC) < 0) {
-		saved = errno;
+		r = errno;
 		close(msg[0]);
 		close(msg[1]);
-		errno = saved;
+		errno = r;
 		return -1;
 	}
-	j->pid = fork();
-	if (j->pid == 0)
-		injector_child(msg[0], env[0], program, received_id, confdir);
-	saved = errno;
+	r = injector_spawn(&j->pid, msg[0], env[0], program, received_id, confdir);
 	close(msg[0]);
 	close(env[0]);
-	if (j->pid < 0) {
+	if (r != 0) {
+		j->pid = -1;
 		close(msg[1]);
 		close(env[1]);
-		errno = saved;
+		errno = r;
 		return -1;
 	}
 	/* non-blocking, so that buf's write timeout bounds a program that stops reading */

@@ -11,12 +11,14 @@
  *	int injector_abort(struct injector *j, int timeout_ms);
  *	int injector_reply(int status, const char *id, char *out, size_t outlen);
  * DESCRIPTION
- *	injector_start() forks and execs program with the read end of one pipe
+ *	injector_start() starts program (posix_spawn) with the read end of one pipe
  *	on fd 0 (the message) and of another on fd 1 (the envelope, see
  *	envelope.h), and an environment of exactly TERN_RECEIVED_ID=received_id,
  *	PATH=/usr/local/bin:/usr/bin:/bin and, when confdir is not NULL,
- *	TERN_CONFDIR=confdir. Every other descriptor is closed in the child and
- *	SIGPIPE is reset to its default. j->msg_fd is the non-blocking write end
+ *	TERN_CONFDIR=confdir. Every descriptor above 2 is marked close-on-exec
+ *	first (smtpd execs nothing else), so the program gets only 0-2; SIGPIPE
+ *	is reset to its default and no signal is blocked. A program that cannot
+ *	be executed makes injector_start() fail (errno from the exec). j->msg_fd is the non-blocking write end
  *	of the message pipe.
  *
  *	injector_finish() closes the message pipe, writes the envelope, closes

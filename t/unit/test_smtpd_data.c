@@ -425,6 +425,28 @@ START_TEST(big_message_streams)
 }
 END_TEST
 
+/* A descriptor the launcher left open (not close-on-exec) never reaches the queue program. */
+START_TEST(injector_gets_only_0_to_2)
+{
+	struct harness h;
+	char *state;
+	int fd = open("/dev/null", O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 42), 42);
+	close(fd);
+	harness_init(&h, NULL, NULL);
+	harness_write(h.dir, "checkfd", "42", 2);
+	free(run_body(&h, "x\r\n.\r\n", 6));
+	state = harness_file(&h, "fdstate", NULL);
+	ck_assert_str_eq(state, "closed\n");
+	ck_assert_int_eq(fcntl(42, F_GETFD), FD_CLOEXEC);	/* still open in smtpd */
+	free(state);
+	close(42);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(injector_missing)
 {
 	struct harness h;
@@ -432,7 +454,13 @@ START_TEST(injector_missing)
 	harness_init(&h, NULL, NULL);
 	h.o.injector = "/nonexistent/inject";
 	free(run_body(&h, "x\r\n.\r\n", 6));
-	ck_assert_out(&h, TX_REPLIES "451 4.3.0 Error: internal error in the queue program\r\n" BYE);
+	/* posix_spawn reports the failed exec: 451 instead of 354; this blind
+	 * client's "x" and "." are then commands (RFC 5321 §4.1.1.4: no data
+	 * may follow a DATA that did not get 354) */
+	ck_assert_out(&h, GREETING EHLO_REPLY "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+		      "451 4.3.0 Error: cannot run the queue program\r\n"
+		      "500 5.5.2 Error: command not recognized\r\n"
+		      "500 5.5.2 Error: command not recognized\r\n" BYE);
 	harness_free(&h);
 }
 END_TEST
@@ -507,6 +535,7 @@ Suite *suite(void)
 	tcase_add_test(tc, injector_epipe_big_message);
 	tcase_add_test(tc, big_message_streams);
 	tcase_add_test(tc, injector_missing);
+	tcase_add_test(tc, injector_gets_only_0_to_2);
 	tcase_add_test(tc, data_timeout);
 	tcase_add_test(tc, eof_in_data);
 	tcase_add_test(tc, two_messages);
