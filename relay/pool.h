@@ -32,7 +32,9 @@
  *	its job, or while idle the one kept from its last job. w->conn_dest
  *	names that job's destination (mx_key() of mx.h), "" when it holds none;
  *	the scheduler sets it, so it is an upper bound (the worker may have
- *	closed an idle connection since). pool_pick() chooses an idle worker of
+ *	closed an idle connection since). A busy worker's closing_dest names
+ *	the destination of the connection it kept and closes before its job
+ *	("" if none), which the scheduler counts until the job's result. pool_pick() chooses an idle worker of
  *	the current generation for a job to dest: the one holding a connection
  *	to dest (reuse, and no new connection to count), else the one idle
  *	longest among those holding none, else the one idle longest (it closes
@@ -59,6 +61,7 @@ struct worker {
 	struct ipc_reader in;
 	struct sched_job *job;		/* NULL: idle */
 	char conn_dest[MX_KEY_MAX];	/* "": no connection held */
+	char closing_dest[MX_KEY_MAX];	/* busy: the kept one it closes first */
 	long long idle_since;		/* clock_ms() */
 };
 

@@ -232,6 +232,26 @@ out:
 	return r;
 }
 
+/*
+ * w has taken j. A connection it kept to another destination is closed by
+ * the worker before the job starts; until its result that destination counts
+ * it as closing, so that no new connection joins one not yet closed.
+ */
+static void sched_assign(struct sched *s, struct sched_job *j, struct worker *w,
+			 struct sched_dest *d)
+{
+	j->next = NULL;
+	j->worker = w;
+	w->job = j;
+	if (w->conn_dest[0] && strcmp(w->conn_dest, j->dest) != 0) {
+		snprintf(w->closing_dest, sizeof w->closing_dest, "%s", w->conn_dest);
+		sched_dest_get(s, w->closing_dest)->closing++;
+	}
+	snprintf(w->conn_dest, sizeof w->conn_dest, "%s", j->dest);
+	d->inflight++;
+	s->ninflight++;
+}
+
 /* Sends ready jobs to idle workers within the concurrency limits (scheduler.h). */
 void sched_dispatch(struct sched *s, long long now)
 {
@@ -255,6 +275,11 @@ void sched_dispatch(struct sched *s, long long now)
 		w = pool_pick(s->pool, j->dest);
 		if (!w)
 			break;
+		if (strcmp(w->conn_dest, j->dest) != 0 &&
+		    d->inflight + d->closing >= s->cfg->destination_concurrency) {
+			p = &j->next;	/* a new connection, with one still closing */
+			continue;
+		}
 		r = sched_send(s, j, w);
 		if (r == -2) {		/* the worker is gone; its EOF comes later */
 			log_msg(LOG_WARNING, "worker %ld: send job: %s", (long)w->pid,
@@ -267,13 +292,7 @@ void sched_dispatch(struct sched *s, long long now)
 			sched_job_lost(s, j, "cannot open the message", now);
 			continue;
 		}
-		j->next = NULL;
-		j->worker = w;
-		w->job = j;
-		/* its kept connection, if to another destination, closes first */
-		snprintf(w->conn_dest, sizeof w->conn_dest, "%s", j->dest);
-		d->inflight++;
-		s->ninflight++;
+		sched_assign(s, j, w, d);
 	}
 }
 
@@ -284,6 +303,12 @@ static void sched_worker_free_job(struct sched *s, struct worker *w)
 	if (d->inflight > 0)
 		d->inflight--;
 	s->ninflight--;
+	if (w->closing_dest[0]) {
+		d = sched_dest_get(s, w->closing_dest);
+		if (d->closing > 0)
+			d->closing--;
+		w->closing_dest[0] = '\0';
+	}
 	w->job = NULL;
 	w->idle_since = clock_ms();
 }

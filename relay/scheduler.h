@@ -55,10 +55,12 @@
  *	`destination-concurrency` to its destination; pool_pick() gives it to
  *	the idle worker that holds a connection to that destination if there
  *	is one (reuse: no new connection), else to one holding none, else to
- *	the one idle longest, which closes its connection first. So a new
- *	connection to a destination is opened only when no idle one to it is
- *	open: its busy and idle connections never exceed
- *	`destination-concurrency`. The pool never has more than `concurrency`
+ *	the one idle longest, which closes its connection first; that one
+ *	counts as closing for its destination until the worker's result. So a
+ *	new connection to a destination is opened only when no idle one to it
+ *	is open and its busy and closing ones are fewer than
+ *	`destination-concurrency`: its connections, busy, idle or closing,
+ *	never exceed that. The pool never has more than `concurrency`
  *	workers (a worker of an older generation still busy after SIGHUP
  *	counts), so no more than `concurrency` connections are open in all.
  *	A destination whose delivery failed at connection level
@@ -139,7 +141,8 @@ struct sched_job {
 };
 
 struct sched_dest {
-	unsigned inflight;
+	unsigned inflight;		/* jobs sent to workers */
+	unsigned closing;		/* kept connections a busy worker closes first */
 	unsigned failures;
 	long long backoff_until;
 };

@@ -9,9 +9,18 @@
 #     stuck at 1).
 #  2. concurrency 4, destination-concurrency 10, 60 messages to 6 domains
 #     routed to one sink on 6 addresses: never more than 4 transactions at
-#     once across all of them, and 4 at once at some point. (Sessions are not
-#     bounded by it: a worker keeps idle connections to several destinations
-#     for reuse, deliver.h.)
+#     once across all of them, and 4 at once at some point; never more than
+#     4 sessions either, idle ones kept for reuse included (a worker holds at
+#     most one connection, deliver.h).
+#  3. a destination is the next hop (relay(8)): a.test and b.test routed to
+#     one smarthost, destination-concurrency 3, concurrency 10, 60 messages
+#     alternating: never more than 3 sessions (busy or idle) nor transactions
+#     at once at the smarthost, 3 transactions at some point, and a kept
+#     connection carries mail of both domains.
+#  4. the same smarthost beside c.test routed to a second sink, concurrency 4,
+#     destination-concurrency 3, 60 messages a, b, c in turn: workers switch
+#     between the two, closing an idle connection before opening one to the
+#     other; neither sink ever sees more than 3 sessions at once.
 . t/lib.sh
 . t/relay.sh
 t_netns "$@"
@@ -24,6 +33,11 @@ conc() {	# DIR KEY: a value of DIR/concurrency
 	awk -v k="$2" '$1 == k {print $2}' "$1/concurrency" 2>/dev/null
 }
 delivered() { cat "$1"/*.env 2>/dev/null | grep -c '^delivered '; }
+# ended DIR: wait (5 s) until the sink has no session open: relay -1 exits
+# before its workers have sent QUIT on the connections they kept.
+ended() {
+	t_wait_for 5 eval '[ "$(conc "'"$1"'" sessions):$(conc "'"$1"'" transactions)" = 0:0 ]'
+}
 
 # run_relay: relay -1 delivers everything queued and exits (or 60 s pass)
 run_relay() {
@@ -41,6 +55,7 @@ done
 t_is "$(t_queue_count)" "$N" "one: $N messages queued for one domain"
 run_relay one
 t_is "$(delivered "$T_TMP/one")" "$N" "one: all $N delivered"
+ended "$T_TMP/one"
 t_is "$(conc "$T_TMP/one" sessions):$(conc "$T_TMP/one" transactions)" "0:0" \
 	"one: the sink's counts end at 0 (every session and transaction seen to its end)"
 ms=$(conc "$T_TMP/one" max-sessions)
@@ -68,3 +83,57 @@ t_is "$(conc "$T_TMP/many" transactions)" 0 "many: every transaction seen to its
 mt=$(conc "$T_TMP/many" max-transactions)
 echo "# 6 domains: max $(conc "$T_TMP/many" max-sessions) sessions, $mt transactions at once"
 t_is "$mt" 4 "many: 4 transactions at once across 6 domains, never more (concurrency 4)"
+ended "$T_TMP/many"
+t_is "$(conc "$T_TMP/many" sessions)" 0 "many: every session seen to its end"
+ms=$(conc "$T_TMP/many" max-sessions)
+[ -n "$ms" ] && ((ms <= 4)) && t_pass "many: never more than concurrency (4) sessions at once, idle ones included ($ms)" \
+	|| t_fail "many: at most 4 sessions at once" "max-sessions $ms"
+
+# --- 3. two domains, one smarthost: one destination -------------------------------
+t_start_sink "127.0.0.61:$port" "$T_TMP/smart" --data-delay 0.05
+t_instance --route "a.test=smtp:[127.0.0.61]:$port" --route "B.test=smtp:[127.0.0.61]:$port" \
+	--set 'concurrency 10' --set 'destination-concurrency 3'
+for ((i = 0; i < N; i++)); do
+	d=a; ((i % 2)) && d=b
+	printf 'Subject: smart %d\r\n\r\nx\r\n' "$i" | t_inject s@example.test "u$i@$d.test" 2>/dev/null
+done
+t_is "$(t_queue_count)" "$N" "smart: $N messages queued for a.test and b.test"
+run_relay smart
+t_is "$(sed -n 's/^delivered u[0-9]*@//p' "$T_TMP"/smart/*.env | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" \
+	"30 a.test 30 b.test " "smart: all delivered, 30 to each domain"
+ended "$T_TMP/smart"
+t_is "$(conc "$T_TMP/smart" sessions):$(conc "$T_TMP/smart" transactions)" "0:0" \
+	"smart: every session and transaction seen to its end"
+ms=$(conc "$T_TMP/smart" max-sessions)
+mt=$(conc "$T_TMP/smart" max-transactions)
+echo "# a.test + b.test via one smarthost: max $ms sessions, $mt transactions at once"
+[ -n "$ms" ] && ((ms <= 3)) && t_pass "smart: never more than destination-concurrency (3) sessions at once for both domains, idle ones included ($ms)" \
+	|| t_fail "smart: at most 3 sessions at once for both domains" "max-sessions $ms"
+t_is "$mt" 3 "smart: 3 transactions at once, never more: the two domains share one limit"
+both=$(for f in "$T_TMP"/smart/*.env; do
+	printf '%s %s\n' "$(sed -n 's/^conn //p' "$f")" "$(sed -n 's/^delivered u[0-9]*@//p' "$f")"
+done | sort -u | awk '{n[$1]++} END {for (c in n) if (n[c] > 1) k++; print k + 0}')
+[ "$both" -gt 0 ] && t_pass "smart: a kept connection carried mail of both domains ($both connections)" \
+	|| t_fail "smart: a kept connection carried mail of both domains" "$(grep -h '^conn\|^delivered' "$T_TMP"/smart/*.env | head -n 20)"
+
+# --- 4. workers switching between two next hops ------------------------------------
+t_start_sink "127.0.0.63:$port" "$T_TMP/sw-smart" --data-delay 0.05
+t_start_sink "127.0.0.64:$port" "$T_TMP/sw-other" --data-delay 0.05
+t_instance --route "a.test=smtp:[127.0.0.63]:$port" --route "b.test=smtp:[127.0.0.63]:$port" \
+	--route "c.test=smtp:[127.0.0.64]:$port" \
+	--set 'concurrency 4' --set 'destination-concurrency 3'
+for ((i = 0; i < N; i++)); do
+	d=(a b c)
+	printf 'Subject: switch %d\r\n\r\nx\r\n' "$i" | t_inject s@example.test "u$i@${d[i % 3]}.test" 2>/dev/null
+done
+t_is "$(t_queue_count)" "$N" "switch: $N messages queued for a.test, b.test and c.test"
+run_relay switch
+t_is "$(delivered "$T_TMP/sw-smart"):$(delivered "$T_TMP/sw-other")" "40:20" \
+	"switch: 40 delivered through the smarthost, 20 to the other sink"
+for sink in sw-smart sw-other; do
+	ms=$(conc "$T_TMP/$sink" max-sessions)
+	echo "# $sink: max $ms sessions, $(conc "$T_TMP/$sink" max-transactions) transactions at once," \
+		"$(grep -c ' connect$' "$T_TMP/$sink/log") connections in all"
+	[ -n "$ms" ] && ((ms <= 3)) && t_pass "switch: $sink never had more than 3 sessions at once ($ms)" \
+		|| t_fail "switch: $sink had at most 3 sessions at once" "max-sessions $ms"
+done

@@ -330,6 +330,48 @@ START_TEST(one_limit_and_one_holder_per_next_hop)
 }
 END_TEST
 
+/*
+ * A worker that holds the smarthost's connection idle takes plain.test's job:
+ * it closes that connection first, and until its result no other worker may
+ * open one to the smarthost (destination-concurrency 1).
+ */
+START_TEST(a_closing_connection_still_counts)
+{
+	const char *r1[] = { "u@a.test" }, *r2[] = { "w@plain.test" }, *r3[] = { "v@b.test" };
+	long long now = (long long)time(NULL);
+	struct sched_job busy;
+	struct worker *wa, *w;
+
+	put(r1, 1, now);
+	sched_dispatch(&s, now);
+	wa = worker_of("a.test");
+	ck_assert_ptr_nonnull(wa);
+	ck_assert_ptr_eq(wa, ws[2]);		/* the free one idle longest */
+	answer(wa, 250, 0, now);	/* wa holds the smarthost connection, idle */
+	w = ws[1];			/* idle, with a newer connection elsewhere */
+	snprintf(w->conn_dest, sizeof w->conn_dest, "mx:x.test");
+	w->idle_since = wa->idle_since + 1000;
+	memset(&busy, 0, sizeof busy);
+	ws[0]->job = &busy;		/* and one busy */
+
+	put(r2, 1, now);
+	put(r3, 1, now);
+	sched_dispatch(&s, now);
+	ck_assert_ptr_eq(worker_of("plain.test"), wa);	/* idle longest: it switches */
+	ck_assert_str_eq(wa->closing_dest, "smtp:[smart.test]:587");
+	ck_assert_uint_eq(sched_dest_get(&s, "smtp:[smart.test]:587")->closing, 1);
+	ck_assert_ptr_null(worker_of("b.test"));	/* w may not open a second one */
+	ck_assert_ptr_nonnull(ready_for("b.test"));
+	answer(wa, 250, 0, now);
+	ck_assert_uint_eq(sched_dest_get(&s, "smtp:[smart.test]:587")->closing, 0);
+	sched_dispatch(&s, now);
+	ck_assert_ptr_nonnull(worker_of("b.test"));
+	answer(worker_of("b.test"), 250, 0, now);
+	ck_assert_uint_eq(s.index.count, 0);
+	ws[0]->job = NULL;
+}
+END_TEST
+
 /* A connection-level failure for a.test backs off the smarthost, so b.test's
  * job is deferred without an attempt; plain.test is not affected. */
 START_TEST(backoff_is_per_next_hop)
@@ -378,6 +420,7 @@ Suite *suite(void)
 	tcase_add_checked_fixture(ts, q_setup, q_teardown);
 	tcase_add_test(ts, jobs_carry_their_destination);
 	tcase_add_test(ts, one_limit_and_one_holder_per_next_hop);
+	tcase_add_test(ts, a_closing_connection_still_counts);
 	tcase_add_test(ts, backoff_is_per_next_hop);
 	suite_add_tcase(su, ts);
 	return su;
