@@ -47,8 +47,11 @@
  *	  retry-min DURATION          default 5m
  *	  retry-max DURATION          default 1h
  *	  queue-lifetime DURATION     default 5d
- *	  concurrency N               default 50, deliveries in flight
- *	  destination-concurrency N   default 10, per destination
+ *	  concurrency N               default 50, deliveries in flight and
+ *	                              connections open (idle ones too)
+ *	  destination-concurrency N   default 10, the same per destination:
+ *	                              per next hop (a route's, else the
+ *	                              domain's MX), relay(8)
  *	  bounce-body-max BYTES       default 64k of the original body in a DSN
  *	  postmaster ADDRESS          default postmaster@hostname
  *	  relay-user NAME             default tern-relay: delivery workers started
