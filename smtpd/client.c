@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "client.h"
 
 static void client_clear(struct client *c)
@@ -38,19 +39,15 @@ static void client_set_binary(struct client *c, int family, const void *bin)
 	c->known = 1;
 }
 
+/* The reverse name goes into Received: as the Domain of RFC 5321 §4.4
+ * TCP-info ("Domain FWS address-literal"): it must be one (§4.1.2 sub-domains
+ * of letters, digits and inner hyphens, labels of 1 to 63, at most 255
+ * octets, §4.5.3.1.2), or it is dropped. */
 static int host_name_ok(const char *h)
 {
-	size_t n = strlen(h), i;
+	size_t n = strnlen(h, ADDR_DOMAIN_MAX + 1);
 
-	if (n == 0 || n > 255)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char ch = h[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
-			return 0;
-	}
-	return 1;
+	return n > 0 && n <= ADDR_DOMAIN_MAX && addr_domain_valid(h, n);
 }
 
 static int port_ok(const char *p)

@@ -13,8 +13,14 @@
  *	(systemd Accept=yes), TCPREMOTEIP, TCPREMOTEPORT and TCPREMOTEHOST
  *	(tcpserver, UCSPI), getpeername(fd). A session on a pipe or file has
  *	c->known == 0 and c->addr "unknown". None of this comes from the client:
- *	an address is used only if inet_pton() parses it; the reverse name only
- *	if it is a plain host name (letters, digits, '.', '-', '_'; at most 255).
+ *	an address is used only if inet_pton() parses it (a source whose address
+ *	does not parse is skipped as if absent, so the next one is asked); a port
+ *	only if it is 1 to 5 digits up to 65535; the reverse name only with
+ *	TCPREMOTEIP, and only if it is an RFC 5321 Domain (addr_domain_valid():
+ *	labels of letters, digits and inner hyphens, at most 255 octets), since
+ *	it is written into Received: as the Domain of TCP-info (RFC 5321 §4.4).
+ *	Which name tcpserver sets is its business: run it with -p, so that the
+ *	PTR name is kept only when it resolves back to the client's address.
  *	An IPv4-mapped IPv6 address is shown as IPv4.
  *
  *	client_set() does the same checks for given strings (NULL: absent) and

@@ -473,16 +473,18 @@ t_fakequeue() {
 	chmod 0755 "$f"
 }
 
-# t_launch_check HOST PORT LABEL [RCPT] [CLIENT]: the launcher tests'
+# t_launch_check HOST PORT LABEL [RCPT] [CLIENT] [NAME]: the launcher tests'
 # conversation: swaks (Python smtplib for IPv6), bound to the source address
 # CLIENT (default 127.0.0.1), sends one message (HELO name client.test) to RCPT (default
 # b@example.test) through whatever listens on HOST:PORT; checks (as TAP
 # tests) the 250 reply, that exactly one new message is queued under the
 # reply's id, that its first line is "Received: from client.test ([CLIENT])"
-# (CLIENT as an RFC 5321 address literal: [IPv6:::1] for ::1), and that the
-# body after it is the one sent.
+# (CLIENT as an RFC 5321 address literal: [IPv6:::1] for ::1), or
+# "Received: from client.test (NAME [CLIENT])" when the launcher is expected
+# to give the client's reverse name NAME, and that the body after it is the
+# one sent.
 t_launch_check() {
-	local host=$1 port=$2 label=$3 rcpt=${4:-b@example.test} client=${5:-127.0.0.1}
+	local host=$1 port=$2 label=$3 rcpt=${4:-b@example.test} client=${5:-127.0.0.1} name=${6:-}
 	local out rid id before
 	printf 'Subject: via %s\r\n\r\nlaunched by %s\r\n' "$label" "$label" > "$T_TMP/launch.msg"
 	# swaks sends a --data file as is when it ends with the "." line itself
@@ -517,8 +519,8 @@ EOF
 	t_queue_message "$id" > "$T_TMP/launch.q"
 	local lit=$client
 	case $client in *:*) lit=IPv6:$client ;; esac	# RFC 5321 §4.1.3 address literal
-	t_is "$(head -n1 "$T_TMP/launch.q" | tr -d '\r')" "Received: from client.test ([$lit])" \
-		"$label: Received: names the client [$lit] (from the launcher or kernel)"
+	t_is "$(head -n1 "$T_TMP/launch.q" | tr -d '\r')" "Received: from client.test (${name:+$name }[$lit])" \
+		"$label: Received: names the client ${name:+$name }[$lit] (from the launcher or kernel)"
 	t_is "$(tail -c "$(wc -c < "$T_TMP/launch.msg")" "$T_TMP/launch.q" | od -c)" "$(od -c < "$T_TMP/launch.msg")" \
 		"$label: the body is queued byte for byte"
 }

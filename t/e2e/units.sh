@@ -5,10 +5,13 @@
 # namespace), a broken unit fails the same check, smtpd's unit uses no option
 # that implies no_new_privs, systemd-analyze security exposure, the sysusers and
 # tmpfiles files applied to a scratch root, the xinetd service parsed and
-# listening, and the tcpserver rules and run script.
+# listening, and the tcpserver rules and run script (which keeps a client's
+# PTR name for Received: only when it resolves back: tcpserver -p).
 . t/lib.sh
+. t/relay.sh
 t_netns "$@"
-t_need systemd-analyze systemd-sysusers systemd-tmpfiles xinetd tcpserver tcprules tcprulescheck
+t_need systemd-analyze systemd-sysusers systemd-tmpfiles xinetd tcpserver tcprules tcprulescheck \
+	ldns-testns swaks
 t_tmpdir
 dest=$T_TMP/dest
 unitdir=$dest/lib/systemd/system
@@ -135,9 +138,24 @@ t_instance
 # The shipped rules, with 127.0.0.2 carved out of the relay clients.
 { echo '127.0.0.2:allow'; cat "$share/tcp.smtp"; } > "$T_TMP/tcp.smtp"
 rm -f "$T_TMP/tcp.smtp.cdb"
-sed -e "s|^RULES=.*|RULES=$T_TMP/tcp.smtp|" -e "s|^USER=.*|USER=$user|" \
+# smtpd, and the build tree's injector it runs, as the owner of the
+# instance's queue (nobody, as root: t/instance)
+runuser=$(stat -c %U "$T_INST/queue/mess")
+sed -e "s|^RULES=.*|RULES=$T_TMP/tcp.smtp|" -e "s|^USER=.*|USER=$runuser|" \
 	"$share/run" > "$T_TMP/run"
-t_bg tcpserver-run sh "$T_TMP/run"
+# tcpserver's resolver (DNSCACHEIP, djbdns's dns library: port 53) is a
+# private ldns-testns: 127.0.0.1's PTR names a host that does not resolve
+# back to it (anyone can publish such a PTR for their own addresses),
+# 127.0.0.2's PTR one that does.
+zone=$T_TMP/zone
+: > "$zone"
+t_dns_answer "$zone" PTR 1.0.0.127.in-addr.arpa. "1.0.0.127.in-addr.arpa. IN PTR mx.bank.test."
+t_dns_answer "$zone" A mx.bank.test. "mx.bank.test. IN A 192.0.2.1"
+t_dns_answer "$zone" PTR 2.0.0.127.in-addr.arpa. "2.0.0.127.in-addr.arpa. IN PTR mx.client.test."
+t_dns_answer "$zone" A mx.client.test. "mx.client.test. IN A 127.0.0.2"
+t_dns_default "$zone" NXDOMAIN
+t_start_dns 127.0.0.1 53 "$zone"
+t_bg tcpserver-run env DNSCACHEIP=127.0.0.1 sh "$T_TMP/run"
 if t_wait_port 127.0.0.1 25 5; then
 	t_pass "the tcpserver run script listens on port 25"
 	t_ok "the run script built the rules cdb" test -s "$T_TMP/tcp.smtp.cdb"
@@ -157,6 +175,11 @@ EOF
 	}
 	t_is "$(rcpt_from 127.0.0.1)" 250 "tcp.smtp's RELAYCLIENT lets 127.0.0.1 relay"
 	t_is "$(rcpt_from 127.0.0.2)" 550 "without RELAYCLIENT, 127.0.0.2 may not relay"
+	# Issue 2: the name in Received: is never the client's to choose. The
+	# run script's tcpserver -p drops a PTR name that does not resolve back.
+	t_launch_check 127.0.0.1 25 "run script, PTR not confirmed: no name" b@example.test 127.0.0.1
+	t_launch_check 127.0.0.1 25 "run script, PTR confirmed: its name" b@example.test 127.0.0.2 \
+		mx.client.test
 else
 	t_fail "the tcpserver run script listens on port 25" "$(cat "$T_TMP/tcpserver-run.log")"
 fi
