@@ -2,7 +2,8 @@
  * test_smtp_client - deliver() against a scripted fake SMTP server in a child
  * process on 127.0.0.2: connection reuse, RSET after a failed transaction, a
  * kept connection that died, 421 greeting, the bytes of the DATA phase,
- * 8-bit content with and without 8BITMIME.
+ * 8-bit content with and without 8BITMIME; every reply timeout of RFC 5321
+ * §4.5.3.2 (a server that goes silent at each stage); TCP_NODELAY.
  * Not 127.0.0.1: an interface's address is this host, and mail to the
  * literal [127.0.0.1] is a loop (relay/mx.h); the rest of 127.0.0.0/8 is
  * routed to lo without being an interface address.
@@ -10,6 +11,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,11 @@
 #include "relay/deliver.h"
 #include "relay/smtp_client.h"
 
-enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_AFTER_TX, FAKE_GREET_421, FAKE_8BITMIME };
+enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_AFTER_TX, FAKE_GREET_421, FAKE_8BITMIME,
+		 /* no PIPELINING, so that each command waits for its own reply;
+		  * silent from that point on, reading until the client closes */
+		 FAKE_SILENT_GREETING, FAKE_SILENT_EHLO, FAKE_SILENT_MAIL,
+		 FAKE_SILENT_RCPT, FAKE_SILENT_DATA, FAKE_SILENT_DOT };
 
 static char transcript[] = "/tmp/tern-test-smtp.XXXXXX";
 static pid_t server;
@@ -33,7 +39,27 @@ static void fake_line(int fd, const char *s)
 		_exit(2);
 }
 
-/* One session: answers by command; logs "C<n> <line>" to log. */
+/* Whether a FAKE_SILENT_* server stops answering at line (and stays silent). */
+static int fake_silent(enum fake_mode mode, const char *line, int data)
+{
+	static int silent;
+	static const struct { enum fake_mode mode; const char *cmd; } at[] = {
+		{ FAKE_SILENT_EHLO, "EHLO" }, { FAKE_SILENT_MAIL, "MAIL" },
+		{ FAKE_SILENT_RCPT, "RCPT" }, { FAKE_SILENT_DATA, "DATA" },
+	};
+	size_t i;
+
+	if (mode == FAKE_SILENT_GREETING)
+		silent = 1;
+	for (i = 0; i < sizeof at / sizeof at[0]; i++)
+		if (mode == at[i].mode && !data && !strncmp(line, at[i].cmd, 4))
+			silent = 1;
+	if (mode == FAKE_SILENT_DOT && data && !strcmp(line, ".\r\n"))
+		silent = 1;
+	return silent;
+}
+
+/* One session: answers by command; logs "C<n> <line>" to log, "C<n> end" at its end. */
 static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
 {
 	FILE *in = fdopen(dup(fd), "r");
@@ -44,10 +70,13 @@ static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
 		fake_line(fd, "421 4.3.2 busy\r\n");
 		return;
 	}
-	fake_line(fd, "220 fake ESMTP\r\n");
+	if (mode != FAKE_SILENT_GREETING)
+		fake_line(fd, "220 fake ESMTP\r\n");
 	while (fgets(line, sizeof line, in)) {
 		fprintf(log, "C%d %s", n, line);
 		fflush(log);
+		if (fake_silent(mode, line, data))
+			continue;
 		if (data) {
 			if (!strcmp(line, ".\r\n")) {
 				data = 0;
@@ -57,7 +86,9 @@ static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
 			}
 			continue;
 		}
-		if (!strncmp(line, "EHLO", 4) && mode == FAKE_8BITMIME)
+		if (!strncmp(line, "EHLO", 4) && mode >= FAKE_SILENT_GREETING)
+			fake_line(fd, "250-fake\r\n250 SIZE 100000\r\n");
+		else if (!strncmp(line, "EHLO", 4) && mode == FAKE_8BITMIME)
 			fake_line(fd, "250-fake\r\n250-8BITMIME\r\n250 PIPELINING\r\n");
 		else if (!strncmp(line, "EHLO", 4))
 			fake_line(fd, "250-fake\r\n250-PIPELINING\r\n250 SIZE 100000\r\n");
@@ -81,6 +112,8 @@ static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
 		} else
 			fake_line(fd, "250 ok\r\n");
 	}
+	fprintf(log, "C%d end\n", n);
+	fflush(log);
 	fclose(in);
 }
 
@@ -302,6 +335,148 @@ START_TEST(eightbit_with_8bitmime)
 }
 END_TEST
 
+/* The transcript once the server saw the session end (or 5 s passed). */
+static char *fake_stop_after_end(void)
+{
+	char buf[64];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		FILE *f = fopen(transcript, "r");
+		int end = 0;
+
+		while (f && fgets(buf, sizeof buf, f))
+			end |= !strcmp(buf, "C1 end\n");
+		if (f)
+			fclose(f);
+		if (end)
+			break;
+		usleep(50000);
+	}
+	return fake_stop();
+}
+
+START_TEST(timeouts_from_the_configuration)
+{
+	struct smtp_timeouts to;
+
+	/* RFC 5321 §4.5.3.2: the defaults are the RFC's minutes */
+	memset(&cfg, 0, sizeof cfg);
+	smtp_timeouts_init(&to, &cfg);
+	ck_assert_int_eq(to.greeting, 300000);	/* §4.5.3.2.1: 5 min */
+	ck_assert_int_eq(to.helo, 300000);
+	ck_assert_int_eq(to.mail, 300000);	/* §4.5.3.2.2: 5 min */
+	ck_assert_int_eq(to.rcpt, 300000);	/* §4.5.3.2.3: 5 min */
+	ck_assert_int_eq(to.data, 120000);	/* §4.5.3.2.4: 2 min */
+	ck_assert_int_eq(to.block, 180000);	/* §4.5.3.2.5: 3 min */
+	ck_assert_int_eq(to.dot, 600000);	/* §4.5.3.2.6: 10 min */
+	ck_assert_int_eq(to.connect, SMTP_CONNECT_MAX_MS);
+	/* shrunk for tests, never below 1 s */
+	cfg.command_timeout = 1;
+	cfg.data_timeout = 1;
+	smtp_timeouts_init(&to, &cfg);
+	ck_assert_int_eq(to.greeting, 1000);
+	ck_assert_int_eq(to.mail, 1000);
+	ck_assert_int_eq(to.rcpt, 1000);
+	ck_assert_int_eq(to.data, 1000);
+	ck_assert_int_eq(to.dot, 2000);
+	ck_assert_int_eq(to.block, 1000);
+	ck_assert_int_eq(to.connect, 1000);
+}
+END_TEST
+
+/*
+ * A server that stops answering at one stage (loop index, see the table):
+ * after that stage's timeout (command-timeout 1 s) the client gives up,
+ * closes the connection and defers every recipient with 451 4.4.2, saying
+ * where it waited. Before MAIL was accepted it is a failure of the
+ * destination (the scheduler backs it off); after, the recipients' result.
+ */
+static const struct {
+	enum fake_mode mode;
+	const char *after;	/* in the reply text */
+	const char *last;	/* the last line the server received */
+	int min_ms;		/* the timeout that applies */
+	int destination_failed;
+} silent[] = {
+	{ FAKE_SILENT_GREETING, "timed out waiting for a reply", NULL, 1000, 1 },
+	{ FAKE_SILENT_EHLO, "timed out waiting for a reply", "C1 EHLO me.test\r\n", 1000, 1 },
+	{ FAKE_SILENT_MAIL, "timed out waiting for a reply after MAIL",
+	  "C1 MAIL FROM:<s@x.test> SIZE=5\r\n", 1000, 1 },
+	{ FAKE_SILENT_RCPT, "timed out waiting for a reply after RCPT",
+	  "C1 RCPT TO:<a@y.test>\r\n", 1000, 0 },
+	{ FAKE_SILENT_DATA, "timed out waiting for a reply after DATA", "C1 DATA\r\n", 1000, 0 },
+	{ FAKE_SILENT_DOT, "timed out waiting for a reply after end of data", "C1 .\r\n",
+	  2000, 0 },
+};
+
+START_TEST(silent_server_times_out)
+{
+	const char *ok[] = { "a@y.test", "b@y.test" };
+	struct deliver_rcpt_result r[2];
+	struct deliver_result res = { r, "", 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", ok, 2, -1, 5, 0, 0 };
+	long long t0, ms;
+	char *t, want[128];
+
+	setup(silent[_i].mode);
+	cfg.command_timeout = 1;
+	cfg.data_timeout = 1;
+	job.body_fd = body_fd("body\n");
+	t0 = clock_ms();
+	deliver(&ctx, &job, &res);
+	ms = clock_ms() - t0;
+	close(job.body_fd);
+	t = fake_stop_after_end();
+	ck_assert_int_eq(r[0].code, 451);
+	ck_assert_int_eq(r[1].code, 451);
+	ck_assert_str_eq(r[0].enhanced, "4.4.2");
+	ck_assert_msg(strstr(r[0].text, silent[_i].after) != NULL, "reply: %s", r[0].text);
+	ck_assert_int_eq(res.destination_failed, silent[_i].destination_failed);
+	/* the wait was that timeout's, not the 5 or 10 minutes of the default */
+	ck_assert_msg(ms >= silent[_i].min_ms - 50 && ms < 10000, "gave up after %lld ms", ms);
+	/* the client closed the connection (the server saw its end) ... */
+	ck_assert_msg(strstr(t, "C1 end\n") != NULL, "connection not closed:\n%s", t);
+	/* ... and sent nothing after the unanswered command, not even QUIT */
+	if (silent[_i].last) {
+		snprintf(want, sizeof want, "%sC1 end\n", silent[_i].last);
+		ck_assert_msg(strstr(t, want) != NULL, "after %s:\n%s", silent[_i].last, t);
+	} else {
+		ck_assert_str_eq(t, "C1 end\n");
+	}
+	ck_assert_msg(!strstr(t, "C2 "), "a second connection:\n%s", t);
+	deliver_close_all(&ctx);
+}
+END_TEST
+
+/* No Nagle stall at the end of the data (DESIGN.md): TCP_NODELAY is set. */
+START_TEST(client_socket_has_nodelay)
+{
+	struct sockaddr_in *sin;
+	struct smtp_timeouts to;
+	struct mx_target tg;
+	struct smtp_conn c;
+	struct reply why;
+	int v = 0;
+	socklen_t len = sizeof v;
+
+	setup(FAKE_NORMAL);
+	memset(&tg, 0, sizeof tg);
+	strcpy(tg.host, "127.0.0.2");
+	sin = (struct sockaddr_in *)&tg.ss;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((unsigned short)port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+	tg.sslen = sizeof *sin;
+	smtp_timeouts_init(&to, &cfg);
+	ck_assert_int_eq(smtp_open(&c, &tg, 0, &to, "me.test", &why), 0);
+	ck_assert_int_eq(getsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+	ck_assert_int_ne(v, 0);
+	smtp_quit(&c);
+	fake_stop();
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("smtp_client");
@@ -314,6 +489,9 @@ Suite *suite(void)
 	tcase_add_test(t, connection_refused);
 	tcase_add_test(t, eightbit_without_8bitmime);
 	tcase_add_test(t, eightbit_with_8bitmime);
+	tcase_add_test(t, timeouts_from_the_configuration);
+	tcase_add_loop_test(t, silent_server_times_out, 0, sizeof silent / sizeof silent[0]);
+	tcase_add_test(t, client_socket_has_nodelay);
 	suite_add_tcase(s, t);
 	return s;
 }
