@@ -231,8 +231,10 @@ t_start_smtpd_sa() {
 t_start_smtpd_tcpserver() {
 	local host=$1 port=$2 cdb=${3:-} rules=(); shift 2; [ $# -gt 0 ] && shift
 	[ -n "$cdb" ] && rules=(-x "$cdb")
+	# env only when there are variables: it is one more exec per connection
+	if [ $# -gt 0 ]; then set -- env "$@"; fi
 	t_bg "smtpd-tcpserver-$port" tcpserver -HRl0 "${rules[@]}" "$host" "$port" \
-		env "$@" "$T_ROOT/smtpd/smtpd"
+		"$@" "$T_ROOT/smtpd/smtpd"
 	t_wait_port "$host" "$port" || t_bail "tcpserver did not listen on $host:$port"
 }
 
