@@ -30,6 +30,10 @@ UNITS_SED = sed -e 's|/usr/local/libexec/tern|$(LIBEXECDIR)|g' \
 MAN_PAGES := $(wildcard smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] lib/*.[1-8])
 man_name = $(if $(filter tern%,$(notdir $(1))),$(notdir $(1)),tern-$(notdir $(1)))
 man_dest = $(MANDIR)/man$(subst .,,$(suffix $(1)))/$(call man_name,$(1))
+# With SENDMAIL=yes the programs are also sendmail and mailq: so are their
+# pages (links to tern-sendmail.1 beside it), or `man sendmail` finds nothing.
+SENDMAIL_MAN := $(call man_dest,queue/sendmail.1)
+SENDMAIL_MAN_LINKS := $(dir $(SENDMAIL_MAN))sendmail.1 $(dir $(SENDMAIL_MAN))mailq.1
 
 D := $(DESTDIR)
 TERN_USERS := tern-smtpd tern-queue tern-relay
@@ -54,6 +58,9 @@ ifeq ($(SENDMAIL),yes)
 	ln -sfn $(SBINDIR)/tern-sendmail $(D)$(BINDIR)/mailq
 endif
 	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(D)$(call man_dest,$(m)) &&) true
+ifeq ($(SENDMAIL),yes)
+	$(foreach l,$(SENDMAIL_MAN_LINKS),ln -sfn $(notdir $(SENDMAIL_MAN)) $(D)$(l) &&) true
+endif
 	@$(foreach u,$(UNIT_FILES),$(call units_put,0644,units/$(u),$(SYSTEMDUNITDIR)/$(u)) &&) true
 	@$(call units_put,0644,units/tern.sysusers,$(SYSUSERSDIR)/tern.conf)
 	@$(call units_put,0644,units/tern.tmpfiles,$(TMPFILESDIR)/tern.conf)
@@ -100,9 +107,11 @@ uninstall:
 		$(D)$(DATADIR)/tern-smtpd.tcpserver/log/run $(D)$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp \
 		$(D)$(DOCDIR)/README $(D)$(DOCDIR)/INSTALL \
 		$(foreach m,$(MAN_PAGES),$(D)$(call man_dest,$(m)))
-	@# sendmail and mailq only when they are ours.
+	@# sendmail and mailq, and their pages, only when they are ours.
 	@for l in $(D)$(SBINDIR)/sendmail $(D)$(BINDIR)/mailq; do \
 		[ "$$(readlink $$l)" = $(SBINDIR)/tern-sendmail ] && rm -f $$l; done; true
+	@for l in $(addprefix $(D),$(SENDMAIL_MAN_LINKS)); do \
+		[ "$$(readlink $$l)" = $(notdir $(SENDMAIL_MAN)) ] && rm -f $$l; done; true
 	@# tern.conf only when unchanged from the default install wrote.
 	@if [ -e $(D)$(CONFDIR)/tern.conf ]; then \
 		if $(UNITS_SED) units/tern.conf | cmp -s - $(D)$(CONFDIR)/tern.conf; then \

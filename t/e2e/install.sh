@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t/e2e/install.sh: `make install DESTDIR=...` puts exactly the expected files
-# there with exactly the expected type, mode, owner and link target; install
-# keeps an edited tern.conf; SENDMAIL=no leaves out the links; `make uninstall`
+# there with exactly the expected type, mode, owner and link target (with
+# SENDMAIL=yes, sendmail.1 and mailq.1 for `man sendmail` and `man mailq`);
+# install keeps an edited tern.conf; SENDMAIL=no leaves out the links; `make uninstall`
 # leaves nothing but directories. Then the setuid injector under the
 # credentials of tern-smtpd@.service (setpriv: uid tern-smtpd, no capabilities,
 # no_new_privs off) queues a message as tern-queue, and with no_new_privs
@@ -79,6 +80,8 @@ usr/local/sbin/tern-queuectl f 755 root:root
 usr/local/sbin/tern-relay f 755 root:root
 usr/local/sbin/tern-sendmail f 755 root:root
 usr/local/sbin/tern-smtpd f 755 root:root
+usr/local/share/man/man1/mailq.1 l 777 root:root tern-sendmail.1
+usr/local/share/man/man1/sendmail.1 l 777 root:root tern-sendmail.1
 usr/local/share/doc/tern/INSTALL f 644 root:root
 usr/local/share/doc/tern/README f 644 root:root
 usr/local/share/tern/tern-smtpd.tcpserver/log/run f 755 root:root
@@ -92,6 +95,12 @@ t_is "$(listing)" "$want" "installed files: exactly these, with these types, mod
 t_ok "installed programs are the built ones" cmp -s smtpd/smtpd "$dest/usr/local/sbin/tern-smtpd"
 t_ok "installed injector is the built one" cmp -s queue/inject "$dest/usr/local/libexec/tern/inject"
 t_ok "CONFDIR/tern.conf is the default" cmp -s units/tern.conf "$dest/etc/tern/tern.conf"
+# The programs are installed as sendmail and mailq: man(1) finds their page
+# under those names (only in the DESTDIR's man tree: -M).
+for n in sendmail mailq; do
+	t_like "$(man -M "$dest/usr/local/share/man" "$n" 2>&1)" '^ *sendmail, mailq - send mail through tern' \
+		"man $n shows tern-sendmail(1)"
+done
 
 # A second install keeps an edited configuration.
 echo 'accept example.org' >> "$dest/etc/tern/tern.conf"
@@ -106,7 +115,8 @@ t_is "$(cd "$dest" && find . ! -type d | sort)" "./etc/tern/tern.conf" \
 t_like "$(cat "$T_TMP/uninstall.log")" "kept $dest/etc/tern/tern.conf \(edited\)" "uninstall says it kept tern.conf"
 rm -rf "$dest"
 install_into SENDMAIL=no
-t_is "$(cd "$dest" && find . -name sendmail -o -name mailq)" "" "SENDMAIL=no: no sendmail or mailq link"
+t_is "$(cd "$dest" && find . -name 'sendmail*' -o -name 'mailq*')" "" \
+	"SENDMAIL=no: no sendmail or mailq link, nor their pages"
 make --no-print-directory uninstall DESTDIR="$dest" > "$T_TMP/uninstall.log" 2>&1
 t_is "$(cd "$dest" && find . ! -type d)" "" "uninstall of an unedited install leaves only directories"
 
