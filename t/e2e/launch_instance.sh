@@ -3,7 +3,8 @@
 # (relay -n prints the effective settings), every option lands, --set
 # replaces a default line, the queue directories exist with mode 0700 (owned
 # by nobody as root, with DIR and its parents traversable), the export lines
-# select the instance, and bad options are refused.
+# select the instance, the command that starts its relay is always printed,
+# and bad options are refused.
 . t/lib.sh
 t_netns "$@"
 t_need relay/relay
@@ -40,6 +41,13 @@ relay-user nobody" "as root: every privilege drop goes to nobody"
 	t_ok "as root: nobody can reach the instance" setpriv --reuid nobody --regid nogroup --clear-groups \
 		test -r "$TERN_CONFDIR/tern.conf"
 fi
+# The relay line: printed with and without --dns/--route, and it names this
+# instance's configuration and the build tree's relay.
+relay_line() { t/instance "$1" "${@:2}" | sed -n '/^# relay for this instance/{n;p}'; }
+t_is "$(relay_line "$T_TMP/rl1" --route 'a.test=smtp:[127.0.0.5]:25')" \
+	"#   TERN_CONFDIR=$T_TMP/rl1/etc $T_ROOT/relay/relay -f" "with --route: how to start the relay"
+t_is "$(relay_line "$T_TMP/rl2")" "#   TERN_CONFDIR=$T_TMP/rl2/etc $T_ROOT/relay/relay -f" \
+	"with no option: how to start the relay, all the same"
 t_instance
 t_is "$(grep -E '^accept ' "$TERN_CONFDIR/tern.conf")" "accept example.test" "default: accept example.test only"
 t_is "$(grep -cE '^relay-net ' "$TERN_CONFDIR/tern.conf")" 0 "default: no relay networks"
