@@ -4,6 +4,11 @@
 # 127.0.0.x:25, messages go inject -> queue -> relay/relay -> sink. Checks
 # which sink got what, and the reply the relay logged for every verdict it
 # made itself (null MX, NXDOMAIN, SERVFAIL, loop, DNS timeout).
+# IPv6: an exchange's AAAA records are tried before its A records. ::1 is
+# the only IPv6 loopback address and it is this host's, so an MX at ::1 is a
+# loop; mail goes to a sink on [::1] through a route to a host name
+# (smtp:[host]: its AAAA and A, not checked for loops), and a host whose AAAA
+# is ::1 with nothing listening falls back to its A record.
 # Loops: an MX named like this host, or at one of its addresses. In this
 # network namespace the interface addresses are 127.0.0.1 and ::1 only (the
 # rest of 127.0.0.0/8 is routed to lo but is no interface address, which is
@@ -52,6 +57,15 @@ t_dns_answer "$z" A mail.cname.test. "mail.cname.test. IN CNAME real.cname.test.
 t_dns_answer "$z" A real.cname.test. "real.cname.test. IN A 127.0.0.14"
 # the bounces' destination
 t_dns_answer "$z" A sender.test. "sender.test. IN A 127.0.0.16"
+# IPv6: an MX whose only address is ::1 (this host: a loop); a routed host
+# with only an AAAA (::1, a sink); one with AAAA ::1 (port closed) and an A
+# (127.0.0.21, a sink); the bounce for the loop goes to sender6.test's sink
+t_dns_answer "$z" MX v6loop.test. "v6loop.test. IN MX 10 mx.v6loop.test."
+t_dns_answer "$z" AAAA mx.v6loop.test. "mx.v6loop.test. IN AAAA ::1"
+t_dns_answer "$z" AAAA mx.v6.test. "mx.v6.test. IN AAAA ::1"
+t_dns_answer "$z" AAAA mx.fallback6.test. "mx.fallback6.test. IN AAAA ::1"
+t_dns_answer "$z" A mx.fallback6.test. "mx.fallback6.test. IN A 127.0.0.21"
+t_dns_answer "$z" A sender6.test. "sender6.test. IN A 127.0.0.17"
 # the slow one, asked last
 t_dns_sleep "$z" MX slow.test. 8
 t_dns_default "$z" NOERROR
@@ -64,9 +78,14 @@ t_start_sink 127.0.0.15:25 "$T_TMP/s15"
 t_start_sink 127.0.0.16:25 "$T_TMP/s16"
 t_start_sink 127.0.0.18:25 "$T_TMP/s18"
 t_start_sink 127.0.0.20:25 "$T_TMP/s20"
+t_start_sink 127.0.0.17:25 "$T_TMP/s17"
+t_is "$(ip -6 -o addr show dev lo | awk '{print $4}')" "::1/128" "IPv6 loopback ::1 is up"
+t_start_sink '[::1]:25' "$T_TMP/s6"
+t_start_sink 127.0.0.21:2525 "$T_TMP/s21"
 # 127.0.0.20 is this host too (a NAT front end, say); a route to it is obeyed
 t_instance --dns 127.0.0.53:53 --set 'retry-min 1h' --set 'concurrency 5' \
-	--set 'self-address 127.0.0.20' --route 'routed.test=smtp:[127.0.0.20]:25'
+	--set 'self-address 127.0.0.20' --route 'routed.test=smtp:[127.0.0.20]:25' \
+	--route 'v6.test=smtp:[mx.v6.test]:25' --route 'fallback6.test=smtp:[mx.fallback6.test]:2525'
 export TERN_DNS_TIMEOUT=1
 msg() { printf 'Subject: %s\r\n\r\nbody of %s\r\n' "$1" "$1"; }
 
@@ -84,6 +103,9 @@ msg implicitself | t_inject a@sender.test u@implicitself.test
 msg literalself | t_inject a@sender.test 'u@[127.0.0.1]'
 msg drop | t_inject a@sender.test u@drop.test
 msg routed | t_inject a@sender.test u@routed.test
+msg v6loop | t_inject b@sender6.test u@v6loop.test
+msg v6 | t_inject b@sender6.test u@v6.test
+msg fallback6 | t_inject b@sender6.test u@fallback6.test
 t_relay_start
 
 t_sink_wait 20 "$T_TMP/s12" 1
@@ -129,6 +151,26 @@ t_like "$(cat "$T_TMP/relay.log")" 'host=down\.drop\.test reply="451 4\.4\.1 .*C
 	"drop.test: the better MX was tried"
 t_unlike "$(cat "$T_TMP/relay.log")" '(self|peer|far)\.drop\.test' \
 	"drop.test: this host's MX and those of equal or worse preference never tried"
+
+# IPv6
+verdict 'u@v6loop\.test' '554 5\.4\.6 mail for v6loop\.test loops back to myself' \
+	"MX whose AAAA is ::1 (an interface address): 554 5.4.6 loops back to myself"
+t_sink_wait 10 "$T_TMP/s6" 1
+t_like "$(cat "$T_TMP"/s6/*.eml 2>/dev/null | tr -d '\r')" '^Subject: v6$' "AAAA ::1: delivered over IPv6 to the sink on [::1]"
+t_is "$(grep '^peer ' "$T_TMP/s6/1.env" 2>/dev/null)" "peer ::1" "AAAA ::1: the sink saw an IPv6 client"
+t_is "$(ls "$T_TMP"/s6/*.eml 2>/dev/null | wc -l)" 1 "the sink on [::1] got that one only, not v6loop.test's"
+t_sink_wait 10 "$T_TMP/s21" 1
+t_like "$(cat "$T_TMP"/s21/*.eml 2>/dev/null | tr -d '\r')" '^Subject: fallback6$' \
+	"AAAA ::1 refused, A 127.0.0.21: fell back from IPv6 to IPv4"
+t_like "$(cat "$T_TMP/relay.log")" \
+	'domain=fallback6\.test host=mx\.fallback6\.test reply="451 4\.4\.1 mx\.fallback6\.test: connect: Connection refused' \
+	"fallback: the IPv6 address was tried first and refused"
+t_relay_log_wait 10 'recipient=u@fallback6\.test reply="mx\.fallback6\.test said: 250'
+t_like "$(cat "$T_TMP/relay.log")" 'recipient=u@fallback6\.test reply="mx\.fallback6\.test said: 250' \
+	"fallback: delivered, not deferred"
+t_sink_wait 20 "$T_TMP/s17" 1
+t_like "$(cat "$T_TMP"/s17/*.eml 2>/dev/null | tr -d '\r')" '^Status: 5\.4\.6' \
+	"the bounce for the MX at ::1 carries Status 5.4.6"
 
 # the bounces for the seven permanent failures reach the sender's sink
 t_sink_wait 20 "$T_TMP/s16" 7
