@@ -39,7 +39,9 @@ void sched_index_add(struct sched *s, const char *id)
 	    strmap_get(&s->index, id))
 		return;
 	e = calloc(1, sizeof *e);
-	if (!e || strmap_put(&s->index, id, e) < 0) {
+	/* room in the heap for every entry, so that a push never fails */
+	if (!e || sched_heap_reserve(&s->waiting, s->index.count + 1) < 0 ||
+	    strmap_put(&s->index, id, e) < 0) {
 		free(e);
 		log_msg(LOG_ERR, "out of memory indexing %s; the rescan will retry", id);
 		return;
@@ -47,7 +49,7 @@ void sched_index_add(struct sched *s, const char *id)
 	strcpy(e->id, id);
 	e->eightbit = -1;
 	e->due = 0;
-	s->next_due = 0;
+	sched_heap_push(&s->waiting, e);
 }
 
 struct sched_dest *sched_dest_get(struct sched *s, const char *dest)
@@ -142,16 +144,14 @@ static void sched_unload(struct sched *s, struct sched_entry *e)
 	free(e->active);
 	e->active = NULL;
 	s->nactive--;
-	if (s->capped)
-		s->fill_needed = 1;	/* room for a message the cap held back */
-	if (e->due < s->next_due)
-		s->next_due = e->due;
+	sched_heap_push(&s->waiting, e);
 }
 
 static void sched_forget(struct sched *s, struct sched_entry *e)
 {
 	if (e->active)
 		sched_unload(s, e);
+	sched_heap_remove(&s->waiting, e);
 	strmap_remove(&s->index, e->id);
 	free(e);
 }
@@ -217,9 +217,12 @@ void sched_activate(struct sched *s, struct sched_entry *e, long long now)
 	struct group *g;
 	size_t ng, i;
 
+	if (e->active)
+		return;
 	e->active = calloc(1, sizeof *e->active);
 	if (!e->active)
-		return;
+		return;		/* still waiting: the next pass tries again */
+	sched_heap_remove(&s->waiting, e);
 	if (queue_message_load(&s->q, e->id, &e->active->m) < 0) {
 		int gone = errno == ENOENT;
 
@@ -231,6 +234,7 @@ void sched_activate(struct sched *s, struct sched_entry *e, long long now)
 		}
 		log_msg(LOG_ERR, "%s", s->q.err);
 		e->due = now + (long long)s->cfg->retry_max;
+		sched_heap_push(&s->waiting, e);
 		return;
 	}
 	s->nactive++;

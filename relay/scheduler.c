@@ -127,32 +127,6 @@ static int sched_pool_fill(struct sched *s)
 	return 0;
 }
 
-struct sched_due {
-	struct sched *s;
-	long long now;
-	struct sched_entry **pick;
-	size_t n, max;
-};
-
-static int sched_due_one(void *ctx, const char *id, void *value)
-{
-	struct sched_due *d = ctx;
-	struct sched_entry *e = value;
-
-	(void)id;
-	if (e->active)
-		return 0;
-	if (e->due <= d->now && d->n < d->max) {
-		d->pick[d->n++] = e;
-		return 0;
-	}
-	if (e->due > d->now)
-		d->s->ndeferred++;
-	if (e->due < d->s->next_due)
-		d->s->next_due = e->due;
-	return 0;
-}
-
 /* Messages in memory at most: enough to keep every worker busy even when
  * some destinations are at their limit, few enough for a huge queue. */
 static size_t sched_cap(const struct sched *s)
@@ -160,33 +134,27 @@ static size_t sched_cap(const struct sched *s)
 	return 4 * (size_t)s->cfg->concurrency + 64;
 }
 
-/* Loads due messages while fewer than the active cap are in memory. */
-static void sched_fill(struct sched *s, long long now)
+/*
+ * Loads due messages, earliest first, while fewer than the cap are in
+ * memory. Only the top of the heap is looked at: a pass costs the messages
+ * it loads and one more, whatever the size of the queue. At most as many
+ * as there was room for at the start, so that one that settles at once
+ * (nothing due after all) cannot keep the pass going.
+ */
+void sched_fill(struct sched *s, long long now)
 {
-	size_t cap = sched_cap(s), i;
-	struct sched_due d = { s, now, NULL, 0, 0 };
+	size_t cap = sched_cap(s), room = s->nactive < cap ? cap - s->nactive : 0, i;
+	struct sched_entry *e;
 
-	if (!s->fill_needed && now < s->next_due)
-		return;
-	if (s->nactive >= cap) {
-		s->fill_needed = 0;	/* an unload sets it again */
-		s->capped = 1;
-		return;
+	s->fill_visits = 0;
+	for (i = 0; i < room && (e = sched_heap_top(&s->waiting)); i++) {
+		s->fill_visits++;
+		if (e->due > now)
+			break;
+		sched_activate(s, e, now);
+		if (e == sched_heap_top(&s->waiting) && !e->active)
+			break;	/* no memory to load it: the next pass */
 	}
-	d.max = cap - s->nactive;
-	d.pick = calloc(d.max, sizeof *d.pick);
-	if (!d.pick)
-		return;
-	s->fill_needed = 0;
-	s->next_due = LLONG_MAX;
-	s->ndeferred = 0;
-	strmap_each(&s->index, sched_due_one, &d);
-	s->capped = d.n == d.max;
-	if (s->capped)
-		s->fill_needed = 1;
-	for (i = 0; i < d.n; i++)
-		sched_activate(s, d.pick[i], now);
-	free(d.pick);
 }
 
 static int sched_send(struct sched *s, struct sched_job *j, struct worker *w)
@@ -378,7 +346,7 @@ static int sched_retry_one(void *ctx, const char *id)
 	if (e) {
 		e->force = 1;
 		if (!e->active)
-			e->due = 0;
+			sched_entry_due(rt->s, e, 0);
 		log_msg(LOG_INFO, "retry requested for %s", id);
 	}
 	return 0;
@@ -388,11 +356,10 @@ static int sched_force_one(void *ctx, const char *id, void *value)
 {
 	struct sched_entry *e = value;
 
-	(void)ctx;
 	(void)id;
 	e->force = 1;
 	if (!e->active)
-		e->due = 0;
+		sched_entry_due(ctx, e, 0);
 	return 0;
 }
 
@@ -420,8 +387,6 @@ static void sched_retry_requests(struct sched *s)
 		strmap_each(&s->index, sched_force_one, s);
 		strmap_each(&s->dests, sched_unbackoff_one, s);
 	}
-	s->fill_needed = 1;
-	s->next_due = 0;
 }
 
 static void sched_inotify_event(struct sched *s)
@@ -495,6 +460,10 @@ static void sched_notify(struct sched *s)
 		s->next_watchdog = now + s->watchdog_ms;
 	}
 	if (now >= s->next_status) {
+		/* not in memory and not yet due: at most once a second, and
+		 * visiting only the due ones (sched_heap.c) */
+		s->ndeferred = s->waiting.n -
+			sched_heap_count_due(&s->waiting, (long long)time(NULL));
 		sd_notifyf(0, "STATUS=queue %zu, in flight %zu, deferred %zu",
 			   s->index.count, s->ninflight, s->ndeferred);
 		s->next_status = now + 1000;
@@ -503,16 +472,17 @@ static void sched_notify(struct sched *s)
 
 static int sched_timeout(struct sched *s, long long now)
 {
+	struct sched_entry *top = sched_heap_top(&s->waiting);
 	long long ms = clock_ms(), t = 60000;
 
 	if (s->stopping) {
 		t = s->stop_deadline - ms;
-	} else if (s->nactive < sched_cap(s)) {
+	} else if (top && s->nactive < sched_cap(s)) {
 		/* at the cap, an unload (a worker's result) wakes us instead */
-		if (s->fill_needed || s->next_due <= now)
+		if (top->due <= now)
 			t = 0;
-		else if (s->next_due - now < 60)
-			t = (s->next_due - now) * 1000;
+		else if (top->due - now < 60)
+			t = (top->due - now) * 1000;
 	}
 	if (s->next_rescan - ms < t)
 		t = s->next_rescan - ms;
@@ -589,6 +559,7 @@ static void sched_free(struct sched *s)
 	strmap_each(&s->dests, sched_free_value, NULL);
 	strmap_free(&s->index);
 	strmap_free(&s->dests);
+	sched_heap_free(&s->waiting);
 	queue_close(&s->q);
 }
 

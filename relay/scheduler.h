@@ -20,7 +20,17 @@
  *	int sched_bounce(struct sched *s, const struct queue_message *m);
  *	struct sched_dest *sched_dest_get(struct sched *s, const char *dest);
  *
+ *	(sched_heap.c: the entries not in memory, by due time)
+ *	int sched_heap_reserve(struct sched_heap *h, size_t n);
+ *	void sched_heap_push(struct sched_heap *h, struct sched_entry *e);
+ *	struct sched_entry *sched_heap_top(const struct sched_heap *h);
+ *	void sched_heap_remove(struct sched_heap *h, struct sched_entry *e);
+ *	size_t sched_heap_count_due(const struct sched_heap *h, long long now);
+ *	void sched_heap_free(struct sched_heap *h);
+ *	void sched_entry_due(struct sched *s, struct sched_entry *e, long long due);
+ *
  *	(scheduler.c, used by the loop and by tests)
+ *	void sched_fill(struct sched *s, long long now);
  *	void sched_dispatch(struct sched *s, long long now);
  *	void sched_worker_event(struct sched *s, struct worker *w, long long now);
  * DESCRIPTION
@@ -33,6 +43,12 @@
  *	due (it becomes "active": envelope, state, jobs) and dropped from
  *	memory again once no job of it is ready or in flight, so a queue of
  *	100,000 messages is read once at start and then only as each comes due.
+ *	The entries not in memory wait in a heap ordered by due time
+ *	(sched_heap.c); sched_fill() takes due ones from its top while fewer
+ *	than the cap (4 x concurrency + 64) are active, so a pass of the loop
+ *	looks at the entries it loads and one more, never at the whole queue
+ *	(s->fill_visits counts them, for tests). sched_entry_due() changes an
+ *	entry's due time and its place in the heap.
  *	New messages are seen at once (inotify on mess/), the periodic rescan
  *	(every 5 minutes) only adds ids not yet known, and retry/ requests
  *	(queue_retry_take) make a message, or all, due now, ignoring backoff.
@@ -125,7 +141,14 @@ struct sched_entry {
 	int eightbit;			/* -1: not yet known */
 	int hops_checked;
 	size_t hops;
+	size_t waiting;			/* 1 + place in s->waiting; 0: not there */
 	struct sched_active *active;	/* NULL: not in memory */
+};
+
+/* Every entry not active is in it (sched_heap.c); zeroed memory is empty. */
+struct sched_heap {
+	struct sched_entry **e;
+	size_t n, cap;
 };
 
 struct sched_job {
@@ -154,12 +177,11 @@ struct sched {
 	struct pool *pool;
 	struct strmap index;		/* id -> sched_entry */
 	struct strmap dests;		/* destination (mx_key) -> sched_dest */
+	struct sched_heap waiting;	/* entries not in memory, by due */
 	struct sched_job *ready;	/* FIFO of jobs not yet sent */
 	size_t nactive, ninflight, ndeferred;
+	size_t fill_visits;		/* entries the last sched_fill() looked at */
 	uint64_t next_jobid;
-	long long next_due;		/* earliest due of an inactive entry */
-	int fill_needed;
-	int capped;			/* the last fill stopped at the cap */
 	int inotify_fd, signal_fd, mess_wd;
 	long long next_rescan, next_sweep, next_watchdog, watchdog_ms, next_status;
 	int stopping;
@@ -182,6 +204,14 @@ void sched_job_lost(struct sched *s, struct sched_job *j, const char *why, long 
 void sched_job_postpone(struct sched *s, struct sched_job *j, long long until, long long now);
 int sched_bounce(struct sched *s, const struct queue_message *m);
 struct sched_dest *sched_dest_get(struct sched *s, const char *dest);
+int sched_heap_reserve(struct sched_heap *h, size_t n);
+void sched_heap_push(struct sched_heap *h, struct sched_entry *e);
+struct sched_entry *sched_heap_top(const struct sched_heap *h);
+void sched_heap_remove(struct sched_heap *h, struct sched_entry *e);
+size_t sched_heap_count_due(const struct sched_heap *h, long long now);
+void sched_heap_free(struct sched_heap *h);
+void sched_entry_due(struct sched *s, struct sched_entry *e, long long due);
+void sched_fill(struct sched *s, long long now);
 void sched_dispatch(struct sched *s, long long now);
 void sched_worker_event(struct sched *s, struct worker *w, long long now);
 

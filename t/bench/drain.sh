@@ -14,6 +14,16 @@
 # BENCH_TERN_RELAY=PATH adds "tern-alt": the same run with that relay build.
 # tern runs with destination-concurrency 20 (Postfix's default destination
 # concurrency limit), other settings default.
+#
+# BENCH_QUEUE=N (e.g. 100000): the large-queue run. N messages, written for
+# tern straight into the queue by t/bench/qfill.c (the queue library's own
+# commit, 8 writers, compiled here and never installed: it skips the
+# injector's checks) instead of by inject, which would take most of the run;
+# the table then also gives the relay's startup (start to its "ready" line),
+# the scheduler's peak RSS and its CPU seconds, which show what the queue's
+# size costs per pass.
+#
+#	BENCH_QUEUE=100000 bash t/bench/drain.sh tern
 . t/lib.sh
 t_netns "$@"
 . t/bench/lib.sh
@@ -21,7 +31,9 @@ t_netns "$@"
 t_need relay/relay queue/inject smtp-sink smtp-source postfix
 
 t_tmpdir
-N=${BENCH_DRAIN_N:-20000}
+N=${BENCH_QUEUE:-${BENCH_DRAIN_N:-20000}}
+POLL=0.1
+[ "$N" -gt 50000 ] && POLL=1	# listing a huge mess/ ten times a second skews the run
 servers=("$@")
 [ ${#servers[@]} -gt 0 ] || servers=(tern postfix)
 [ -n "${BENCH_TERN_RELAY:-}" ] && servers+=(tern-alt)
@@ -40,10 +52,10 @@ start_sink() {
 }
 # wait_empty COUNTFN SECONDS: poll until COUNTFN prints 0.
 wait_empty() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
+	local end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ "$($1)" -eq 0 ] && return 0
-		sleep 0.1
+		sleep "$POLL"
 	done
 	return 1
 }
@@ -67,16 +79,55 @@ fill_tern() {
 	return $rc
 }
 
+# fill_qfill (BENCH_QUEUE): N messages by t/bench/qfill, 8 writers at once.
+fill_qfill() {
+	local run=() w per=$((N / 8)) pids=() p rc=0
+	[ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ] && run=(setpriv --reuid nobody --regid nogroup --clear-groups)
+	if [ ! -x "$T_TMP/qfill" ]; then
+		${CC:-cc} -O2 -D_GNU_SOURCE -I"$T_ROOT/lib" -I"$T_ROOT" -o "$T_TMP/qfill" \
+			"$T_ROOT/t/bench/qfill.c" "$T_ROOT/queue/libqueue.a" "$T_ROOT/lib/libtern.a" ||
+			t_bail "cannot build t/bench/qfill.c"
+		chmod 0755 "$T_TMP/qfill"
+	fi
+	for w in 1 2 3 4 5 6 7 8; do
+		[ $w = 8 ] && per=$((N - 7 * (N / 8)))
+		"${run[@]}" "$T_TMP/qfill" "$T_INST/queue" "$per" a@client.test b@example.test &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	return $rc
+}
+
+# sched_figures PID START: "startup-seconds peak-RSS-kB CPU-seconds" of the
+# relay's scheduler (PID), startup measured from START to its "ready" line.
+sched_figures() {
+	local st
+	st=($(cat "/proc/$1/stat" 2>/dev/null))
+	printf '%s %s %s\n' "${READY_SECS:--}" \
+		"$(awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null)" \
+		"$(awk -v t="${st[13]:-0}" -v s="${st[14]:-0}" -v hz="$(getconf CLK_TCK)" \
+			'BEGIN {printf "%.2f", (t + s) / hz}')"
+}
+
 # drain_tern LABEL RELAY SINKADDR: a fresh instance routed to a sink on
-# SINKADDR:25, filled by inject, emptied by RELAY -f.
+# SINKADDR:25, filled by inject (or qfill: BENCH_QUEUE), emptied by RELAY -f.
 drain_tern() {
-	local label=$1 relay=$2 sink=$3 start secs got
+	local label=$1 relay=$2 sink=$3 start secs got i figures=
 	start_sink "$sink"
 	t_instance --route "example.test=smtp:[$sink]:25" --set 'destination-concurrency 20'
-	fill_tern || t_fail "$label: every inject exited 0"
-	t_is "$(t_queue_count)" "$N" "$label: $N messages queued by inject"
+	if [ -n "${BENCH_QUEUE:-}" ]; then
+		fill_qfill || t_fail "$label: every qfill exited 0"
+	else
+		fill_tern || t_fail "$label: every inject exited 0"
+	fi
+	t_is "$(t_queue_count)" "$N" "$label: $N messages queued"
 	start=$(b_now)
 	t_bg "relay-$sink" "$relay" -f
+	READY_SECS=
+	for ((i = 0; i < 6000; i++)); do
+		grep -q 'ready:' "$T_TMP/relay-$sink.log" 2>/dev/null && { READY_SECS=$(b_elapsed "$start"); break; }
+		sleep 0.01
+	done
 	if wait_empty t_queue_count 600; then
 		secs=$(b_elapsed "$start")
 		t_pass "$label: queue empty"
@@ -87,16 +138,22 @@ drain_tern() {
 	sleep 0.5
 	got=$(sink_count "$T_TMP/sink-$sink.log")
 	t_is "$got" "$N" "$label: the sink received all $N"
+	[ -n "${BENCH_QUEUE:-}" ] && figures=$(sched_figures "$T_LAST_PID")
 	t_kill_tree "$T_LAST_PID"
 	sleep 0.5	# sessions are counted when they end
 	row "$label" "$(sink_sessions "$T_TMP/sink-$sink.log")" "$N" "$secs" \
-		"$(b_rate "$N" "$secs")" >> "$T_TMP/table"
+		"$(b_rate "$N" "$secs")" $figures >> "$T_TMP/table"
 }
 
 b_machine
 echo "# drain: $N messages of 1 KB to one destination (smtp-sink)"
-row() { printf '%-26s %14s %9s %8s %8s\n' "$@"; }
-row server sink-sessions messages seconds msgs/s > "$T_TMP/table"
+if [ -n "${BENCH_QUEUE:-}" ]; then
+	row() { printf '%-26s %14s %9s %8s %8s %9s %12s %10s\n' "$1" "$2" "$3" "$4" "$5" "${6:--}" "${7:--}" "${8:--}"; }
+	row server sink-sessions messages seconds msgs/s startup-s sched-RSS-kB sched-cpu-s > "$T_TMP/table"
+else
+	row() { printf '%-26s %14s %9s %8s %8s\n' "$@"; }
+	row server sink-sessions messages seconds msgs/s > "$T_TMP/table"
+fi
 for s in "${servers[@]}"; do
 	case $s in
 	tern) drain_tern "tern relay" "$T_ROOT/relay/relay" 127.0.0.9 ;;
