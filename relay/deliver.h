@@ -34,6 +34,9 @@
  *	same scale with text and enhanced code made here (e.g. 550 5.1.2
  *	"domain not found" on NXDOMAIN, 556 5.1.10 on null MX, 451 4.4.3 on
  *	SERVFAIL/timeout, 554 5.4.6 "mail loops back to myself").
+ *	res->rcpt[i].again is set on a 4xx left over by the server's
+ *	recipient limit (RFC 5321 §4.5.3.1.10, see smtp_client.h) after
+ *	others of the job were delivered: no retry delay for it.
  *	res->remote_mta is the host name that gave the reply ("" if none);
  *	res->destination_failed is set when no address of the destination could
  *	be reached or every one gave a 4xx at connection level (so the scheduler
@@ -61,6 +64,7 @@ struct deliver_job {
 
 struct deliver_rcpt_result {
 	int code;			/* 250, 451, 550, ... */
+	int again;			/* 4xx: send in the next job at once */
 	char enhanced[16];		/* "5.1.1" or "" */
 	char text[DELIVER_TEXT_MAX];	/* reply text, CR/LF/NUL removed */
 };

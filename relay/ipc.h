@@ -55,8 +55,8 @@
  *	checks what a worker claims: the job id and recipient count must match
  *	the job it sent, codes must lie in 200..599, text is bounded and any
  *	control byte becomes a space, remote_mta must look like a host name or
- *	address (else it is emptied). A worker can lie about a result, nothing
- *	more.
+ *	address (else it is emptied), the "again" flag of a recipient holds
+ *	only with a 4xx code. A worker can lie about a result, nothing more.
  * DIAGNOSTICS
  *	ipc_send/ipc_recv return 0, 1 at end of file (ipc_recv only), or -1
  *	with errno set (EPROTO for a malformed frame, ETIMEDOUT).

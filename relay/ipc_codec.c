@@ -69,6 +69,7 @@ int ipc_result_encode(struct str *s, uint64_t jobid, size_t nrcpt,
 		return -1;
 	for (i = 0; i < nrcpt; i++)
 		if (ipc_put_u32(s, (uint32_t)r->rcpt[i].code) < 0 ||
+		    ipc_put_u32(s, (uint32_t)(r->rcpt[i].again != 0)) < 0 ||
 		    ipc_put_str(s, r->rcpt[i].enhanced) < 0 ||
 		    ipc_put_str(s, r->rcpt[i].text) < 0)
 			return -1;
@@ -138,13 +139,14 @@ int ipc_result_decode(const char *p, size_t len, uint64_t jobid, size_t nrcpt,
 		return errno = EPROTO, -1;
 	ipc_copy_text(r->remote_mta, sizeof r->remote_mta, ipc_hostlike(mta) ? mta : "");
 	for (i = 0; i < nrcpt; i++) {
-		uint32_t code = ipc_get_u32(&d);
+		uint32_t code = ipc_get_u32(&d), again = ipc_get_u32(&d);
 		const char *enh = ipc_get_str(&d, sizeof r->rcpt[i].enhanced - 1);
 		const char *text = ipc_get_str(&d, DELIVER_TEXT_MAX - 1);
 
 		if (d.err || code < 200 || code > 599)
 			return errno = EPROTO, -1;
 		r->rcpt[i].code = (int)code;
+		r->rcpt[i].again = again != 0 && code / 100 == 4;
 		ipc_copy_text(r->rcpt[i].enhanced, sizeof r->rcpt[i].enhanced,
 			      ipc_enhanced_valid(enh) && enh[0] == "0123456789"[code / 100] ? enh : "");
 		ipc_copy_text(r->rcpt[i].text, sizeof r->rcpt[i].text, text);

@@ -276,12 +276,23 @@ static void sched_job_done(struct sched *s, struct sched_job *j, long long now)
 		e->active->dirty = 0;
 }
 
+/*
+ * again: the server's recipient limit left r over after others of the job
+ * were delivered (RFC 5321 §4.5.3.1.10); r goes in the next job, at once and
+ * without counting an attempt, so that its backoff does not grow.
+ */
 static void sched_record(struct sched *s, struct queue_rcpt *r, const char *id,
 			 const char *remote, const struct deliver_rcpt_result *res,
-			 long long now)
+			 int again, long long now)
 {
 	sched_set_reply(r, remote, res->code, res->enhanced, res->text);
 	r->last_try = now;
+	if (again && res->again && res->code / 100 == 4) {
+		r->next_try = now;
+		sched_log(LOG_INFO, id, r->address, r->reply,
+			  "deferred: over the server's recipient limit, sent again at once");
+		return;
+	}
 	if (r->attempts < UINT_MAX)
 		r->attempts++;
 	if (res->code < 300) {
@@ -302,10 +313,15 @@ void sched_job_finish(struct sched *s, struct sched_job *j,
 {
 	struct queue_message *m = &j->entry->active->m;
 	struct sched_dest *d = sched_dest_get(s, j->dest);
+	int progress = 0;
 	size_t i;
 
+	/* "again" only after a delivery: a worker cannot make a job loop */
 	for (i = 0; i < j->n; i++)
-		sched_record(s, &m->rcpt[j->idx[i]], m->id, res->remote_mta, &res->rcpt[i], now);
+		progress |= res->rcpt[i].code / 100 == 2;
+	for (i = 0; i < j->n; i++)
+		sched_record(s, &m->rcpt[j->idx[i]], m->id, res->remote_mta, &res->rcpt[i],
+			     progress, now);
 	if (res->destination_failed) {
 		if (d->failures < UINT_MAX)
 			d->failures++;
@@ -327,7 +343,7 @@ void sched_job_lost(struct sched *s, struct sched_job *j, const char *why, long 
 
 	snprintf(res.text, sizeof res.text, "%s", why);
 	for (i = 0; i < j->n; i++)
-		sched_record(s, &m->rcpt[j->idx[i]], m->id, "", &res, now);
+		sched_record(s, &m->rcpt[j->idx[i]], m->id, "", &res, 0, now);
 	j->entry->active->dirty = 1;
 	sched_job_done(s, j, now);
 }

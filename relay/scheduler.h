@@ -85,7 +85,9 @@
  *	without an attempt.
  *
  *	Results: a worker's result is validated (ipc.h); 2xx marks a recipient
- *	delivered, 5xx failed, 4xx pending with next_try from backoff.h, and the
+ *	delivered, 5xx failed, 4xx pending with next_try from backoff.h (a 4xx
+ *	marked again, left over by the server's recipient limit in a job that
+ *	delivered others, is due at once and not counted as an attempt), and the
  *	state is written with queue_state_save() before anything else depends
  *	on it. A worker that dies or lies loses its job: the recipients are
  *	deferred as after a 451 (never lost: at-least-once), and a new worker

@@ -45,6 +45,14 @@
  *	downgrade MIME; 451 4.3.0 if the body cannot be read to tell); 552
  *	5.3.4 for a message larger than the server's SIZE (RFC 1870). LMTP
  *	gives one reply per accepted recipient after the dot (RFC 2033 §4.2).
+ *	Recipients refused with 452 (or 552 5.5.3) after another RCPT of the
+ *	transaction was accepted hit the server's recipient limit (RFC 5321
+ *	§4.5.3.1.10): once that transaction has delivered, they go in a
+ *	further one on the same connection, and so on while each delivers;
+ *	if the connection cannot carry it, they end 4xx with res[i].again
+ *	set. A 452 to the first RCPT, or one after a transaction that
+ *	delivered nothing, is an ordinary temporary failure (552 5.5.3 is
+ *	taken as 452 4.5.3).
  *	It returns SMTP_DONE with every res[i] set, or SMTP_CONN_FAIL (nothing
  *	decided: the connection failed or answered 421 before MAIL was
  *	accepted, why says how; try elsewhere). s->broken is set when the

@@ -6,6 +6,17 @@
  * result of a recipient is final once DONE. When the connection fails after
  * MAIL was accepted, whatever is not DONE becomes 451 4.4.2: the scheduler
  * retries it (at-least-once; DESIGN.md).
+ *
+ * Recipient limits (RFC 5321 §4.5.3.1.10): a server out of room for more
+ * recipients answers 452 (or, after RFC 821, 552 5.5.3, which the client
+ * SHOULD take as temporary) to the RCPTs past its limit. Such a reply after
+ * another RCPT of the same transaction was accepted makes the recipient
+ * LIMITED: once that transaction has delivered, the LIMITED ones go back to
+ * UNSENT for a further transaction on the same connection, and so on while
+ * each one delivers something. If the connection cannot carry it, they end
+ * 4xx with res[i].again set, so that the scheduler sends them in the next
+ * job without a retry delay. A 452 to the first RCPT is an ordinary
+ * temporary failure.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +28,7 @@
 #include "relay/msghdr.h"
 #include "relay/smtp_client.h"
 
-enum rcpt_state { RCPT_UNSENT, RCPT_SENT, RCPT_ACCEPTED, RCPT_DONE };
+enum rcpt_state { RCPT_UNSENT, RCPT_SENT, RCPT_ACCEPTED, RCPT_LIMITED, RCPT_DONE };
 enum cmd_kind { CMD_RSET, CMD_MAIL, CMD_RCPT, CMD_DATA };
 
 struct tx {
@@ -25,18 +36,27 @@ struct tx {
 	const struct deliver_job *job;
 	struct deliver_rcpt_result *res;
 	unsigned char *state;		/* enum rcpt_state per recipient */
-	size_t naccepted;
+	size_t naccepted;		/* in this transaction */
+	size_t nlimited;		/* over the server's recipient limit */
 	int mail_ok;
 	int mail_failed;
 	int data_go;			/* 354 received */
+	int delivered;			/* a 2xx after the data, this transaction */
 };
 
 static void result_set(struct deliver_rcpt_result *r, int code, const char *enh,
 		       const char *text)
 {
 	r->code = code;
+	r->again = 0;
 	snprintf(r->enhanced, sizeof r->enhanced, "%s", enh ? enh : "");
 	snprintf(r->text, sizeof r->text, "%s", text ? text : "");
+}
+
+/* RFC 5321 §4.5.3.1.10: 452, or 552 with RFC 3463's X.5.3 "too many recipients". */
+static int reply_over_limit(const struct reply *r)
+{
+	return r->code == 452 || (r->code == 552 && strcmp(r->enhanced, "5.5.3") == 0);
 }
 
 static void result_reply(struct tx *t, size_t i, const struct reply *r)
@@ -202,6 +222,17 @@ static int cmd_reply(struct tx *t, const struct cmd *c, const struct reply *r, s
 		if (r->code / 100 == 2) {
 			t->state[c->rcpt] = RCPT_ACCEPTED;
 			t->naccepted++;
+		} else if (reply_over_limit(r) && t->naccepted > 0) {
+			/* the server's limit, not the recipient's fault: the result
+			 * stands only if no further transaction can be made */
+			result_set(&t->res[c->rcpt], 452, "4.5.3", r->text);
+			t->state[c->rcpt] = RCPT_LIMITED;
+			t->nlimited++;
+		} else if (reply_over_limit(r)) {
+			/* to the first RCPT: an ordinary temporary failure */
+			result_reply(t, c->rcpt, r);
+			if (r->code == 552)
+				result_set(&t->res[c->rcpt], 452, "4.5.3", r->text);
 		} else {
 			result_reply(t, c->rcpt, r);
 		}
@@ -369,6 +400,7 @@ static void tx_final(struct tx *t, struct reply *why)
 			tx_lost(t, st, "end of data", why);
 			return;
 		}
+		t->delivered |= r.code / 100 == 2;
 		if (!s->lmtp) {
 			result_rest(t, &r, RCPT_ACCEPTED);
 			break;
@@ -380,10 +412,68 @@ static void tx_final(struct tx *t, struct reply *why)
 		s->broken = 1;
 }
 
+/* The LIMITED recipients: back to UNSENT for another transaction, or final
+ * (again: to be sent in the next job at once). */
+static void tx_limited(struct tx *t, int next, int again)
+{
+	size_t i;
+
+	for (i = 0; i < t->job->nrcpt; i++) {
+		if (t->state[i] != RCPT_LIMITED)
+			continue;
+		t->state[i] = next ? RCPT_UNSENT : RCPT_DONE;
+		t->res[i].again = again;
+	}
+}
+
+/* A further transaction could not begin: its recipients go in the next job. */
+static void tx_carry_lost(struct tx *t, const struct reply *why)
+{
+	size_t i;
+
+	for (i = 0; i < t->job->nrcpt; i++)
+		if (t->state[i] == RCPT_SENT) {
+			result_reply(t, i, why);
+			t->res[i].again = 1;
+		}
+	t->s->broken = 1;
+}
+
+/*
+ * Transactions until every recipient has a result: one, unless the server's
+ * recipient limit left some over after a delivery. Each further one follows
+ * a delivery, so there are at most as many as recipients.
+ */
+static enum smtp_status tx_run(struct tx *t, struct reply *why)
+{
+	size_t round;
+
+	for (round = 0;; round++) {
+		t->naccepted = t->nlimited = 0;
+		t->mail_ok = t->mail_failed = t->data_go = t->delivered = 0;
+		if (tx_commands(t, why) < 0) {
+			if (round == 0)
+				return SMTP_CONN_FAIL;
+			tx_carry_lost(t, why);
+			return SMTP_DONE;
+		}
+		if (t->data_go && tx_body(t, why) == 0)
+			tx_final(t, why);
+		if (!t->nlimited)
+			return SMTP_DONE;
+		if (!t->delivered || t->s->broken) {
+			/* no progress: an ordinary 452; a closed connection: next job */
+			tx_limited(t, 0, t->delivered);
+			return SMTP_DONE;
+		}
+		tx_limited(t, 1, 0);
+	}
+}
+
 enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
 			   struct deliver_rcpt_result *res, struct reply *why)
 {
-	struct tx t = { s, job, res, NULL, 0, 0, 0, 0 };
+	struct tx t = { s, job, res, NULL, 0, 0, 0, 0, 0, 0 };
 	enum smtp_status ret = SMTP_DONE;
 
 	reply_init(why);
@@ -400,13 +490,11 @@ enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
 		s->local_verdict = 1;
 		goto out;
 	}
-	if (tx_commands(&t, why) < 0) {
+	if (tx_run(&t, why) == SMTP_CONN_FAIL) {
 		ret = SMTP_CONN_FAIL;
 		smtp_close(s);
 		goto out;
 	}
-	if (t.data_go && tx_body(&t, why) == 0)
-		tx_final(&t, why);
 	if (s->broken)
 		smtp_close(s);
 out:

@@ -5,7 +5,7 @@ USAGE
     /usr/bin/python3 t/sink.py --dir DIR [--listen HOST:PORT]... [--unix PATH]
         [--lmtp] [--reply LOCALPART=REPLY]... [--size N] [--no-smtputf8]
         [--no-8bitmime] [--no-pipelining] [--no-ehlo] [--greeting REPLY]
-        [--ready FILE] [--hostname NAME] [--data-delay SECONDS]
+        [--ready FILE] [--hostname NAME] [--data-delay SECONDS] [--max-rcpt N]
 
     --listen HOST:PORT  listen on TCP (repeatable; IPv6 as [::1]:25)
     --unix PATH         listen on a unix socket (e.g. LMTP for tern's lmtp:unix:)
@@ -27,6 +27,9 @@ USAGE
     --data-delay S      wait S seconds (a fraction is fine) before the reply to
                         the final dot, so that transactions of concurrent
                         clients overlap and DIR/concurrency shows how many
+    --max-rcpt N        accept at most N recipients per transaction and answer
+                        "452 4.5.3 Too many recipients" to each RCPT past them
+                        (RFC 5321 §4.5.3.1.10; 0, the default: no limit)
 
     Built-in local parts (unless --reply overrides them):
         defer         451 4.3.0 on the first attempt for that address, then 250
@@ -180,6 +183,9 @@ class Handler:
         return "250 2.1.0 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
+        limit = self.st.args.max_rcpt
+        if limit and len(envelope.rcpt_tos) >= limit:
+            return "452 4.5.3 Too many recipients"
         if not server.is_lmtp:
             r = self.st.reply_for(address)
             if r is not None:
@@ -367,6 +373,7 @@ def parse_args(argv):
     p.add_argument("--ready")
     p.add_argument("--hostname", default="sink.test")
     p.add_argument("--data-delay", type=float, default=0)
+    p.add_argument("--max-rcpt", type=int, default=0)
     a = p.parse_args(argv)
     if not a.listen and not a.unix:
         p.error("need --listen or --unix")
