@@ -255,6 +255,7 @@ static void q_teardown(void)
 	strmap_each(&s.dests, free_entry, NULL);
 	strmap_free(&s.index);
 	strmap_free(&s.dests);
+	sched_heap_free(&s.waiting);
 	queue_close(&s.q);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
 	ck_assert_int_eq(system(cmd), 0);
