@@ -552,7 +552,27 @@ static int sched_free_value(void *ctx, const char *key, void *value)
 	return 0;
 }
 
-/* At exit: jobs still held by workers are abandoned with their memory. */
+/*
+ * At exit, jobs still held by workers are abandoned: their recipients are
+ * pending on disk and go again after a restart (at-least-once). Their
+ * memory is freed all the same, so that a leak check sees only real leaks.
+ */
+static void sched_abandon_inflight(struct sched *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->pool->n; i++) {
+		struct worker *w = s->pool->w[i];
+		struct sched_job *j = w->job;
+
+		if (!j)
+			continue;
+		sched_worker_free_job(s, w);
+		free(j->idx);
+		free(j);
+	}
+}
+
 static void sched_free(struct sched *s)
 {
 	strmap_each(&s->index, sched_free_value, s);
@@ -610,6 +630,7 @@ int sched_run(struct sched *s)
 		log_msg(LOG_WARNING, "%zu deliveries abandoned; they will be repeated",
 			s->ninflight);
 	sd_notify(0, "STOPPING=1");
+	sched_abandon_inflight(s);
 	pool_stop(s->pool);
 	sched_free(s);
 	return status;
