@@ -115,11 +115,7 @@ crash_pass() {
 	t_instance
 	q=$(t_queue_dir)
 	if [ "$mode" = named ]; then
-		# Under SANITIZE=1, LeakSanitizer scans a process through
-		# /proc/PID/task and dies without it: the leak check is off in
-		# this pass only (the unnamed pass runs the same inject with it).
-		out=$(ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-			unshare --mount --propagation private sh -c \
+		out=$(unshare --mount --propagation private sh -c \
 			'mount -t tmpfs none /proc && exec "$@"' sh \
 			"$T_PY" "$T_TMP/crash.py" "$T_ROOT/queue/inject" "$q" 240)
 	else
