@@ -59,6 +59,20 @@ int log_stderr_is_journal(void)
 	return log_journal_stream;
 }
 
+/* A journal field name: A-Z, 0-9 and '_', not leading '_' or a digit, at most 64. */
+int log_journal_key_valid(const char *k)
+{
+	size_t i;
+
+	if (!k[0] || k[0] == '_' || (k[0] >= '0' && k[0] <= '9'))
+		return 0;
+	for (i = 0; k[i]; i++)
+		if (i >= 64 || !((k[i] >= 'A' && k[i] <= 'Z') ||
+				 (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return 1;
+}
+
 /*
  * Is fd 2 useless or dangerous for logging? xinetd hands the connection to
  * the server on fds 0, 1 and 2, so a log line on stderr would go to the SMTP

@@ -6,6 +6,7 @@
  * SYNOPSIS
  *	void log_init(const char *program);
  *	void log_journal_enable(void);
+ *	void log_journal_native_enable(void);
  *	void log_event(int priority, const struct log_field *fields, const char *fmt, ...);
  *	void log_msg(int priority, const char *fmt, ...);
  *	void log_die(int exitcode, const char *fmt, ...);
@@ -24,8 +25,11 @@
  *	the line starts with "<N>" so journald records the priority.
  *	A program that links libsystemd calls log_journal_enable() after
  *	log_init(): then, under JOURNAL_STREAM, events go to sd_journal_send()
- *	with each field as a structured journal field. smtpd and inject do not
- *	(they are static and small; see GNUmakefile).
+ *	with each field as a structured journal field. smtpd and inject, static
+ *	musl programs without libsystemd, call log_journal_native_enable()
+ *	instead: the same entries, sent by journald's native protocol to
+ *	/run/systemd/journal/socket. Either way an event that cannot be sent
+ *	is written to stderr as above.
  *
  *	Every value and the formatted message are sanitised: bytes below 0x20,
  *	0x7f and non-UTF-8 never reach the log raw (they are written as \xHH), so
@@ -42,6 +46,7 @@ struct log_field {
 
 void log_init(const char *program);
 void log_journal_enable(void);
+void log_journal_native_enable(void);
 void log_event(int priority, const struct log_field *fields, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void log_msg(int priority, const char *fmt, ...)

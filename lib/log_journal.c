@@ -20,19 +20,6 @@
 #define JOURNAL_FIELDS_MAX 32
 #define JOURNAL_VALUE_MAX 1024
 
-static int journal_key_valid(const char *k)
-{
-	size_t i;
-
-	if (!k[0] || k[0] == '_' || (k[0] >= '0' && k[0] <= '9'))
-		return 0;
-	for (i = 0; k[i]; i++)
-		if (i >= 64 || !((k[i] >= 'A' && k[i] <= 'Z') ||
-				 (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
-			return 0;
-	return 1;
-}
-
 static int journal_send(int priority, const char *text, const struct log_field *fields)
 {
 	char bufs[JOURNAL_FIELDS_MAX][JOURNAL_VALUE_MAX + 80];
@@ -51,7 +38,7 @@ static int journal_send(int priority, const char *text, const struct log_field *
 		char *b = bufs[nf];
 		const char *v = fields->value ? fields->value : "";
 
-		if (!journal_key_valid(fields->key))
+		if (!log_journal_key_valid(fields->key))
 			continue;
 		len = snprintf(b, 80, "%s=", fields->key);
 		if (len < 0 || len >= 80)

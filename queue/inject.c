@@ -278,6 +278,7 @@ int main(int argc, char **argv)
 	if (getuid() != geteuid() || getgid() != getegid())
 		clearenv();	/* before log_init(), which reads JOURNAL_STREAM */
 	log_init("inject");
+	log_journal_native_enable();	/* not setuid, under systemd (JOURNAL_STREAM) */
 	umask(077);
 	signals_reset();
 	alarm(INJECT_TIMEOUT);

@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 	int opt, check_only = 0;
 
 	log_init("smtpd");
+	log_journal_native_enable();	/* structured entries under systemd */
 	while ((opt = getopt(argc, argv, "n")) != -1) {
 		if (opt != 'n')
 			smtpd_usage();

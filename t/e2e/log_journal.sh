@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# log_journal: smtpd and inject log to the journal with structured fields
+# (DESIGN.md "Logging") through journald's native protocol, without libsystemd
+# (lib/log_journal_native.c). A private /run (tmpfs, in this test's mount
+# namespace) holds a stand-in journald: a Python datagram socket at
+# /run/systemd/journal/socket that stores what it receives. Checks: under
+# JOURNAL_STREAM (naming smtpd's stderr) each event is one datagram of
+# KEY=value lines with MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and the event's
+# fields, nothing goes to stderr, and every datagram is well formed; a
+# non-setuid inject with JOURNAL_STREAM sends its QUEUE_ID the same way;
+# without journald the events fall back to "<N>smtpd: ..." lines on stderr;
+# without JOURNAL_STREAM nothing is sent to the socket.
+. t/lib.sh
+t_netns "$@"
+t_need smtpd/smtpd queue/inject
+t_instance
+mount -t tmpfs tmpfs /run || t_bail "cannot mount a private /run"
+mkdir -p /run/systemd/journal
+jdir=$T_TMP/journal; mkdir -p "$jdir"
+
+# journald_start: the stand-in journald; each datagram becomes $jdir/N.
+journald_start() {
+	"$T_PY" - "$jdir" <<'EOF' &
+import os, socket, sys
+d = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+os.chmod("/run/systemd/journal/socket", 0o666)   # as journald's: smtpd sends after dropping root
+open(os.path.join(d, "ready"), "w").close()
+n = 0
+while True:
+    data = s.recv(65536)
+    n += 1
+    with open(os.path.join(d, str(n)), "wb") as f:
+        f.write(data)
+EOF
+	journald_pid=$!
+	for _ in $(seq 50); do [ -e "$jdir/ready" ] && return 0; sleep 0.1; done
+	t_bail "stand-in journald did not start"
+}
+journald_stop() {
+	kill "$journald_pid" 2>/dev/null; wait "$journald_pid" 2>/dev/null
+	rm -f /run/systemd/journal/socket "$jdir/ready"
+}
+# count: datagrams stored so far. wait_count N: until there are N (5 s at most:
+# the stand-in stores each a moment after the sender is done).
+count() { ls "$jdir" | grep -vc ready; }
+wait_count() { for _ in $(seq 50); do [ "$(count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+# entries: every datagram received so far, separated by "--".
+entries() { for f in $(ls "$jdir" | grep -v ready | sort -n); do cat "$jdir/$f"; echo --; done; }
+
+# run_smtpd ERRFILE [VAR=VALUE...]: one session on a pipe, stderr to ERRFILE,
+# JOURNAL_STREAM naming ERRFILE (unless JOURNAL_STREAM= is given).
+run_smtpd() {
+	local err=$1; shift
+	: > "$err"
+	printf 'EHLO client.test\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\nSubject: j\r\n\r\nbody\r\n.\r\nQUIT\r\n' |
+		env REMOTE_ADDR=192.0.2.7 REMOTE_PORT=4711 JOURNAL_STREAM="$(stat -c %d:%i "$err")" "$@" \
+		"$T_ROOT/smtpd/smtpd" > "$T_TMP/smtpd.out" 2>> "$err"
+}
+
+# --- smtpd, journald present ------------------------------------------------------
+journald_start
+run_smtpd "$T_TMP/smtpd1.err"
+wait_count 2	# connect, message accepted
+t_like "$(cat "$T_TMP/smtpd.out")" '250 2\.0\.0 Ok: queued as' "the message was queued"
+e=$(entries)
+t_like "$e" '^MESSAGE=message accepted' "smtpd's 'message accepted' event reached the journal socket"
+acc=$(printf '%s\n' "$e" | awk '/^MESSAGE=message accepted/{on=1} on{print} /^--$/{if(on)exit}')
+t_like "$acc" '^PRIORITY=6$' "PRIORITY is LOG_INFO (6)"
+t_like "$acc" '^SYSLOG_IDENTIFIER=smtpd$' "SYSLOG_IDENTIFIER=smtpd"
+t_like "$acc" '^CLIENT_ADDR=192\.0\.2\.7$' "CLIENT_ADDR is a structured field"
+t_like "$acc" '^SENDER=a@client\.test$' "SENDER is a structured field"
+t_like "$acc" '^RECIPIENT=b@example\.test$' "RECIPIENT is a structured field"
+t_like "$acc" '^RECEIVED_ID=[0-9a-f.]+$' "RECEIVED_ID is a structured field"
+t_like "$acc" '^REPLY=250 2\.0\.0 Ok: queued as' "REPLY is a structured field"
+bad=$(for f in $(ls "$jdir" | grep -v ready); do
+	"$T_PY" -c 'import re, sys
+d = open(sys.argv[1], "rb").read()
+ok = d.endswith(b"\n") and all(re.fullmatch(rb"[A-Z][A-Z0-9_]{0,63}=[^\x00-\x1f\x7f]*", l) for l in d[:-1].split(b"\n"))
+print("" if ok else sys.argv[1])' "$jdir/$f"; done | grep .)
+t_is "$bad" "" "every datagram is KEY=value lines (valid names, no control byte in a value)"
+smtpd_lines=$(grep -c '^<\?[0-9]*>\?smtpd:' "$T_TMP/smtpd1.err")
+t_is "$smtpd_lines" 0 "with journald there, smtpd writes no log line to stderr"
+t_like "$(cat "$T_TMP/smtpd1.err")" '^inject: queued queue_id=' \
+	"inject (run by smtpd with a clean environment) logs to the inherited stderr"
+
+# --- inject on its own (not setuid) under JOURNAL_STREAM ---------------------------
+before=$(count)
+: > "$T_TMP/inject.err"
+printf 'Subject: direct\r\n\r\nx\r\n' | JOURNAL_STREAM="$(stat -c %d:%i "$T_TMP/inject.err")" \
+	"$T_ROOT/queue/inject" 1< <(printf 'Fa@client.test\0Tb@example.test\0\0') 2>> "$T_TMP/inject.err"
+t_is "$?" 0 "inject exits 0"
+wait_count $((before + 1))
+t_like "$(entries)" '^QUEUE_ID=[0-9A-Fa-z]+$' "inject's QUEUE_ID is a structured field"
+t_is "$(cat "$T_TMP/inject.err")" "" "inject writes nothing to stderr then"
+
+# --- no JOURNAL_STREAM: nothing to the socket -----------------------------------------
+before=$(count)
+run_smtpd "$T_TMP/smtpd2.err" JOURNAL_STREAM=
+sleep 0.5	# what would have been sent has arrived by now
+t_is "$(count)" "$before" "without JOURNAL_STREAM smtpd sends nothing to journald"
+t_like "$(cat "$T_TMP/smtpd2.err")" '^smtpd: message accepted ' "... and logs plain lines to stderr"
+journald_stop
+
+# --- journald gone: fall back to stderr with the priority prefix ------------------------
+run_smtpd "$T_TMP/smtpd3.err"
+t_like "$(cat "$T_TMP/smtpd3.err")" '^<6>smtpd: message accepted .*client_addr=192\.0\.2\.7' \
+	"without a journal socket, events go to stderr as <6>smtpd: lines"
+t_like "$(cat "$T_TMP/smtpd.out")" '250 2\.0\.0 Ok: queued as' "... and the session is unaffected"
