@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,12 +127,31 @@ static void root_drop(void)
 			    strerror(errno));
 }
 
+/*
+ * input_read: read(2) on fd 0 or 1 that also waits when the caller handed
+ * over a non-blocking descriptor (EAGAIN), without changing its flags (the
+ * open file description is shared with the caller). The time limit is
+ * INJECT_TIMEOUT's alarm.
+ */
+static ssize_t input_read(int fd, void *p, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(fd, p, n);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
+
+		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return r;
+		if (errno != EINTR)
+			poll(&pfd, 1, -1);
+	}
+}
+
 static void message_read(void)
 {
 	static char buf[65536];
 
 	for (;;) {
-		ssize_t r = read(0, buf, sizeof buf);
+		ssize_t r = input_read(0, buf, sizeof buf);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -188,7 +208,7 @@ static size_t envelope_read(struct str *env)
 	size_t end = 0;
 
 	while (end == 0) {
-		ssize_t r = read(1, buf, sizeof buf);
+		ssize_t r = input_read(1, buf, sizeof buf);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

@@ -129,6 +129,27 @@ else
 	t_skip "disk full (ENOSPC on a tiny tmpfs)" "cannot mount tmpfs"
 fi
 
+# --- non-blocking descriptors: a caller may hand over O_NONBLOCK pipes; inject
+# waits for the bytes (EAGAIN) instead of failing with exit 54
+before=$(ls "$q/mess" | wc -l)
+out=$("$T_PY" - "$inj" <<'EOF'
+import fcntl, os, subprocess, sys, time
+mr, mw = os.pipe(); er, ew = os.pipe()
+for fd in (mr, er):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen([sys.argv[1]], stdin=mr, stdout=er, stderr=subprocess.PIPE)
+os.close(mr); os.close(er)
+time.sleep(0.3)                      # inject's first read finds nothing yet
+os.write(mw, b"Subject: nonblocking\r\n\r\nslow\r\n"); os.close(mw)
+time.sleep(0.3)
+os.write(ew, b"Fs@example.org\0Ta@example.test\0\0"); os.close(ew)
+err = p.stderr.read().decode(errors="replace")
+print(p.wait(), err.strip())
+EOF
+)
+t_like "$out" '^0 ' "non-blocking message and envelope pipes: inject waits and exits 0"
+t_is "$(ls "$q/mess" | wc -l)" "$((before + 1))" "... and the message is queued"
+
 # --- configuration and queue directory
 rc=$(TERN_CONFDIR=$T_TMP/nonexistent run_inject 'Fs@example.org\0Ta@example.test\0\0')
 t_is "$rc" 55 "missing configuration: exit 55"
