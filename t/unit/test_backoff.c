@@ -11,6 +11,7 @@
 #include "relay/backoff.h"
 #include "relay/scheduler.h"
 #include "relay/strmap.h"
+#include "sched_harness.h"
 
 START_TEST(first_attempt_is_min)
 {
@@ -116,43 +117,18 @@ static struct sched s;
 
 static void sched_setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(qdir));
-	ck_assert_int_eq(queue_init(qdir), 0);
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.hostname, "mx.example.test");
-	strcpy(cfg.postmaster, "postmaster@example.test");
-	cfg.retry_min = 60;
-	cfg.retry_max = 3600;
+	sched_harness_config(&cfg);
 	cfg.queue_lifetime = 5 * 86400;
 	cfg.concurrency = 4;
 	cfg.destination_concurrency = 2;
 	cfg.bounce_body_max = 0;
-	memset(&s, 0, sizeof s);
-	s.cfg = &cfg;
-	strmap_init(&s.index);
-	strmap_init(&s.dests);
-	ck_assert_int_eq(queue_open(&s.q, qdir), 0);
+	sched_harness_open(&s, &cfg, NULL, qdir);
 }
 
 static void sched_teardown(void)
 {
-	char cmd[128];
-
-	queue_close(&s.q);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(qdir, "/tmp/tern-test-backoff-XXXXXX");
-}
-
-static void put(const char *sender, const char *const *rcpt, size_t n, char id[QUEUE_ID_MAX])
-{
-	static const char msg[] = "Received: from a\r\nSubject: hi\r\n\r\nbody\r\n";
-	struct envelope e = { (char *)sender, (char **)rcpt, n, NULL };
-	struct queue_file f;
-
-	ck_assert_int_eq(queue_file_create(&s.q, &f), 0);
-	ck_assert_int_eq(queue_file_write(&f, msg, sizeof msg - 1), 0);
-	ck_assert_int_eq(queue_file_commit(&s.q, &f, &e, "t1", id), 0);
+	sched_harness_release(&s);
+	sched_harness_remove(qdir);
 }
 
 START_TEST(persisted_next_try)
@@ -166,11 +142,9 @@ START_TEST(persisted_next_try)
 	char id[QUEUE_ID_MAX];
 	long long now = (long long)time(NULL);
 
-	put("s@example.test", rcpt, 2, id);
-	sched_index_add(&s, id);
-	e = strmap_get(&s.index, id);
-	ck_assert_ptr_nonnull(e);
-	sched_activate(&s, e, now);
+	sched_harness_queue(&s.q, "s@example.test", rcpt, 2,
+			    "Received: from a\r\nSubject: hi\r\n\r\nbody\r\n", "t1", id);
+	e = sched_harness_activate(&s, id, now);
 	ck_assert_ptr_nonnull(e->active);
 	ck_assert_ptr_nonnull(s.ready);
 	ck_assert_ptr_nonnull(s.ready->next);

@@ -16,13 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "relay/ipc.h"
 #include "relay/scheduler.h"
+#include "sched_harness.h"
 
 #define NW 4
 #define DEST "mx:far.test"
@@ -38,80 +38,36 @@ static void setup(void)
 {
 	size_t i;
 
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.hostname, "mx.example.test");
-	strcpy(cfg.postmaster, "postmaster@example.test");
-	cfg.smtp_port = 25;
-	cfg.retry_min = 60;
-	cfg.retry_max = 3600;
-	cfg.queue_lifetime = 86400;
+	sched_harness_config(&cfg);
 	cfg.concurrency = NW;
 	cfg.destination_concurrency = NW;
 	memset(&pool, 0, sizeof pool);
 	pool.factory_fd = -1;
 	pool.w = calloc(NW, sizeof *pool.w);
 	ck_assert_ptr_nonnull(pool.w);
-	for (i = 0; i < NW; i++) {
-		int sv[2];
-
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-		ws[i] = calloc(1, sizeof *ws[i]);
-		ck_assert_ptr_nonnull(ws[i]);
-		ws[i]->fd = sv[0];
-		ws[i]->pid = (pid_t)(1000 + i);	/* never signalled: the pool has no factory */
-		ipc_reader_init(&ws[i]->in);
-		peer[i] = sv[1];
-		pool.w[i] = ws[i];
-	}
+	for (i = 0; i < NW; i++)
+		pool.w[i] = ws[i] = sched_harness_worker(i, &peer[i]);
 	pool.n = pool.cap = NW;
-	strcpy(qdir, "/tmp/tern-test-dest-backoff-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(qdir));
-	ck_assert_int_eq(queue_init(qdir), 0);
-	snprintf(cfg.queue_dir, sizeof cfg.queue_dir, "%s", qdir);
-	memset(&s, 0, sizeof s);
-	s.cfg = &cfg;
-	s.pool = &pool;
-	strmap_init(&s.index);
-	strmap_init(&s.dests);
-	ck_assert_int_eq(queue_open(&s.q, qdir), 0);
+	sched_harness_open(&s, &cfg, &pool, qdir);
 }
 
 /* Each test runs in its own process (CK_FORK): only the queue directory
  * needs to go. */
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
-	ck_assert_int_eq(system(cmd), 0);
+	sched_harness_remove(qdir);
 }
 
 /* Queue one message to rcpt; returns its id in id. */
 static void put(struct queue *q, const char *rcpt, char id[QUEUE_ID_MAX])
 {
-	char *r[1] = { (char *)rcpt };
-	struct envelope env = { (char *)"s@example.test", r, 1, NULL };
-	const char *body = "Subject: t\r\n\r\nbody\r\n";
-	struct queue_file f;
-
-	ck_assert_int_eq(queue_file_create(q, &f), 0);
-	ck_assert_int_eq(queue_file_write(&f, body, strlen(body)), 0);
-	ck_assert_int_eq(queue_file_commit(q, &f, &env, "r1", id), 0);
+	sched_harness_queue(q, "s@example.test", &rcpt, 1, SCHED_HARNESS_BODY, "r1", id);
 }
 
 /* The worker's answer to job jobid (one recipient), on its socket. */
 static void reply(int fd, uint64_t jobid, int code, int destination_failed)
 {
-	struct deliver_rcpt_result r = { .code = code };
-	struct deliver_result res = { .rcpt = &r, .destination_failed = destination_failed };
-	struct str out = STR_INIT(IPC_MAX);
-
-	snprintf(r.text, sizeof r.text, "scripted");
-	if (code >= 400)
-		strcpy(r.enhanced, "4.4.1");
-	ck_assert_int_eq(ipc_result_encode(&out, jobid, 1, &res), 0);
-	ck_assert_int_eq(ipc_send(fd, IPC_RESULT, out.s, out.len, -1), 0);
-	str_free(&out);
+	sched_harness_reply(fd, jobid, code, destination_failed, code >= 400 ? "4.4.1" : "");
 }
 
 static struct worker *busy_worker(void)
@@ -139,14 +95,9 @@ static void answer(struct worker *w, int code, int destination_failed, long long
 static struct sched_entry *add(const char *rcpt, long long now)
 {
 	char id[QUEUE_ID_MAX];
-	struct sched_entry *e;
 
 	put(&s.q, rcpt, id);
-	sched_index_add(&s, id);
-	e = strmap_get(&s.index, id);
-	ck_assert_ptr_nonnull(e);
-	sched_activate(&s, e, now);
-	return e;
+	return sched_harness_activate(&s, id, now);
 }
 
 START_TEST(second_message_waits_for_the_destination)

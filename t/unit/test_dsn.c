@@ -10,6 +10,7 @@
 #include "relay/dsn.h"
 #include "relay/msghdr.h"
 #include "relay/scheduler.h"
+#include "sched_harness.h"
 
 static int tmpfile_with(const char *text)
 {
@@ -217,60 +218,23 @@ static struct sched s;
 
 static void q_setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(qdir));
-	ck_assert_int_eq(queue_init(qdir), 0);
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.hostname, "mx.example.test");
-	strcpy(cfg.postmaster, "postmaster@example.test");
-	cfg.retry_min = 60;
-	cfg.retry_max = 3600;
+	sched_harness_config(&cfg);
 	cfg.queue_lifetime = 100;
 	cfg.concurrency = 4;
-	memset(&s, 0, sizeof s);
-	s.cfg = &cfg;
-	strmap_init(&s.index);
-	strmap_init(&s.dests);
-	ck_assert_int_eq(queue_open(&s.q, qdir), 0);
-}
-
-/* Index entries (ctx non-NULL) may hold an activated message; dests do not. */
-static int free_entry(void *ctx, const char *key, void *value)
-{
-	struct sched_entry *e = value;
-
-	(void)key;
-	if (ctx && e->active) {
-		queue_message_free(&e->active->m);
-		free(e->active);
-	}
-	free(value);
-	return 0;
+	sched_harness_open(&s, &cfg, NULL, qdir);
 }
 
 static void q_teardown(void)
 {
-	char cmd[128];
-
-	strmap_each(&s.index, free_entry, &s);
-	strmap_each(&s.dests, free_entry, NULL);
-	strmap_free(&s.index);
-	strmap_free(&s.dests);
-	sched_heap_free(&s.waiting);
-	queue_close(&s.q);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(qdir, "/tmp/tern-test-dsn-q-XXXXXX");
+	sched_harness_release(&s);
+	sched_harness_remove(qdir);
 }
 
 static void put(const char *sender, const char *rid, const char *body, char id[QUEUE_ID_MAX])
 {
 	const char *rcpt[] = { "u@remote.test" };
-	struct envelope e = { (char *)sender, (char **)rcpt, 1, NULL };
-	struct queue_file f;
 
-	ck_assert_int_eq(queue_file_create(&s.q, &f), 0);
-	ck_assert_int_eq(queue_file_write(&f, body, strlen(body)), 0);
-	ck_assert_int_eq(queue_file_commit(&s.q, &f, &e, rid, id), 0);
+	sched_harness_queue(&s.q, sender, rcpt, 1, body, rid, id);
 }
 
 static int collect(void *ctx, const char *id)
@@ -287,13 +251,9 @@ static int collect(void *ctx, const char *id)
 /* Activates id at time now (lifetime 100 s from arrival); returns the other ids. */
 static int expire_and_list(const char *id, long long now, char ids[8][QUEUE_ID_MAX])
 {
-	struct sched_entry *e;
 	int n = 0;
 
-	sched_index_add(&s, id);
-	e = strmap_get(&s.index, id);
-	ck_assert_ptr_nonnull(e);
-	sched_activate(&s, e, now);
+	sched_harness_activate(&s, id, now);
 	ck_assert_ptr_null(s.ready);
 	memset(ids, 0, 8 * QUEUE_ID_MAX);
 	ck_assert_int_eq(queue_scan(&s.q, collect, ids), 0);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "relay/scheduler.h"
+#include "sched_harness.h"
 
 #define NREAL 100
 #define NFAKE 20000
@@ -25,79 +26,24 @@ static struct sched s;
 
 static void setup(void)
 {
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.hostname, "mx.example.test");
-	strcpy(cfg.postmaster, "postmaster@example.test");
-	cfg.smtp_port = 25;
-	cfg.retry_min = 60;
-	cfg.retry_max = 3600;
-	cfg.queue_lifetime = 86400;
+	sched_harness_config(&cfg);
 	cfg.concurrency = 1;		/* cap: 4 * 1 + 64 = 68 in memory */
-	cfg.destination_concurrency = 1;
 	memset(&pool, 0, sizeof pool);
 	pool.factory_fd = -1;
-	strcpy(qdir, "/tmp/tern-test-sched-fill-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(qdir));
-	ck_assert_int_eq(queue_init(qdir), 0);
-	snprintf(cfg.queue_dir, sizeof cfg.queue_dir, "%s", qdir);
-	memset(&s, 0, sizeof s);
-	s.cfg = &cfg;
-	s.pool = &pool;
-	strmap_init(&s.index);
-	strmap_init(&s.dests);
-	ck_assert_int_eq(queue_open(&s.q, qdir), 0);
-}
-
-static int free_entry(void *arg, const char *k, void *value)
-{
-	struct sched_entry *e = value;
-
-	(void)k;
-	if (arg && e->active) {
-		queue_message_free(&e->active->m);
-		free(e->active);
-	}
-	free(value);
-	return 0;
-}
-
-/* Everything the scheduler holds, so that valgrind sees no leak. */
-static void sched_release(struct sched *sc)
-{
-	while (sc->ready) {
-		struct sched_job *j = sc->ready;
-
-		sc->ready = j->next;
-		free(j->idx);
-		free(j);
-	}
-	strmap_each(&sc->index, free_entry, sc);
-	strmap_each(&sc->dests, free_entry, NULL);
-	strmap_free(&sc->index);
-	strmap_free(&sc->dests);
-	sched_heap_free(&sc->waiting);
-	queue_close(&sc->q);
+	sched_harness_open(&s, &cfg, &pool, qdir);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	sched_release(&s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
-	ck_assert_int_eq(system(cmd), 0);
+	sched_harness_release(&s);
+	sched_harness_remove(qdir);
 }
 
 static void put(const char *rcpt)
 {
-	char *r[1] = { (char *)rcpt }, id[QUEUE_ID_MAX];
-	struct envelope env = { (char *)"s@example.test", r, 1, NULL };
-	const char *body = "Subject: t\r\n\r\nbody\r\n";
-	struct queue_file f;
+	char id[QUEUE_ID_MAX];
 
-	ck_assert_int_eq(queue_file_create(&s.q, &f), 0);
-	ck_assert_int_eq(queue_file_write(&f, body, strlen(body)), 0);
-	ck_assert_int_eq(queue_file_commit(&s.q, &f, &env, "r1", id), 0);
+	sched_harness_queue(&s.q, "s@example.test", &rcpt, 1, SCHED_HARNESS_BODY, "r1", id);
 	sched_index_add(&s, id);
 }
 

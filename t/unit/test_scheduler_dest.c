@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "relay/scheduler.h"
+#include "sched_harness.h"
 
 static struct config cfg;
 static struct route routes[8];
@@ -27,16 +27,9 @@ static void route_set(size_t i, const char *domain, enum nexthop_kind kind,
 
 static void cfg_setup(void)
 {
-	memset(&cfg, 0, sizeof cfg);
+	sched_harness_config(&cfg);
 	memset(routes, 0, sizeof routes);
-	strcpy(cfg.hostname, "mx.example.test");
-	strcpy(cfg.postmaster, "postmaster@example.test");
-	cfg.smtp_port = 25;
-	cfg.retry_min = 60;
-	cfg.retry_max = 3600;
-	cfg.queue_lifetime = 86400;
 	cfg.concurrency = 4;
-	cfg.destination_concurrency = 1;
 	route_set(0, "a.test", NEXTHOP_SMTP, "Smart.Test", 587);
 	route_set(1, "B.test", NEXTHOP_SMTP, "smart.test", 587);
 	route_set(2, "other.test", NEXTHOP_SMTP, "smart.test", 2525);
@@ -102,16 +95,8 @@ static void pool_setup(void)
 	memset(&pool, 0, sizeof pool);
 	pool.factory_fd = -1;
 	for (i = 0; i < NW; i++) {
-		int sv[2];
-
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-		ws[i] = calloc(1, sizeof *ws[i]);
-		ck_assert_ptr_nonnull(ws[i]);
-		ws[i]->fd = sv[0];
-		ws[i]->pid = (pid_t)(1000 + i);
+		ws[i] = sched_harness_worker(i, &peer[i]);
 		ws[i]->idle_since = (long long)(100 - i);	/* the last one idle longest */
-		ipc_reader_init(&ws[i]->in);
-		peer[i] = sv[1];
 	}
 	pool.w = ws;
 	pool.n = pool.cap = NW;
@@ -163,77 +148,31 @@ static void q_setup(void)
 {
 	cfg_setup();
 	pool_setup();
-	ck_assert_ptr_nonnull(mkdtemp(qdir));
-	ck_assert_int_eq(queue_init(qdir), 0);
-	memset(&s, 0, sizeof s);
-	s.cfg = &cfg;
-	s.pool = &pool;
-	strmap_init(&s.index);
-	strmap_init(&s.dests);
-	ck_assert_int_eq(queue_open(&s.q, qdir), 0);
-}
-
-static int free_entry(void *ctx, const char *k, void *value)
-{
-	struct sched_entry *e = value;
-
-	(void)k;
-	if (ctx && e->active) {
-		queue_message_free(&e->active->m);
-		free(e->active);
-	}
-	free(value);
-	return 0;
-}
-
-static void job_free(struct sched_job *j)
-{
-	free(j->idx);
-	free(j);
+	sched_harness_open(&s, &cfg, &pool, qdir);
 }
 
 static void q_teardown(void)
 {
-	char cmd[128];
 	size_t i;
 
 	for (i = 0; i < NW; i++)
-		if (ws[i]->job)
-			job_free(ws[i]->job);
-	while (s.ready) {
-		struct sched_job *j = s.ready;
-
-		s.ready = j->next;
-		job_free(j);
-	}
+		if (ws[i]->job) {
+			free(ws[i]->job->idx);
+			free(ws[i]->job);
+		}
 	pool_teardown();
-	strmap_each(&s.index, free_entry, &s);
-	strmap_each(&s.dests, free_entry, NULL);
-	strmap_free(&s.index);
-	strmap_free(&s.dests);
-	sched_heap_free(&s.waiting);
-	queue_close(&s.q);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(qdir, "/tmp/tern-test-dest-q-XXXXXX");
+	sched_harness_release(&s);
+	sched_harness_remove(qdir);
 }
 
 /* Queues one message to rcpt and activates it: its jobs join s.ready. */
 static struct sched_entry *put(const char **rcpt, size_t n, long long now)
 {
-	struct envelope env = { (char *)"s@example.test", (char **)rcpt, n, NULL };
-	struct queue_file f;
 	char id[QUEUE_ID_MAX];
-	const char *body = "Subject: t\r\n\r\nbody\r\n";
 	struct sched_entry *e;
 
-	ck_assert_int_eq(queue_file_create(&s.q, &f), 0);
-	ck_assert_int_eq(queue_file_write(&f, body, strlen(body)), 0);
-	ck_assert_int_eq(queue_file_commit(&s.q, &f, &env, "r1", id), 0);
-	sched_index_add(&s, id);
-	e = strmap_get(&s.index, id);
-	ck_assert_ptr_nonnull(e);
-	sched_activate(&s, e, now);
+	sched_harness_queue(&s.q, "s@example.test", rcpt, n, SCHED_HARNESS_BODY, "r1", id);
+	e = sched_harness_activate(&s, id, now);
 	ck_assert_ptr_nonnull(e->active);
 	return e;
 }
@@ -261,19 +200,13 @@ static struct worker *worker_of(const char *domain)
 /* The worker w answers its one-recipient job with code. */
 static void answer(struct worker *w, int code, int destination_failed, long long now)
 {
-	struct deliver_rcpt_result r = { .code = code };
-	struct deliver_result res = { .rcpt = &r, .destination_failed = destination_failed };
-	struct str out = STR_INIT(IPC_MAX);
 	size_t i;
 
 	ck_assert_ptr_nonnull(w->job);
 	ck_assert_uint_eq(w->job->n, 1);
-	snprintf(r.text, sizeof r.text, "scripted");
-	ck_assert_int_eq(ipc_result_encode(&out, w->job->id, 1, &res), 0);
 	for (i = 0; i < NW && ws[i] != w; i++)
 		;
-	ck_assert_int_eq(ipc_send(peer[i], IPC_RESULT, out.s, out.len, -1), 0);
-	str_free(&out);
+	sched_harness_reply(peer[i], w->job->id, code, destination_failed, "");
 	sched_worker_event(&s, w, now);
 	ck_assert_ptr_null(w->job);
 }
