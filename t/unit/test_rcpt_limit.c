@@ -10,24 +10,20 @@
  * a 4xx (ipc_codec.c).
  *
  * The server is a scripted fake in a child process on 127.0.0.2 (not
- * 127.0.0.1, which is this host: a loop, relay/mx.h).
+ * 127.0.0.1, which is this host: a loop, relay/mx.h): fake_smtp.h.
  */
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "relay/deliver.h"
 #include "relay/ipc.h"
 #include "relay/scheduler.h"
 #include "relay/smtp_client.h"
+#include "fake_smtp.h"
+#include "sched_harness.h"
 
 enum fake_mode {
 	FAKE_LIMIT,		/* 2 recipients per transaction, PIPELINING */
@@ -40,17 +36,9 @@ enum fake_mode {
 
 #define LIMIT 2
 
-static char transcript[] = "/tmp/tern-test-rcpt-limit.XXXXXX";
-static pid_t server;
-static unsigned port;
+static struct fake_smtp fake;
 static struct config cfg;
 static struct deliver_ctx ctx;
-
-static void fake_line(int fd, const char *s)
-{
-	if (write(fd, s, strlen(s)) < 0)
-		_exit(2);
-}
 
 static const char *fake_rcpt(enum fake_mode mode, int rcpts)
 {
@@ -63,7 +51,7 @@ static const char *fake_rcpt(enum fake_mode mode, int rcpts)
 }
 
 /* One session; logs "C<n> <line>" for each line received. */
-static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
+static void fake_session(int fd, int n, int mode, FILE *log)
 {
 	FILE *in = fdopen(dup(fd), "r");
 	char line[1200];
@@ -104,57 +92,6 @@ static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
 	fclose(in);
 }
 
-static void fake_start(enum fake_mode mode)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1, fd;
-
-	strcpy(transcript, "/tmp/tern-test-rcpt-limit.XXXXXX");
-	close(mkstemp(transcript));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(ls, 16), 0);
-	getsockname(ls, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
-	server = fork();
-	ck_assert_int_ge(server, 0);
-	if (server == 0) {
-		FILE *log = fopen(transcript, "w");
-		for (int n = 1; (fd = accept(ls, NULL, NULL)) >= 0; n++) {
-			fake_session(fd, n, mode, log);
-			close(fd);
-		}
-		_exit(0);
-	}
-	close(ls);
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.hostname, "me.test");
-	cfg.smtp_port = port;
-	cfg.command_timeout = 5;
-	cfg.data_timeout = 5;
-	deliver_init(&ctx, &cfg);
-}
-
-static char *fake_stop(void)
-{
-	static char buf[16384];
-	FILE *f;
-	size_t n;
-
-	deliver_close_all(&ctx);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	f = fopen(transcript, "r");
-	n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-	unlink(transcript);
-	return buf;
-}
-
 static const char *five[] = { "r1@y.test", "r2@y.test", "r3@y.test", "r4@y.test", "r5@y.test" };
 
 static void run(size_t n, struct deliver_rcpt_result *r)
@@ -171,6 +108,16 @@ static void run(size_t n, struct deliver_rcpt_result *r)
 	deliver(&ctx, &job, &res);
 	ck_assert_int_eq(res.destination_failed, 0);
 	fclose(f);
+}
+
+/* The first n of five recipients in one job to a server in mode: the transcript. */
+static char *fake_job(enum fake_mode mode, size_t n, struct deliver_rcpt_result *r)
+{
+	fake_start(&fake, "rcpt-limit", fake_session, mode);
+	fake_client(&cfg, &ctx, fake.port);
+	run(n, r);
+	deliver_close_all(&ctx);
+	return fake_stop(&fake);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -190,9 +137,7 @@ START_TEST(further_transactions_on_the_same_connection)
 	size_t i;
 	char *t;
 
-	fake_start(modes[_i]);
-	run(5, r);
-	t = fake_stop();
+	t = fake_job(modes[_i], 5, r);
 	for (i = 0; i < 5; i++) {
 		ck_assert_msg(r[i].code == 250, "r%zu: %d %s\n%s", i + 1, r[i].code, r[i].text, t);
 		ck_assert_int_eq(r[i].again, 0);
@@ -213,9 +158,7 @@ START_TEST(connection_closed_leaves_them_for_the_next_job)
 	struct deliver_rcpt_result r[5];
 	char *t;
 
-	fake_start(FAKE_LIMIT_CLOSE);
-	run(5, r);
-	t = fake_stop();
+	t = fake_job(FAKE_LIMIT_CLOSE, 5, r);
 	ck_assert_int_eq(r[0].code, 250);
 	ck_assert_int_eq(r[1].code, 250);
 	ck_assert_int_eq(r[0].again, 0);
@@ -233,9 +176,7 @@ START_TEST(first_rcpt_452_is_ordinary)
 	struct deliver_rcpt_result r[2];
 	char *t;
 
-	fake_start(FAKE_FULL);
-	run(2, r);
-	t = fake_stop();
+	t = fake_job(FAKE_FULL, 2, r);
 	ck_assert_int_eq(r[0].code, 452);
 	ck_assert_int_eq(r[1].code, 452);
 	ck_assert_str_eq(r[0].enhanced, "4.5.3");
@@ -251,9 +192,7 @@ START_TEST(no_delivery_no_further_transaction)
 	struct deliver_rcpt_result r[3];
 	char *t;
 
-	fake_start(FAKE_LIMIT_DATA_FAIL);
-	run(3, r);
-	t = fake_stop();
+	t = fake_job(FAKE_LIMIT_DATA_FAIL, 3, r);
 	ck_assert_int_eq(r[0].code, 451);
 	ck_assert_int_eq(r[1].code, 451);
 	ck_assert_int_eq(r[2].code, 452);
@@ -279,70 +218,25 @@ START_TEST(again_crosses_ipc_only_with_4xx)
 }
 END_TEST
 
-static int free_entry(void *arg, const char *k, void *value)
-{
-	struct sched_entry *e = value;
-
-	(void)k;
-	if (arg && e->active) {
-		queue_message_free(&e->active->m);
-		free(e->active);
-	}
-	free(value);
-	return 0;
-}
-
-/* Everything the scheduler holds, so that valgrind sees no leak. */
-static void sched_release(struct sched *sc)
-{
-	while (sc->ready) {
-		struct sched_job *j = sc->ready;
-
-		sc->ready = j->next;
-		free(j->idx);
-		free(j);
-	}
-	strmap_each(&sc->index, free_entry, sc);
-	strmap_each(&sc->dests, free_entry, NULL);
-	strmap_free(&sc->index);
-	strmap_free(&sc->dests);
-	sched_heap_free(&sc->waiting);
-	queue_close(&sc->q);
-}
-
 /* The scheduler's side: "again" makes the recipient due now, uncounted,
  * after a job that delivered; without a delivery it is an ordinary 4xx. */
 static char qdir[] = "/tmp/tern-test-rcpt-limit-q-XXXXXX";
 
 static void sched_case(struct sched *s, int delivered_one, struct queue_message *m)
 {
-	static char *rcpt[2] = { (char *)"a@y.test", (char *)"b@y.test" };
-	struct envelope env = { (char *)"s@x.test", rcpt, 2, NULL };
+	static const char *const rcpt[2] = { "a@y.test", "b@y.test" };
 	struct deliver_rcpt_result rr[2];
 	struct deliver_result res = { rr, "mx.y.test", 0 };
 	long long now = (long long)time(NULL);
 	char id[QUEUE_ID_MAX];
-	struct queue_file f;
 	struct sched_job *j;
 	struct sched_entry *e;
 
-	memset(&cfg, 0, sizeof cfg);
+	sched_harness_config(&cfg);
 	strcpy(cfg.hostname, "me.test");
 	cfg.retry_min = 600;
-	cfg.retry_max = 3600;
-	cfg.queue_lifetime = 86400;
-	cfg.concurrency = 1;
-	strcpy(qdir, "/tmp/tern-test-rcpt-limit-q-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(qdir));
-	ck_assert_int_eq(queue_init(qdir), 0);
-	memset(s, 0, sizeof *s);
-	s->cfg = &cfg;
-	strmap_init(&s->index);
-	strmap_init(&s->dests);
-	ck_assert_int_eq(queue_open(&s->q, qdir), 0);
-	ck_assert_int_eq(queue_file_create(&s->q, &f), 0);
-	ck_assert_int_eq(queue_file_write(&f, "x\r\n", 3), 0);
-	ck_assert_int_eq(queue_file_commit(&s->q, &f, &env, "r1", id), 0);
+	sched_harness_open(s, &cfg, NULL, qdir);
+	sched_harness_queue(&s->q, "s@x.test", rcpt, 2, "x\r\n", "r1", id);
 	sched_index_add(s, id);
 	e = strmap_get(&s->index, id);
 	sched_activate(s, e, now);
@@ -376,7 +270,7 @@ START_TEST(scheduler_sends_them_at_once)
 	ck_assert_int_le(m.rcpt[1].next_try, now + 1);
 	ck_assert_uint_eq(m.rcpt[1].attempts, 0);	/* not an attempt: no longer backoff */
 	queue_message_free(&m);
-	sched_release(&s);
+	sched_harness_release(&s);
 }
 END_TEST
 
@@ -391,18 +285,13 @@ START_TEST(scheduler_ignores_again_without_progress)
 	ck_assert_int_ge(m.rcpt[1].next_try, now + 600);	/* retry-min */
 	ck_assert_uint_eq(m.rcpt[1].attempts, 1);
 	queue_message_free(&m);
-	sched_release(&s);
+	sched_harness_release(&s);
 }
 END_TEST
 
 static void sched_teardown(void)
 {
-	char cmd[128];
-
-	if (strchr(qdir, 'X'))
-		return;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", qdir);
-	ck_assert_int_eq(system(cmd), 0);
+	sched_harness_remove(qdir);
 }
 
 Suite *suite(void)

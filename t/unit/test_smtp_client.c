@@ -4,24 +4,21 @@
  * kept connection that died, 421 greeting, the bytes of the DATA phase,
  * 8-bit content with and without 8BITMIME; every reply timeout of RFC 5321
  * §4.5.3.2 (a server that goes silent at each stage); TCP_NODELAY.
- * Not 127.0.0.1: an interface's address is this host, and mail to the
- * literal [127.0.0.1] is a loop (relay/mx.h); the rest of 127.0.0.0/8 is
- * routed to lo without being an interface address.
+ * The server: fake_smtp.h.
  */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "relay/deliver.h"
 #include "relay/smtp_client.h"
+#include "fake_smtp.h"
 
 enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_AFTER_TX, FAKE_GREET_421, FAKE_8BITMIME,
 		 /* no PIPELINING, so that each command waits for its own reply;
@@ -29,15 +26,7 @@ enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_AFTER_TX, FAKE_GREET_421, FAKE_8BITMIME
 		 FAKE_SILENT_GREETING, FAKE_SILENT_EHLO, FAKE_SILENT_MAIL,
 		 FAKE_SILENT_RCPT, FAKE_SILENT_DATA, FAKE_SILENT_DOT };
 
-static char transcript[] = "/tmp/tern-test-smtp.XXXXXX";
-static pid_t server;
-static unsigned port;
-
-static void fake_line(int fd, const char *s)
-{
-	if (write(fd, s, strlen(s)) < 0)
-		_exit(2);
-}
+static struct fake_smtp fake;
 
 /* Whether a FAKE_SILENT_* server stops answering at line (and stays silent). */
 static int fake_silent(enum fake_mode mode, const char *line, int data)
@@ -60,7 +49,7 @@ static int fake_silent(enum fake_mode mode, const char *line, int data)
 }
 
 /* One session: answers by command; logs "C<n> <line>" to log, "C<n> end" at its end. */
-static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
+static void fake_session(int fd, int n, int mode, FILE *log)
 {
 	FILE *in = fdopen(dup(fd), "r");
 	char line[1200];
@@ -117,50 +106,6 @@ static void fake_session(int fd, int n, enum fake_mode mode, FILE *log)
 	fclose(in);
 }
 
-static void fake_start(enum fake_mode mode)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1, fd;
-
-	strcpy(transcript, "/tmp/tern-test-smtp.XXXXXX");
-	close(mkstemp(transcript));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(ls, 16), 0);
-	getsockname(ls, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
-	server = fork();
-	ck_assert_int_ge(server, 0);
-	if (server == 0) {
-		FILE *log = fopen(transcript, "w");
-		for (int n = 1; (fd = accept(ls, NULL, NULL)) >= 0; n++) {
-			fake_session(fd, n, mode, log);
-			close(fd);
-		}
-		_exit(0);
-	}
-	close(ls);
-}
-
-static char *fake_stop(void)
-{
-	static char buf[8192];
-	FILE *f;
-	size_t n;
-
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	f = fopen(transcript, "r");
-	n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-	unlink(transcript);
-	return buf;
-}
-
 static struct config cfg;
 static struct deliver_ctx ctx;
 
@@ -172,16 +117,22 @@ static int body_fd(const char *text)
 	return dup(fileno(f));
 }
 
+/* deliver() of job with body as its message. */
+static void deliver_body(struct deliver_job *job, const char *body, struct deliver_result *res)
+{
+	job->body_fd = body_fd(body);
+	job->body_len = strlen(body);
+	deliver(&ctx, job, res);
+	close(job->body_fd);
+}
+
 static void run_8bit(const char *const *rcpt, size_t n, const char *body,
 		     struct deliver_rcpt_result *r, int eightbit)
 {
 	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", rcpt, n, -1, 0, 0, eightbit };
 	struct deliver_result res = { r, "", 0 };
 
-	job.body_fd = body_fd(body);
-	job.body_len = strlen(body);
-	deliver(&ctx, &job, &res);
-	close(job.body_fd);
+	deliver_body(&job, body, &res);
 }
 
 static void run(const char *const *rcpt, size_t n, const char *body,
@@ -192,13 +143,15 @@ static void run(const char *const *rcpt, size_t n, const char *body,
 
 static void setup(enum fake_mode mode)
 {
-	fake_start(mode);
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.hostname, "me.test");
-	cfg.smtp_port = port;
-	cfg.command_timeout = 5;
-	cfg.data_timeout = 5;
-	deliver_init(&ctx, &cfg);
+	fake_start(&fake, "smtp", fake_session, mode);
+	fake_client(&cfg, &ctx, fake.port);
+}
+
+/* The kept connection closed (QUIT), the server stopped: its transcript. */
+static char *fake_end(void)
+{
+	deliver_close_all(&ctx);
+	return fake_stop(&fake);
 }
 
 START_TEST(reuse_and_rset)
@@ -219,8 +172,7 @@ START_TEST(reuse_and_rset)
 	ck_assert_int_eq(r[0].code, 550);
 	run(ok, 1, "Subject: 3\n", r);
 	ck_assert_int_eq(r[0].code, 250);
-	deliver_close_all(&ctx);
-	t = fake_stop();
+	t = fake_end();
 	ck_assert_msg(!strstr(t, "C2 "), "one connection for three jobs:\n%s", t);
 	ck_assert_msg(strstr(t, "C1 DATA\r\nC1 Subject: 1\r\nC1 \r\nC1 ..x\r\nC1 ..\r\nC1 .\r\n"),
 		      "DATA bytes:\n%s", t);
@@ -244,8 +196,7 @@ START_TEST(dead_kept_connection)
 	usleep(100000);
 	run(ok, 1, "two\n", r);
 	ck_assert_int_eq(r[0].code, 250);
-	deliver_close_all(&ctx);
-	t = fake_stop();
+	t = fake_end();
 	ck_assert_msg(strstr(t, "C2 MAIL FROM:<s@x.test> SIZE=4\r\n"), "fresh connection:\n%s", t);
 }
 END_TEST
@@ -258,10 +209,8 @@ START_TEST(greeting_421)
 	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 2, -1, 1, 0, 0 };
 
 	setup(FAKE_GREET_421);
-	job.body_fd = body_fd("x");
-	deliver(&ctx, &job, &res);
-	close(job.body_fd);
-	fake_stop();
+	deliver_body(&job, "x", &res);
+	fake_stop(&fake);
 	ck_assert_int_eq(r[0].code, 421);
 	ck_assert_int_eq(r[1].code, 421);
 	ck_assert_str_eq(r[0].enhanced, "4.3.2");
@@ -278,10 +227,8 @@ START_TEST(connection_refused)
 	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 1, -1, 1, 0, 0 };
 
 	setup(FAKE_NORMAL);
-	fake_stop();
-	job.body_fd = body_fd("x");
-	deliver(&ctx, &job, &res);
-	close(job.body_fd);
+	fake_stop(&fake);
+	deliver_body(&job, "x", &res);
 	ck_assert_int_eq(r[0].code, 451);
 	ck_assert_str_eq(r[0].enhanced, "4.4.1");
 	ck_assert_int_eq(res.destination_failed, 1);
@@ -306,8 +253,7 @@ START_TEST(eightbit_without_8bitmime)
 	ck_assert_str_eq(r[0].enhanced, "5.6.3");
 	run_8bit(ok, 1, "Subject: 3\n\n7-bit\n", r, 0);
 	ck_assert_int_eq(r[0].code, 250);
-	deliver_close_all(&ctx);
-	t = fake_stop();
+	t = fake_end();
 	ck_assert_msg(!strstr(t, "Subject: 1") && !strstr(t, "Subject: 2"),
 		      "8-bit message sent:\n%s", t);
 	ck_assert_msg(strstr(t, "C1 MAIL FROM:<s@x.test> SIZE=18\r\n"), "7-bit sent:\n%s", t);
@@ -326,8 +272,7 @@ START_TEST(eightbit_with_8bitmime)
 	ck_assert_int_eq(r[0].code, 250);
 	run_8bit(ok, 1, "Subject: 2\n\nplain\n", r, 0);
 	ck_assert_int_eq(r[0].code, 250);
-	deliver_close_all(&ctx);
-	t = fake_stop();
+	t = fake_end();
 	/* RFC 6152 §3: BODY=8BITMIME for the 8-bit message only */
 	ck_assert_msg(strstr(t, "C1 MAIL FROM:<s@x.test> BODY=8BITMIME\r\n"), "%s", t);
 	ck_assert_msg(strstr(t, "C1 MAIL FROM:<s@x.test>\r\n"), "%s", t);
@@ -342,7 +287,7 @@ static char *fake_stop_after_end(void)
 	int i;
 
 	for (i = 0; i < 100; i++) {
-		FILE *f = fopen(transcript, "r");
+		FILE *f = fopen(fake.transcript, "r");
 		int end = 0;
 
 		while (f && fgets(buf, sizeof buf, f))
@@ -353,7 +298,7 @@ static char *fake_stop_after_end(void)
 			break;
 		usleep(50000);
 	}
-	return fake_stop();
+	return fake_stop(&fake);
 }
 
 START_TEST(timeouts_from_the_configuration)
@@ -465,7 +410,7 @@ START_TEST(client_socket_has_nodelay)
 	strcpy(tg.host, "127.0.0.2");
 	sin = (struct sockaddr_in *)&tg.ss;
 	sin->sin_family = AF_INET;
-	sin->sin_port = htons((unsigned short)port);
+	sin->sin_port = htons((unsigned short)fake.port);
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
 	tg.sslen = sizeof *sin;
 	smtp_timeouts_init(&to, &cfg);
@@ -473,7 +418,7 @@ START_TEST(client_socket_has_nodelay)
 	ck_assert_int_eq(getsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
 	ck_assert_int_ne(v, 0);
 	smtp_quit(&c);
-	fake_stop();
+	fake_stop(&fake);
 }
 END_TEST
 
