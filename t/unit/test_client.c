@@ -35,6 +35,34 @@ static void env_set(const char *name, const char *value)
 	ck_assert_int_eq(setenv(name, value, 1), 0);
 }
 
+/* Only these launcher variables (NULL: unset), in launcher_vars' order:
+ * systemd's address and port, tcpserver's address, port and name. */
+static void env_launcher(const char *addr, const char *port, const char *tcpip,
+			 const char *tcpport, const char *tcphost)
+{
+	const char *value[] = { addr, port, tcpip, tcpport, tcphost };
+	size_t i;
+
+	env_clear();
+	for (i = 0; i < sizeof value / sizeof value[0]; i++)
+		if (value[i])
+			env_set(launcher_vars[i], value[i]);
+}
+
+/* A pipe for each test (checked fixture): an fd that is no socket. */
+static int pipe_fds[2];
+
+static void pipe_setup(void)
+{
+	ck_assert_int_eq(pipe(pipe_fds), 0);
+}
+
+static void pipe_teardown(void)
+{
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+}
+
 /* The TCP-info client_format() gives, as Received: would carry it. */
 static const char *tcpinfo(const struct client *c)
 {
@@ -71,24 +99,15 @@ static void loopback_pair(int *server, int *peer, char *port, size_t portlen)
 START_TEST(systemd_first)
 {
 	struct client c;
-	int fds[2];
 
-	env_clear();
-	env_set("REMOTE_ADDR", "192.0.2.1");
-	env_set("REMOTE_PORT", "4711");
-	env_set("TCPREMOTEIP", "198.51.100.2");
-	env_set("TCPREMOTEPORT", "25");
-	env_set("TCPREMOTEHOST", "tcpserver.example");
-	ck_assert_int_eq(pipe(fds), 0);
-	client_discover(&c, fds[0]);
+	env_launcher("192.0.2.1", "4711", "198.51.100.2", "25", "tcpserver.example");
+	client_discover(&c, pipe_fds[0]);
 	ck_assert_int_eq(c.known, 1);
 	ck_assert_str_eq(c.addr, "192.0.2.1");
 	ck_assert_str_eq(c.port, "4711");
 	/* systemd gives no name; tcpserver's goes only with tcpserver's address */
 	ck_assert_str_eq(c.host, "");
 	ck_assert_str_eq(tcpinfo(&c), "[192.0.2.1]");
-	close(fds[0]);
-	close(fds[1]);
 }
 END_TEST
 
@@ -96,8 +115,7 @@ START_TEST(systemd_ipv6_mapped)
 {
 	struct client c;
 
-	env_clear();
-	env_set("REMOTE_ADDR", "::ffff:192.0.2.9");
+	env_launcher("::ffff:192.0.2.9", NULL, NULL, NULL, NULL);
 	client_discover(&c, -1);
 	ck_assert_int_eq(c.family, AF_INET);
 	ck_assert_str_eq(tcpinfo(&c), "[192.0.2.9]");
@@ -111,23 +129,16 @@ END_TEST
 START_TEST(tcpserver_second)
 {
 	struct client c;
-	int fds[2];
 
-	env_clear();
-	env_set("TCPREMOTEIP", "198.51.100.2");
-	env_set("TCPREMOTEPORT", "1025");
-	env_set("TCPREMOTEHOST", "mail.client.example");
-	ck_assert_int_eq(pipe(fds), 0);
-	client_discover(&c, fds[0]);
+	env_launcher(NULL, NULL, "198.51.100.2", "1025", "mail.client.example");
+	client_discover(&c, pipe_fds[0]);
 	ck_assert_str_eq(c.addr, "198.51.100.2");
 	ck_assert_str_eq(c.port, "1025");
 	ck_assert_str_eq(tcpinfo(&c), "mail.client.example [198.51.100.2]");
 	/* tcpserver -H (or a PTR that failed -p): no name */
 	unsetenv("TCPREMOTEHOST");
-	client_discover(&c, fds[0]);
+	client_discover(&c, pipe_fds[0]);
 	ck_assert_str_eq(tcpinfo(&c), "[198.51.100.2]");
-	close(fds[0]);
-	close(fds[1]);
 }
 END_TEST
 
@@ -159,11 +170,9 @@ END_TEST
 START_TEST(pipe_unknown)
 {
 	struct client c;
-	int fds[2];
 
 	env_clear();
-	ck_assert_int_eq(pipe(fds), 0);
-	client_discover(&c, fds[0]);
+	client_discover(&c, pipe_fds[0]);
 	ck_assert_int_eq(c.known, 0);
 	ck_assert_str_eq(c.addr, "unknown");
 	ck_assert_str_eq(c.port, "");
@@ -171,10 +180,8 @@ START_TEST(pipe_unknown)
 	ck_assert_str_eq(tcpinfo(&c), "unknown");
 	/* a name alone does not make a client known */
 	env_set("TCPREMOTEHOST", "claimed.example");
-	client_discover(&c, fds[0]);
+	client_discover(&c, pipe_fds[0]);
 	ck_assert_str_eq(tcpinfo(&c), "unknown");
-	close(fds[0]);
-	close(fds[1]);
 }
 END_TEST
 
@@ -193,12 +200,9 @@ START_TEST(bad_address_skipped)
 	char port[8];
 	int server, peer;
 
-	env_clear();
 	loopback_pair(&server, &peer, port, sizeof port);
 	/* systemd's is bad: tcpserver's is used */
-	env_set("REMOTE_ADDR", bad);
-	env_set("REMOTE_PORT", "4711");
-	env_set("TCPREMOTEIP", "198.51.100.2");
+	env_launcher(bad, "4711", "198.51.100.2", NULL, NULL);
 	client_discover(&c, server);
 	ck_assert_str_eq(tcpinfo(&c), "[198.51.100.2]");
 	ck_assert_str_eq(c.port, "");
@@ -229,10 +233,7 @@ START_TEST(bad_host_dropped)
 {
 	struct client c;
 
-	env_clear();
-	env_set("TCPREMOTEIP", "198.51.100.2");
-	env_set("TCPREMOTEPORT", "1025");
-	env_set("TCPREMOTEHOST", bad_hosts[_i]);
+	env_launcher(NULL, NULL, "198.51.100.2", "1025", bad_hosts[_i]);
 	client_discover(&c, -1);
 	ck_assert_str_eq(c.host, "");
 	ck_assert_str_eq(c.port, "1025");
@@ -247,8 +248,7 @@ START_TEST(host_length)
 	char host[300], want[320];
 	struct client c;
 
-	env_clear();
-	env_set("TCPREMOTEIP", "198.51.100.2");
+	env_launcher(NULL, NULL, "198.51.100.2", NULL, NULL);
 	/* 4 labels of 63 and one of 3: 63 * 4 + 3 + 4 dots = 259 */
 	memset(host, 'a', sizeof host);
 	host[63] = host[127] = host[191] = host[255] = '.';
@@ -282,15 +282,11 @@ START_TEST(bad_port_dropped)
 {
 	struct client c;
 
-	env_clear();
-	env_set("REMOTE_ADDR", "192.0.2.1");
-	env_set("REMOTE_PORT", bad_ports[_i]);
+	env_launcher("192.0.2.1", bad_ports[_i], NULL, NULL, NULL);
 	client_discover(&c, -1);
 	ck_assert_str_eq(c.addr, "192.0.2.1");
 	ck_assert_str_eq(c.port, "");
-	env_clear();
-	env_set("TCPREMOTEIP", "192.0.2.1");
-	env_set("TCPREMOTEPORT", bad_ports[_i]);
+	env_launcher(NULL, NULL, "192.0.2.1", bad_ports[_i], NULL);
 	client_discover(&c, -1);
 	ck_assert_str_eq(c.addr, "192.0.2.1");
 	ck_assert_str_eq(c.port, "");
@@ -318,6 +314,7 @@ Suite *suite(void)
 	Suite *s = suite_create("client");
 	TCase *tc = tcase_create("client");
 
+	tcase_add_checked_fixture(tc, pipe_setup, pipe_teardown);
 	tcase_add_test(tc, systemd_first);
 	tcase_add_test(tc, systemd_ipv6_mapped);
 	tcase_add_test(tc, tcpserver_second);

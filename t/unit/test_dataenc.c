@@ -28,11 +28,13 @@ static void put(struct bytes *b, const char *s)
 	b->n += n;
 }
 
-static void put_run(struct bytes *b, size_t n, char c)
+/* n octets of c, then the string then. */
+static void put_run(struct bytes *b, size_t n, char c, const char *then)
 {
 	ck_assert_uint_lt(b->n + n, BIG);
 	memset(b->s + b->n, c, n);
 	b->n += n;
+	put(b, then);
 }
 
 /* Encodes in, cut at split and then into chunks of step; returns the length. */
@@ -109,8 +111,7 @@ START_TEST(body_998_kept)
 	struct bytes in = { .n = 0 }, want = { .n = 0 };
 
 	put(&in, "\r\n");
-	put_run(&in, 998, 'a');
-	put(&in, "\r\n");
+	put_run(&in, 998, 'a', "\r\n");
 	want = in;
 	check_enc(&in, &want);
 }
@@ -121,11 +122,9 @@ START_TEST(body_999_split)
 	struct bytes in = { .n = 0 }, want = { .n = 0 };
 
 	put(&in, "\r\n");
-	put_run(&in, 999, 'a');
-	put(&in, "\nz");
+	put_run(&in, 999, 'a', "\nz");
 	put(&want, "\r\n");
-	put_run(&want, 998, 'a');
-	put(&want, "\r\na\r\nz\r\n");
+	put_run(&want, 998, 'a', "\r\na\r\nz\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -136,14 +135,11 @@ START_TEST(body_3000_split)
 	int i;
 
 	put(&in, "H: v\r\n\r\n");
-	put_run(&in, 3000, 'b');
+	put_run(&in, 3000, 'b', "");
 	put(&want, "H: v\r\n\r\n");
-	for (i = 0; i < 3; i++) {
-		put_run(&want, 998, 'b');
-		put(&want, "\r\n");
-	}
-	put_run(&want, 6, 'b');
-	put(&want, "\r\n");
+	for (i = 0; i < 3; i++)
+		put_run(&want, 998, 'b', "\r\n");
+	put_run(&want, 6, 'b', "\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -154,11 +150,9 @@ START_TEST(body_dot_after_split)
 
 	/* RFC 5321 §4.5.2 at the line start the split makes */
 	put(&in, "\n");
-	put_run(&in, 998, 'a');
-	put(&in, ".\r\n");
+	put_run(&in, 998, 'a', ".\r\n");
 	put(&want, "\r\n");
-	put_run(&want, 998, 'a');
-	put(&want, "\r\n..\r\n");
+	put_run(&want, 998, 'a', "\r\n..\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -169,14 +163,11 @@ START_TEST(body_stuffed_dot_not_counted)
 
 	/* §4.5.3.1.6: the doubled dot is not part of the 1000 */
 	put(&in, "\r\n.");
-	put_run(&in, 997, 'a');
-	put(&in, "\r\n.");
-	put_run(&in, 998, 'a');
+	put_run(&in, 997, 'a', "\r\n.");
+	put_run(&in, 998, 'a', "");
 	put(&want, "\r\n..");
-	put_run(&want, 997, 'a');
-	put(&want, "\r\n..");
-	put_run(&want, 997, 'a');
-	put(&want, "\r\na\r\n");
+	put_run(&want, 997, 'a', "\r\n..");
+	put_run(&want, 997, 'a', "\r\na\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -186,8 +177,7 @@ START_TEST(header_998_kept)
 	struct bytes in = { .n = 0 }, want = { .n = 0 };
 
 	put(&in, "Subject: ");
-	put_run(&in, 998 - 9, 's');
-	put(&in, "\r\n\r\nbody\r\n");
+	put_run(&in, 998 - 9, 's', "\r\n\r\nbody\r\n");
 	want = in;
 	check_enc(&in, &want);
 }
@@ -198,11 +188,9 @@ START_TEST(header_999_folded)
 	struct bytes in = { .n = 0 }, want = { .n = 0 };
 
 	put(&in, "Subject: ");
-	put_run(&in, 999 - 9, 's');
-	put(&in, "\r\n\r\nbody\r\n");
+	put_run(&in, 999 - 9, 's', "\r\n\r\nbody\r\n");
 	put(&want, "Subject: ");
-	put_run(&want, 998 - 9, 's');
-	put(&want, "\r\n s\r\n\r\nbody\r\n");
+	put_run(&want, 998 - 9, 's', "\r\n s\r\n\r\nbody\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -213,21 +201,15 @@ START_TEST(header_3000_folded)
 
 	/* continuation lines are " " and 997 octets of the field */
 	put(&in, "X: ");
-	put_run(&in, 2997, 'h');
-	put(&in, "\n\n");
-	put_run(&in, 999, 'b');
+	put_run(&in, 2997, 'h', "\n\n");
+	put_run(&in, 999, 'b', "");
 	put(&want, "X: ");
-	put_run(&want, 995, 'h');
-	put(&want, "\r\n ");
-	put_run(&want, 997, 'h');
-	put(&want, "\r\n ");
-	put_run(&want, 997, 'h');
-	put(&want, "\r\n ");
-	put_run(&want, 8, 'h');
-	put(&want, "\r\n\r\n");
+	put_run(&want, 995, 'h', "\r\n ");
+	put_run(&want, 997, 'h', "\r\n ");
+	put_run(&want, 997, 'h', "\r\n ");
+	put_run(&want, 8, 'h', "\r\n\r\n");
 	/* the empty line ended the header section: the body splits plainly */
-	put_run(&want, 998, 'b');
-	put(&want, "\r\nb\r\n");
+	put_run(&want, 998, 'b', "\r\nb\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -238,11 +220,9 @@ START_TEST(header_dot_after_fold)
 
 	/* the continuation starts with the space: its dot is no line start */
 	put(&in, "X: ");
-	put_run(&in, 995, 'h');
-	put(&in, ".h\r\n");
+	put_run(&in, 995, 'h', ".h\r\n");
 	put(&want, "X: ");
-	put_run(&want, 995, 'h');
-	put(&want, "\r\n .h\r\n");
+	put_run(&want, 995, 'h', "\r\n .h\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -253,19 +233,17 @@ START_TEST(header_ends_at_first_empty_line)
 
 	/* no header section at all: the message starts with the empty line */
 	put(&in, "\r\n");
-	put_run(&in, 999, 'b');
+	put_run(&in, 999, 'b', "");
 	put(&want, "\r\n");
-	put_run(&want, 998, 'b');
-	put(&want, "\r\nb\r\n");
+	put_run(&want, 998, 'b', "\r\nb\r\n");
 	check_enc(&in, &want);
 
 	/* a bare CR and a bare LF make the empty line too */
 	in.n = want.n = 0;
 	put(&in, "A: 1\r\r");
-	put_run(&in, 999, 'b');
+	put_run(&in, 999, 'b', "");
 	put(&want, "A: 1\r\n\r\n");
-	put_run(&want, 998, 'b');
-	put(&want, "\r\nb\r\n");
+	put_run(&want, 998, 'b', "\r\nb\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -277,22 +255,15 @@ START_TEST(line_break_at_the_limit)
 	/* CR LF, bare CR, bare LF right after 998 octets: no break inserted,
 	 * wherever the chunks cut the CR from its LF */
 	put(&in, "\r\n");
-	put_run(&in, 998, 'a');
-	put(&in, "\r\n");
-	put_run(&in, 998, 'b');
-	put(&in, "\r.");
-	put_run(&in, 997, 'c');
-	put(&in, "\n");
-	put_run(&in, 998, 'd');
+	put_run(&in, 998, 'a', "\r\n");
+	put_run(&in, 998, 'b', "\r.");
+	put_run(&in, 997, 'c', "\n");
+	put_run(&in, 998, 'd', "");
 	put(&want, "\r\n");
-	put_run(&want, 998, 'a');
-	put(&want, "\r\n");
-	put_run(&want, 998, 'b');
-	put(&want, "\r\n..");
-	put_run(&want, 997, 'c');
-	put(&want, "\r\n");
-	put_run(&want, 998, 'd');
-	put(&want, "\r\n");
+	put_run(&want, 998, 'a', "\r\n");
+	put_run(&want, 998, 'b', "\r\n..");
+	put_run(&want, 997, 'c', "\r\n");
+	put_run(&want, 998, 'd', "\r\n");
 	check_enc(&in, &want);
 }
 END_TEST
@@ -307,7 +278,7 @@ START_TEST(output_bound)
 
 	for (u = 0; u < sizeof units / sizeof *units; u++) {
 		in.n = 0;
-		put_run(&in, 997, 'x');
+		put_run(&in, 997, 'x', "");
 		while (in.n + 4 < BIG / 2)
 			put(&in, units[u]);
 		for (step = 1; step <= 2048; step *= 2) {
@@ -317,9 +288,8 @@ START_TEST(output_bound)
 	}
 	in.n = 0;
 	put(&in, "H: ");
-	put_run(&in, BIG / 2, '.');
-	put(&in, "\n\n");
-	put_run(&in, BIG / 2 - 8, '.');
+	put_run(&in, BIG / 2, '.', "\n\n");
+	put_run(&in, BIG / 2 - 8, '.', "");
 	for (step = 1; step <= BIG; step *= 2) {
 		o = encode(&in, 0, step, out);
 		check_lines(out, o);
