@@ -88,6 +88,21 @@ static void on_alarm(int sig)
 }
 
 /*
+ * commit_begin: no time-limit exit (52) from here on: once the file has its
+ * name in mess/ a 52 would be a false failure (the client retries: a
+ * duplicate). A commit that hangs is bounded by the caller (smtpd kills its
+ * injector at its data timeout).
+ */
+static void commit_begin(void)
+{
+	sigset_t alrm;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, NULL);
+}
+
+/*
  * signals_reset: the signal mask survives execve, so a caller (setuid: any
  * user) could block SIGALRM and keep a tmp/ file open for ever; unblock all.
  */
@@ -308,6 +323,7 @@ int main(int argc, char **argv)
 	envlen = envelope_read(&env);
 	envelope_check(env.s, envlen, &e);
 	str_free(&env);
+	commit_begin();
 	if (queue_file_commit(&queue, &qfile, &e, rid, id) < 0)
 		inject_fail(write_exit(errno), "%s", queue.err);
 	queued_log(id, rid, &e);

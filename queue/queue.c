@@ -213,7 +213,8 @@ static int queue_file_create_anonymous(struct queue *q, struct queue_file *f)
 #ifdef O_TMPFILE
 	if (access("/proc/self/fd", X_OK) < 0)
 		return -1;
-	f->fd = openat(q->messfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	/* O_RDWR: queue_file_copy_to_tmp() may have to read it back */
+	f->fd = openat(q->messfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	return f->fd >= 0 ? 0 : -1;
 #else
 	(void)q;
@@ -222,15 +223,11 @@ static int queue_file_create_anonymous(struct queue *q, struct queue_file *f)
 #endif
 }
 
-int queue_file_create(struct queue *q, struct queue_file *f)
+/* queue_file_create_named: a new file in tmp/ (O_EXCL, mode 0600). */
+static int queue_file_create_named(struct queue *q, struct queue_file *f)
 {
 	int tries;
 
-	f->fd = -1;
-	f->len = 0;
-	f->tmpname[0] = 0;
-	if (queue_file_create_anonymous(q, f) == 0)
-		return 0;
 	for (tries = 0; tries < 8; tries++) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -245,6 +242,16 @@ int queue_file_create(struct queue *q, struct queue_file *f)
 	queue_fail(q, "create", "tmp", f->tmpname);
 	f->tmpname[0] = 0;
 	return -1;
+}
+
+int queue_file_create(struct queue *q, struct queue_file *f)
+{
+	f->fd = -1;
+	f->len = 0;
+	f->tmpname[0] = 0;
+	if (queue_file_create_anonymous(q, f) == 0)
+		return 0;
+	return queue_file_create_named(q, f);
 }
 
 int queue_file_write(struct queue_file *f, const void *p, size_t n)
@@ -322,6 +329,40 @@ static int rename_noreplace(int olddir, const char *oldname, int newdir, const c
 }
 
 /*
+ * queue_file_copy_to_tmp: the /proc link of an unnamed file was refused (a
+ * security module or a seccomp filter can do that where /proc itself is
+ * readable). Copy the file, records and trailer included, into a tmp/
+ * file, fsync that, and go on with it, so such a host still takes mail.
+ */
+static int queue_file_copy_to_tmp(struct queue *q, struct queue_file *f)
+{
+	struct queue_file t = { -1, "", 0 };
+	char buf[16384];
+	off_t off = 0;
+	ssize_t r;
+	int saved;
+
+	if (queue_file_create_named(q, &t) < 0)
+		return -1;
+	while ((r = pread(f->fd, buf, sizeof buf, off)) > 0) {
+		if (queue_write_full(t.fd, buf, (size_t)r) < 0)
+			break;
+		off += r;
+	}
+	if (r != 0 || fsync(t.fd) < 0) {
+		saved = errno;
+		queue_fail(q, "copy to", "tmp", t.tmpname);
+		queue_file_abort(q, &t);
+		errno = saved;
+		return -1;
+	}
+	close(f->fd);
+	f->fd = t.fd;
+	memcpy(f->tmpname, t.tmpname, sizeof f->tmpname);
+	return 0;
+}
+
+/*
  * queue_file_link: give f's file the name mess/id without replacing anything:
  * link an anonymous file, rename a tmp/ file (link where the file system or a
  * seccomp filter knows no RENAME_NOREPLACE). -1 with errno EEXIST: id taken.
@@ -332,7 +373,11 @@ static int queue_file_link(struct queue *q, struct queue_file *f, const char *id
 
 	if (!f->tmpname[0]) {
 		snprintf(path, sizeof path, "/proc/self/fd/%d", f->fd);
-		return linkat(AT_FDCWD, path, q->messfd, id, AT_SYMLINK_FOLLOW);
+		if (linkat(AT_FDCWD, path, q->messfd, id, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno == EEXIST || queue_file_copy_to_tmp(q, f) < 0)
+			return -1;
+		/* now a tmp/ file: renamed below */
 	}
 	if (rename_noreplace(q->tmpfd, f->tmpname, q->messfd, id) == 0)
 		return 0;

@@ -9,7 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -309,6 +315,68 @@ START_TEST(malformed_state_is_ebadmsg)
 }
 END_TEST
 
+/* deny_linkat: a seccomp filter answering EPERM to linkat(2), as a security
+ * module or a service's SystemCallFilter= might; for this process only. */
+static int deny_linkat(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_linkat, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof code / sizeof code[0], code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Where the /proc link of an unnamed file is refused, the commit copies it into tmp/ and renames. */
+START_TEST(commit_without_linkat)
+{
+	struct queue_message m;
+	char id[QUEUE_ID_MAX];
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct queue_file f;
+		struct envelope e = { "s@example.org", rcpts2, 2, NULL };
+
+		if (deny_linkat() < 0)
+			_exit(2);
+		if (queue_file_create(&q, &f) < 0 || queue_file_write(&f, body1, strlen(body1)) < 0)
+			_exit(3);
+		_exit(queue_file_commit(&q, &f, &e, "rid-x", id) == 0 ? 0 : 4);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+	ck_assert_uint_eq(count_dir("tmp"), 0);
+	ck_assert_uint_eq(count_dir("mess"), 1);
+	{
+		DIR *d;
+		struct dirent *de;
+		char p[128];
+
+		snprintf(p, sizeof p, "%s/mess", qpath);
+		ck_assert_ptr_nonnull(d = opendir(p));
+		while ((de = readdir(d)) && de->d_name[0] == '.')
+			;
+		ck_assert_ptr_nonnull(de);
+		ck_assert_uint_lt(strlen(de->d_name), sizeof id);
+		memcpy(id, de->d_name, strlen(de->d_name) + 1);
+		closedir(d);
+	}
+	ck_assert_int_eq(queue_message_load(&q, id, &m), 0);
+	ck_assert_uint_eq(m.size, strlen(body1));
+	ck_assert_uint_eq(m.nrcpt, 2);
+	ck_assert_str_eq(m.received_id, "rid-x");
+	queue_message_free(&m);
+}
+END_TEST
+
 START_TEST(abort_leaves_nothing)
 {
 	struct queue_file f;
@@ -430,6 +498,7 @@ Suite *suite(void)
 	tcase_add_loop_test(tc, malformed_state_is_ebadmsg, 0,
 			    sizeof bad_states / sizeof bad_states[0]);
 	tcase_add_test(tc, abort_leaves_nothing);
+	tcase_add_test(tc, commit_without_linkat);
 	tcase_add_test(tc, sweep_removes_old_tmp_and_orphan_state);
 	tcase_add_test(tc, retry_requests);
 	tcase_add_test(tc, ids_unique);
