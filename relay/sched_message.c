@@ -212,16 +212,16 @@ static void sched_ready_append(struct sched *s, struct sched_job *j)
 	*p = j;
 }
 
-void sched_activate(struct sched *s, struct sched_entry *e, long long now)
+int sched_activate(struct sched *s, struct sched_entry *e, long long now)
 {
 	struct group *g;
 	size_t ng, i;
 
 	if (e->active)
-		return;
+		return 0;
 	e->active = calloc(1, sizeof *e->active);
 	if (!e->active)
-		return;		/* still waiting: the next pass tries again */
+		return -1;	/* still waiting: the next pass tries again */
 	sched_heap_remove(&s->waiting, e);
 	if (queue_message_load(&s->q, e->id, &e->active->m) < 0) {
 		int gone = errno == ENOENT;
@@ -230,12 +230,12 @@ void sched_activate(struct sched *s, struct sched_entry *e, long long now)
 		e->active = NULL;
 		if (gone) {
 			sched_forget(s, e);
-			return;
+			return 0;
 		}
 		log_msg(LOG_ERR, "%s", s->q.err);
 		e->due = now + (long long)s->cfg->retry_max;
 		sched_heap_push(&s->waiting, e);
-		return;
+		return 0;
 	}
 	s->nactive++;
 	sched_inspect(s, e);
@@ -262,6 +262,7 @@ void sched_activate(struct sched *s, struct sched_entry *e, long long now)
 	e->force = 0;
 	if (e->active->jobs == 0)
 		sched_settle(s, e, now);
+	return 0;
 }
 
 /* One job is over; when it was the message's last, settle the message. */

@@ -151,9 +151,8 @@ void sched_fill(struct sched *s, long long now)
 		s->fill_visits++;
 		if (e->due > now)
 			break;
-		sched_activate(s, e, now);
-		if (e == sched_heap_top(&s->waiting) && !e->active)
-			break;	/* no memory to load it: the next pass */
+		if (sched_activate(s, e, now) < 0)
+			break;	/* no memory to load it: the next pass (e may be freed otherwise) */
 	}
 }
 

@@ -10,7 +10,7 @@
  *
  *	(sched_message.c, used by the loop and by tests)
  *	void sched_index_add(struct sched *s, const char *id);
- *	void sched_activate(struct sched *s, struct sched_entry *e, long long now);
+ *	int sched_activate(struct sched *s, struct sched_entry *e, long long now);
  *	void sched_job_finish(struct sched *s, struct sched_job *j,
  *	                      const struct deliver_result *res, long long now);
  *	void sched_job_lost(struct sched *s, struct sched_job *j, const char *why,
@@ -47,7 +47,10 @@
  *	(sched_heap.c); sched_fill() takes due ones from its top while fewer
  *	than the cap (4 x concurrency + 64) are active, so a pass of the loop
  *	looks at the entries it loads and one more, never at the whole queue
- *	(s->fill_visits counts them, for tests). sched_entry_due() changes an
+ *	(s->fill_visits counts them, for tests). sched_activate() loads one
+ *	entry (it may also forget it, or settle it at once, freeing it) and
+ *	returns -1 only when memory ran out and e is untouched, still waiting;
+ *	else 0, after which e must not be used. sched_entry_due() changes an
  *	entry's due time and its place in the heap.
  *	New messages are seen at once (inotify on mess/), the periodic rescan
  *	(every 5 minutes) only adds ids not yet known, and retry/ requests
@@ -199,7 +202,7 @@ int sched_init(struct sched *s, const char *confdir, struct config *c,
 int sched_run(struct sched *s);
 
 void sched_index_add(struct sched *s, const char *id);
-void sched_activate(struct sched *s, struct sched_entry *e, long long now);
+int sched_activate(struct sched *s, struct sched_entry *e, long long now);
 void sched_job_finish(struct sched *s, struct sched_job *j,
 		      const struct deliver_result *res, long long now);
 void sched_job_lost(struct sched *s, struct sched_job *j, const char *why, long long now);
