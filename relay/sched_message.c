@@ -203,15 +203,6 @@ static void sched_job_free(struct sched_job *j)
 	free(j);
 }
 
-static void sched_ready_append(struct sched *s, struct sched_job *j)
-{
-	struct sched_job **p = &s->ready;
-
-	while (*p)
-		p = &(*p)->next;
-	*p = j;
-}
-
 int sched_activate(struct sched *s, struct sched_entry *e, long long now)
 {
 	struct group *g;
@@ -255,7 +246,7 @@ int sched_activate(struct sched *s, struct sched_entry *e, long long now)
 		j->n = g[i].n;
 		j->force = e->force;
 		g[i].idx = NULL;
-		sched_ready_append(s, j);
+		sched_ready_push(s, j);
 		e->active->jobs++;
 	}
 	group_free(g, ng);

@@ -135,19 +135,40 @@ static size_t sched_cap(const struct sched *s)
 }
 
 /*
- * Loads due messages, earliest first, while fewer than the cap are in
+ * How many messages may be in memory now: the cap, unless no ready job can
+ * go (every destination with ready jobs is at its limit) while a job slot is
+ * free; then up to SCHED_ACTIVE_MAX, so that mail for other destinations is
+ * loaded instead of waiting for the blocked one to drain (scheduler.h).
+ */
+static size_t sched_active_limit(const struct sched *s)
+{
+	size_t cap = sched_cap(s);
+
+	if (s->served || s->ninflight >= s->cfg->concurrency || cap >= SCHED_ACTIVE_MAX)
+		return cap;
+	return SCHED_ACTIVE_MAX;
+}
+
+/*
+ * Loads due messages, earliest first, while fewer than the limit are in
  * memory. Only the top of the heap is looked at: a pass costs the messages
  * it loads and one more, whatever the size of the queue. At most as many
  * as there was room for at the start, so that one that settles at once
- * (nothing due after all) cannot keep the pass going.
+ * (nothing due after all) cannot keep the pass going, and never more than
+ * the cap in one pass, so that workers' results are not kept waiting while
+ * the messages beyond it are read.
  */
 void sched_fill(struct sched *s, long long now)
 {
-	size_t cap = sched_cap(s), room = s->nactive < cap ? cap - s->nactive : 0, i;
+	size_t limit = sched_active_limit(s), cap = sched_cap(s), i;
+	size_t room = s->nactive < limit ? limit - s->nactive : 0;
 	struct sched_entry *e;
 
 	s->fill_visits = 0;
-	for (i = 0; i < room && (e = sched_heap_top(&s->waiting)); i++) {
+	if (room > cap)
+		room = cap;
+	for (i = 0; i < room && s->nactive < sched_active_limit(s) &&
+		    (e = sched_heap_top(&s->waiting)); i++) {
 		s->fill_visits++;
 		if (e->due > now)
 			break;
@@ -219,24 +240,30 @@ static void sched_assign(struct sched *s, struct sched_job *j, struct worker *w,
 	s->ninflight++;
 }
 
-/* Sends ready jobs to idle workers within the concurrency limits (scheduler.h). */
+/*
+ * Sends ready jobs to idle workers within the concurrency limits
+ * (scheduler.h): the served destinations in turn, one job each; one at its
+ * limit, or whose next job would open a connection while one of its own is
+ * still closing, is parked until a job or connection of it ends.
+ */
 void sched_dispatch(struct sched *s, long long now)
 {
-	struct sched_job **p = &s->ready;
+	struct sched_dest *d;
 
-	while (*p && s->ninflight < s->cfg->concurrency) {
-		struct sched_job *j = *p;
-		struct sched_dest *d = sched_dest_get(s, j->dest);
+	s->dispatch_visits = 0;
+	while ((d = s->served) && s->ninflight < s->cfg->concurrency) {
+		struct sched_job *j = d->head;
 		struct worker *w;
 		int r;
 
+		s->dispatch_visits++;
 		if (!j->force && d->backoff_until > now) {
-			*p = j->next;
+			sched_ready_pop(s, d);
 			sched_job_postpone(s, j, d->backoff_until, now);
 			continue;
 		}
 		if (d->inflight >= s->cfg->destination_concurrency) {
-			p = &j->next;
+			sched_ready_park(s, d);
 			continue;
 		}
 		w = pool_pick(s->pool, j->dest);
@@ -244,7 +271,7 @@ void sched_dispatch(struct sched *s, long long now)
 			break;
 		if (strcmp(w->conn_dest, j->dest) != 0 &&
 		    d->inflight + d->closing >= s->cfg->destination_concurrency) {
-			p = &j->next;	/* a new connection, with one still closing */
+			sched_ready_park(s, d);	/* a new connection, with one still closing */
 			continue;
 		}
 		r = sched_send(s, j, w);
@@ -254,7 +281,9 @@ void sched_dispatch(struct sched *s, long long now)
 			pool_retire(s->pool, w);
 			continue;
 		}
-		*p = j->next;
+		sched_ready_pop(s, d);
+		if (s->served == d)	/* still served: its turn is over */
+			sched_ready_rotate(s);
 		if (r < 0) {
 			sched_job_lost(s, j, "cannot open the message", now);
 			continue;
@@ -270,10 +299,12 @@ static void sched_worker_free_job(struct sched *s, struct worker *w)
 	if (d->inflight > 0)
 		d->inflight--;
 	s->ninflight--;
+	sched_ready_wake(s, d);		/* room again: its ready jobs may go */
 	if (w->closing_dest[0]) {
 		d = sched_dest_get(s, w->closing_dest);
 		if (d->closing > 0)
 			d->closing--;
+		sched_ready_wake(s, d);
 		w->closing_dest[0] = '\0';
 	}
 	w->job = NULL;
@@ -427,6 +458,8 @@ static void sched_reload(struct sched *s)
 		log_msg(LOG_WARNING, "SIGHUP: queue-dir changes only at restart");
 	config_free(s->cfg);
 	*s->cfg = fresh;
+	while (s->parked)	/* destination-concurrency may have grown */
+		sched_ready_wake(s, s->parked);
 	pool_reload(s->pool);
 	log_msg(LOG_INFO, "configuration reloaded");
 }
@@ -476,7 +509,7 @@ static int sched_timeout(struct sched *s, long long now)
 
 	if (s->stopping) {
 		t = s->stop_deadline - ms;
-	} else if (top && s->nactive < sched_cap(s)) {
+	} else if (top && s->nactive < sched_active_limit(s)) {
 		/* at the cap, an unload (a worker's result) wakes us instead */
 		if (top->due <= now)
 			t = 0;
@@ -530,10 +563,10 @@ static void sched_wait(struct sched *s, long long now)
 
 static void sched_drop_ready(struct sched *s)
 {
-	while (s->ready) {
-		struct sched_job *j = s->ready;
+	struct sched_job *j;
 
-		s->ready = j->next;
+	while ((j = sched_ready_first(s))) {
+		sched_ready_pop(s, j->queue);
 		sched_job_postpone(s, j, 0, (long long)time(NULL));
 	}
 }

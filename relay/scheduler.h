@@ -29,6 +29,16 @@
  *	void sched_heap_free(struct sched_heap *h);
  *	void sched_entry_due(struct sched *s, struct sched_entry *e, long long due);
  *
+ *	(sched_ready.c: the jobs not yet sent, per destination)
+ *	void sched_ready_push(struct sched *s, struct sched_job *j);
+ *	struct sched_job *sched_ready_pop(struct sched *s, struct sched_dest *d);
+ *	void sched_ready_park(struct sched *s, struct sched_dest *d);
+ *	void sched_ready_wake(struct sched *s, struct sched_dest *d);
+ *	void sched_ready_rotate(struct sched *s);
+ *	struct sched_job *sched_ready_first(const struct sched *s);
+ *	struct sched_job *sched_ready_next(const struct sched *s,
+ *	                                   const struct sched_job *j);
+ *
  *	(scheduler.c, used by the loop and by tests)
  *	void sched_fill(struct sched *s, long long now);
  *	void sched_dispatch(struct sched *s, long long now);
@@ -47,7 +57,12 @@
  *	(sched_heap.c); sched_fill() takes due ones from its top while fewer
  *	than the cap (4 x concurrency + 64) are active, so a pass of the loop
  *	looks at the entries it loads and one more, never at the whole queue
- *	(s->fill_visits counts them, for tests). sched_activate() loads one
+ *	(s->fill_visits counts them, for tests). So that one destination at
+ *	its limit cannot hold the cap and starve the others, the cap does not
+ *	apply while no ready job can go (no destination is served, below) and
+ *	a job slot is free: then due messages are loaded, at most the cap in
+ *	a pass, up to SCHED_ACTIVE_MAX (Postfix's qmgr_message_active_limit)
+ *	in memory, until one of them gives a job that can go. sched_activate() loads one
  *	entry (it may also forget it, or settle it at once, freeing it) and
  *	returns -1 only when memory ran out and e is untouched, still waiting;
  *	else 0, after which e must not be used. sched_entry_due() changes an
@@ -65,6 +80,20 @@
  *	state (sched_dest_get(): jobs in flight, connection-level failures,
  *	backoff) is kept by that name, so the limits and the backoff below hold
  *	per next hop, not per recipient domain.
+ *
+ *	Ready jobs (sched_ready.c) wait in a FIFO per destination; a
+ *	destination with ready jobs is either served (below its limit) or
+ *	parked (at it). sched_ready_push() appends a job to its destination's
+ *	FIFO (a new one is served or parked by its in-flight count), pop takes
+ *	the first, park and wake move a destination between the two lists,
+ *	rotate passes the turn to the next served destination, and first/next
+ *	walk every ready job (served destinations first; for tests and the
+ *	stop). sched_dispatch() serves the destinations round-robin, one job
+ *	each turn, as Postfix's qmgr does: one at its limit is parked, not
+ *	looked at again until a job or closing connection of it ends
+ *	(sched_ready_wake()), so dispatch costs O(1) per job sent or
+ *	destination parked, never O(ready jobs) (s->dispatch_visits counts the
+ *	destinations it looked at, for tests).
  *
  *	Limits count connections, busy or idle. A worker holds at most one
  *	connection (deliver.h): its job's, or while idle the one kept from its
@@ -132,6 +161,7 @@
 #define SCHED_TMP_MAX_AGE (36 * 3600)
 #define SCHED_MAX_HOPS 100
 #define SCHED_PMNOTICE_ID "pmnotice"
+#define SCHED_ACTIVE_MAX 20000		/* messages in memory, when the cap would starve */
 
 struct sched_active {
 	struct queue_message m;
@@ -156,8 +186,11 @@ struct sched_heap {
 	size_t n, cap;
 };
 
+struct sched_dest;
+
 struct sched_job {
-	struct sched_job *next;
+	struct sched_job *next;		/* ready: the next in its destination's FIFO */
+	struct sched_dest *queue;	/* ready: the destination it waits in */
 	struct sched_entry *entry;
 	uint64_t id;
 	char domain[256];		/* of every recipient of the job */
@@ -168,7 +201,12 @@ struct sched_job {
 	struct worker *worker;		/* NULL: ready, not sent */
 };
 
+enum sched_dest_list { SCHED_DEST_NONE, SCHED_DEST_SERVED, SCHED_DEST_PARKED };
+
 struct sched_dest {
+	struct sched_job *head, *tail;	/* its ready jobs, FIFO */
+	enum sched_dest_list list;	/* NONE exactly when it has none */
+	struct sched_dest *lprev, *lnext;	/* in s->served or s->parked */
 	unsigned inflight;		/* jobs sent to workers */
 	unsigned closing;		/* kept connections a busy worker closes first */
 	unsigned failures;
@@ -183,9 +221,11 @@ struct sched {
 	struct strmap index;		/* id -> sched_entry */
 	struct strmap dests;		/* destination (mx_key) -> sched_dest */
 	struct sched_heap waiting;	/* entries not in memory, by due */
-	struct sched_job *ready;	/* FIFO of jobs not yet sent */
-	size_t nactive, ninflight, ndeferred;
+	struct sched_dest *served;	/* ready jobs, below the limit: round-robin */
+	struct sched_dest *parked;	/* ready jobs, at the limit */
+	size_t nready, nactive, ninflight, ndeferred;
 	size_t fill_visits;		/* entries the last sched_fill() looked at */
+	size_t dispatch_visits;		/* destinations the last sched_dispatch() looked at */
 	uint64_t next_jobid;
 	int inotify_fd, signal_fd, mess_wd;
 	long long next_rescan, next_sweep, next_watchdog, watchdog_ms, next_status;
@@ -216,6 +256,13 @@ void sched_heap_remove(struct sched_heap *h, struct sched_entry *e);
 size_t sched_heap_count_due(const struct sched_heap *h, long long now);
 void sched_heap_free(struct sched_heap *h);
 void sched_entry_due(struct sched *s, struct sched_entry *e, long long due);
+void sched_ready_push(struct sched *s, struct sched_job *j);
+struct sched_job *sched_ready_pop(struct sched *s, struct sched_dest *d);
+void sched_ready_park(struct sched *s, struct sched_dest *d);
+void sched_ready_wake(struct sched *s, struct sched_dest *d);
+void sched_ready_rotate(struct sched *s);
+struct sched_job *sched_ready_first(const struct sched *s);
+struct sched_job *sched_ready_next(const struct sched *s, const struct sched_job *j);
 void sched_fill(struct sched *s, long long now);
 void sched_dispatch(struct sched *s, long long now);
 void sched_worker_event(struct sched *s, struct worker *w, long long now);

@@ -27,7 +27,7 @@
  * with body to the n recipients rcpt into q; its queue id goes to id.
  * SCHED_HARNESS_BODY is a short message for tests that need any.
  * sched_harness_activate(s, id, now) indexes id and activates its entry at
- * now (its jobs join s->ready if due); returns the entry.
+ * now (its jobs join their destinations' ready queues if due); returns the entry.
  *
  * sched_harness_worker(i, &peer) makes fake worker i of a pool without a
  * factory: its scheduler end is one end of a socketpair, the other end, the
@@ -100,10 +100,10 @@ static inline int sched_harness_free_entry(void *arg, const char *key, void *val
 
 static inline void sched_harness_release(struct sched *s)
 {
-	while (s->ready) {
-		struct sched_job *j = s->ready;
+	struct sched_job *j;
 
-		s->ready = j->next;
+	while ((j = sched_ready_first(s))) {
+		sched_ready_pop(s, j->queue);
 		free(j->idx);
 		free(j);
 	}

@@ -146,13 +146,12 @@ START_TEST(persisted_next_try)
 			    "Received: from a\r\nSubject: hi\r\n\r\nbody\r\n", "t1", id);
 	e = sched_harness_activate(&s, id, now);
 	ck_assert_ptr_nonnull(e->active);
-	ck_assert_ptr_nonnull(s.ready);
-	ck_assert_ptr_nonnull(s.ready->next);
-	ck_assert_ptr_null(s.ready->next->next);
-	ck_assert_str_eq(s.ready->domain, "one.test");
-
-	j = s.ready;
-	s.ready = j->next;
+	j = sched_ready_first(&s);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_ptr_nonnull(sched_ready_next(&s, j));
+	ck_assert_ptr_null(sched_ready_next(&s, sched_ready_next(&s, j)));
+	ck_assert_str_eq(j->domain, "one.test");
+	sched_ready_pop(&s, j->queue);
 	memset(&res, 0, sizeof res);
 	memset(rr, 0, sizeof rr);
 	res.rcpt = rr;
@@ -172,8 +171,9 @@ START_TEST(persisted_next_try)
 	ck_assert_uint_eq(m.rcpt[1].attempts, 0);
 	queue_message_free(&m);
 
-	j = s.ready;
-	s.ready = NULL;
+	j = sched_ready_first(&s);
+	sched_ready_pop(&s, j->queue);
+	ck_assert_ptr_null(sched_ready_first(&s));
 	rr[0].code = 250;
 	strcpy(rr[0].enhanced, "2.0.0");
 	strcpy(rr[0].text, "ok");
@@ -189,14 +189,14 @@ START_TEST(persisted_next_try)
 
 	/* not due yet: activating makes no job and keeps the time */
 	sched_activate(&s, e, now + 10);
-	ck_assert_ptr_null(s.ready);
+	ck_assert_ptr_null(sched_ready_first(&s));
 	ck_assert_int_eq(e->due, now + 60);
 	/* a retry request ignores next_try */
 	e->force = 1;
 	sched_activate(&s, e, now + 10);
-	ck_assert_ptr_nonnull(s.ready);
-	ck_assert_str_eq(s.ready->domain, "one.test");
-	ck_assert_uint_eq(s.ready->n, 1);
+	ck_assert_ptr_nonnull(sched_ready_first(&s));
+	ck_assert_str_eq(sched_ready_first(&s)->domain, "one.test");
+	ck_assert_uint_eq(sched_ready_first(&s)->n, 1);
 }
 END_TEST
 

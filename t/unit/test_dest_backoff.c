@@ -121,10 +121,10 @@ START_TEST(second_message_waits_for_the_destination)
 
 	/* a second message to the domain, 10 s later: deferred, not attempted */
 	e2 = add("v@far.test", now + 10);
-	ck_assert_ptr_nonnull(s.ready);
+	ck_assert_ptr_nonnull(sched_ready_first(&s));
 	sched_dispatch(&s, now + 10);
 	ck_assert_ptr_null(busy_worker());
-	ck_assert_ptr_null(s.ready);
+	ck_assert_ptr_null(sched_ready_first(&s));
 	ck_assert_ptr_null(e2->active);
 	ck_assert_int_eq(e2->due, until);
 	ck_assert_int_eq(queue_message_load(&s.q, e2->id, &m), 0);
@@ -141,10 +141,10 @@ START_TEST(second_message_waits_for_the_destination)
 
 	/* one second before the backoff ends: still nothing to do */
 	sched_activate(&s, e2, until - 1);
-	ck_assert_ptr_null(s.ready);
+	ck_assert_ptr_null(sched_ready_first(&s));
 	/* at its end the message is tried; a success ends the backoff */
 	sched_activate(&s, e2, until);
-	ck_assert_ptr_nonnull(s.ready);
+	ck_assert_ptr_nonnull(sched_ready_first(&s));
 	sched_dispatch(&s, until);
 	w = busy_worker();
 	ck_assert_ptr_nonnull(w);

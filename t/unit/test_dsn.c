@@ -254,7 +254,7 @@ static int expire_and_list(const char *id, long long now, char ids[8][QUEUE_ID_M
 	int n = 0;
 
 	sched_harness_activate(&s, id, now);
-	ck_assert_ptr_null(s.ready);
+	ck_assert_ptr_null(sched_ready_first(&s));
 	memset(ids, 0, 8 * QUEUE_ID_MAX);
 	ck_assert_int_eq(queue_scan(&s.q, collect, ids), 0);
 	while (n < 8 && ids[n][0])
@@ -332,8 +332,8 @@ START_TEST(hundred_hops_is_not_a_loop)
 	sched_index_add(&s, id);
 	e = strmap_get(&s.index, id);
 	sched_activate(&s, e, (long long)time(NULL));
-	ck_assert_ptr_nonnull(s.ready);
-	ck_assert_str_eq(s.ready->domain, "remote.test");
+	ck_assert_ptr_nonnull(sched_ready_first(&s));
+	ck_assert_str_eq(sched_ready_first(&s)->domain, "remote.test");
 	str_free(&body);
 }
 END_TEST

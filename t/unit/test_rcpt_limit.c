@@ -240,10 +240,10 @@ static void sched_case(struct sched *s, int delivered_one, struct queue_message 
 	sched_index_add(s, id);
 	e = strmap_get(&s->index, id);
 	sched_activate(s, e, now);
-	j = s->ready;
+	j = sched_ready_first(s);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_uint_eq(j->n, 2);
-	s->ready = j->next;
+	sched_ready_pop(s, j->queue);
 	memset(rr, 0, sizeof rr);
 	rr[0].code = delivered_one ? 250 : 451;
 	rr[1].code = 452;

@@ -67,12 +67,12 @@ static void add_waiting(long long now)
 /* The worker's answer to the first ready job, without a worker. */
 static void finish_first(int code, long long now)
 {
-	struct sched_job *j = s.ready;
+	struct sched_job *j = sched_ready_first(&s);
 	struct deliver_rcpt_result rr[1];
 	struct deliver_result res;
 
 	ck_assert_ptr_nonnull(j);
-	s.ready = j->next;
+	sched_ready_pop(&s, j->queue);
 	memset(&res, 0, sizeof res);
 	memset(rr, 0, sizeof rr);
 	res.rcpt = rr;
@@ -100,7 +100,7 @@ START_TEST(pass_cost_is_what_it_loads)
 	ck_assert_uint_eq(s.fill_visits, 0);
 
 	/* each delivery makes room for one: the next pass loads that one */
-	while (s.ready) {
+	while (sched_ready_first(&s)) {
 		size_t before = s.nactive;
 
 		finish_first(250, now);
@@ -127,7 +127,7 @@ START_TEST(deferred_message_not_reread_before_due)
 	add_waiting(now);
 	sched_fill(&s, now);
 	ck_assert_uint_eq(s.nactive, 1);
-	e = s.ready->entry;
+	e = sched_ready_first(&s)->entry;
 	finish_first(451, now);			/* deferred: next try in 60-75 s */
 	ck_assert_ptr_null(e->active);
 	ck_assert_int_ge(e->due, now + 60);
@@ -138,7 +138,7 @@ START_TEST(deferred_message_not_reread_before_due)
 	ck_assert_ptr_null(e->active);		/* not loaded again */
 	sched_fill(&s, e->due);
 	ck_assert_ptr_nonnull(e->active);	/* loaded when due */
-	ck_assert_ptr_nonnull(s.ready);
+	ck_assert_ptr_nonnull(sched_ready_first(&s));
 	ck_assert_uint_eq(s.fill_visits, 2);	/* it, then a waiting one */
 }
 END_TEST

@@ -165,7 +165,7 @@ static void q_teardown(void)
 	sched_harness_remove(qdir);
 }
 
-/* Queues one message to rcpt and activates it: its jobs join s.ready. */
+/* Queues one message to rcpt and activates it: its jobs are ready. */
 static struct sched_entry *put(const char **rcpt, size_t n, long long now)
 {
 	char id[QUEUE_ID_MAX];
@@ -181,7 +181,7 @@ static struct sched_job *ready_for(const char *domain)
 {
 	struct sched_job *j;
 
-	for (j = s.ready; j; j = j->next)
+	for (j = sched_ready_first(&s); j; j = sched_ready_next(&s, j))
 		if (strcmp(j->domain, domain) == 0)
 			return j;
 	return NULL;
@@ -256,7 +256,7 @@ START_TEST(one_limit_and_one_holder_per_next_hop)
 	ck_assert_str_eq(wa->conn_dest, "smtp:[smart.test]:587");	/* kept, idle */
 	sched_dispatch(&s, now);
 	ck_assert_ptr_eq(worker_of("b.test"), wa);	/* the holder, though one is free */
-	ck_assert_ptr_null(s.ready);
+	ck_assert_ptr_null(sched_ready_first(&s));
 	answer(wa, 250, 0, now);
 	answer(wp, 250, 0, now);
 	ck_assert_uint_eq(s.ninflight, 0);
@@ -331,11 +331,85 @@ START_TEST(backoff_is_per_next_hop)
 	sched_dispatch(&s, now);
 	ck_assert_ptr_null(worker_of("b.test"));
 	ck_assert_ptr_nonnull(worker_of("plain.test"));
-	ck_assert_ptr_null(s.ready);
+	ck_assert_ptr_null(sched_ready_first(&s));
 	/* b.test was postponed to the smarthost's backoff, not tried */
 	ck_assert_ptr_null(eb->active);
 	ck_assert_int_ge(eb->due, d->backoff_until);
 	answer(worker_of("plain.test"), 250, 0, now);
+}
+END_TEST
+
+/*
+ * Head-of-line blocking (issue 3): the cap (4 x 4 + 64 = 80) is filled with
+ * messages to plain.test, at its limit (destination-concurrency 1). A due
+ * message to far.test is still loaded and sent, and dispatch does not walk
+ * the blocked jobs: plain.test is parked, looked at once, not 79 times.
+ */
+START_TEST(a_blocked_destination_does_not_starve_others)
+{
+	const char *rb[] = { "w@plain.test" }, *rf[] = { "f@far.test" };
+	long long now = (long long)time(NULL);
+	char id[QUEUE_ID_MAX];
+	struct worker *wp, *wf;
+	size_t i;
+
+	for (i = 0; i < 90; i++) {	/* due at 0: before far.test's */
+		sched_harness_queue(&s.q, "s@example.test", rb, 1, SCHED_HARNESS_BODY, "r1", id);
+		sched_index_add(&s, id);
+	}
+	sched_harness_queue(&s.q, "s@example.test", rf, 1, SCHED_HARNESS_BODY, "r1", id);
+	sched_index_add(&s, id);
+	sched_entry_due(&s, strmap_get(&s.index, id), now - 1);
+
+	sched_fill(&s, now);
+	ck_assert_uint_eq(s.nactive, 80);	/* the cap: plain.test's jobs can go */
+	sched_dispatch(&s, now);
+	wp = worker_of("plain.test");
+	ck_assert_ptr_nonnull(wp);
+	ck_assert_uint_eq(s.ninflight, 1);
+	ck_assert_uint_le(s.dispatch_visits, 2);	/* sent one, parked it */
+	ck_assert_ptr_null(s.served);
+	ck_assert_ptr_eq(s.parked, sched_dest_get(&s, "mx:plain.test"));
+
+	sched_fill(&s, now);		/* nothing can go, a slot is free: past the cap */
+	ck_assert_uint_eq(s.nactive, 91);
+	ck_assert_uint_eq(s.nready, 90);
+	sched_dispatch(&s, now);
+	wf = worker_of("far.test");
+	ck_assert_ptr_nonnull(wf);
+	ck_assert_uint_eq(s.dispatch_visits, 1);	/* far.test alone, not 89 blocked jobs */
+
+	answer(wp, 250, 0, now);	/* plain.test has room again: its next job goes */
+	sched_dispatch(&s, now);
+	ck_assert_ptr_eq(worker_of("plain.test"), wp);	/* to the worker holding it */
+	ck_assert_uint_le(s.dispatch_visits, 2);
+	ck_assert_uint_eq(s.nready, 88);
+	answer(wf, 250, 0, now);
+	answer(wp, 250, 0, now);
+	sched_fill(&s, now);		/* plain.test's jobs can go: the cap again */
+	ck_assert_uint_eq(s.nactive, 88);
+	ck_assert_uint_eq(s.fill_visits, 0);
+}
+END_TEST
+
+/* Served destinations take turns: one job each, in the order they came. */
+START_TEST(destinations_are_served_round_robin)
+{
+	const char *ra[] = { "u@plain.test" }, *rb[] = { "v@far.test" }, *rc[] = { "w@near.test" };
+	long long now = (long long)time(NULL);
+
+	cfg.destination_concurrency = 3;
+	put(ra, 1, now);
+	put(ra, 1, now);
+	put(ra, 1, now);
+	put(rb, 1, now);
+	put(rc, 1, now);
+	sched_dispatch(&s, now);	/* 3 workers: plain, far, near */
+	ck_assert_uint_eq(sched_dest_get(&s, "mx:plain.test")->inflight, 1);
+	ck_assert_uint_eq(sched_dest_get(&s, "mx:far.test")->inflight, 1);
+	ck_assert_uint_eq(sched_dest_get(&s, "mx:near.test")->inflight, 1);
+	ck_assert_uint_eq(s.nready, 2);
+	ck_assert_str_eq(sched_ready_first(&s)->domain, "plain.test");
 }
 END_TEST
 
@@ -356,6 +430,8 @@ Suite *suite(void)
 	tcase_add_test(ts, one_limit_and_one_holder_per_next_hop);
 	tcase_add_test(ts, a_closing_connection_still_counts);
 	tcase_add_test(ts, backoff_is_per_next_hop);
+	tcase_add_test(ts, a_blocked_destination_does_not_starve_others);
+	tcase_add_test(ts, destinations_are_served_round_robin);
 	suite_add_tcase(su, ts);
 	return su;
 }
