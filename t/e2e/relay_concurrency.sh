@@ -21,6 +21,12 @@
 #     destination-concurrency 3, 60 messages a, b, c in turn: workers switch
 #     between the two, closing an idle connection before opening one to the
 #     other; neither sink ever sees more than 3 sessions at once.
+#  5. head-of-line blocking: concurrency 2 (a cap of 72 messages in memory),
+#     destination-concurrency 1, 80 messages to slow.test (its sink holds each
+#     transaction 30 s) loaded by a running relay, then 10 to fast.test: all
+#     10 are delivered while slow.test's first transaction is still open (the
+#     cap, filled by slow.test's messages, used to keep them waiting until a
+#     slow.test delivery made room).
 . t/lib.sh
 . t/relay.sh
 t_netns "$@"
@@ -137,3 +143,28 @@ for sink in sw-smart sw-other; do
 	[ -n "$ms" ] && ((ms <= 3)) && t_pass "switch: $sink never had more than 3 sessions at once ($ms)" \
 		|| t_fail "switch: $sink had at most 3 sessions at once" "max-sessions $ms"
 done
+
+# --- 5. one slow destination does not hold up the others ---------------------------
+t_start_sink "127.0.0.71:$port" "$T_TMP/slow" --data-delay 30
+slow_pid=$T_LAST_PID
+t_start_sink "127.0.0.72:$port" "$T_TMP/fast"
+t_instance --route "slow.test=smtp:[127.0.0.71]:$port" --route "fast.test=smtp:[127.0.0.72]:$port" \
+	--set 'concurrency 2' --set 'destination-concurrency 1'
+for ((i = 0; i < 80; i++)); do
+	printf 'Subject: slow %d\r\n\r\nx\r\n' "$i" | t_inject s@example.test "u$i@slow.test" 2>/dev/null
+done
+t_relay_start
+t_wait_for 20 eval '[ "$(conc "$T_TMP/slow" transactions)" = 1 ]' \
+	&& t_pass "hol: slow.test's first transaction is open" \
+	|| t_fail "hol: slow.test's first transaction is open" "$(cat "$T_TMP/slow/concurrency" 2>&1)"
+for ((i = 0; i < 10; i++)); do
+	printf 'Subject: fast %d\r\n\r\nx\r\n' "$i" | t_inject s@example.test "u$i@fast.test" 2>/dev/null
+done
+t_sink_wait 20 "$T_TMP/fast" 10
+t_is "$(ls "$T_TMP/fast" | grep -c '\.eml$')" 10 \
+	"hol: all 10 fast.test messages delivered with 72 slow.test ones (the cap) in memory"
+# the sink stores a message before its delay, and answers after it
+t_is "$(ls "$T_TMP/slow" | grep -c '\.eml$'):$(conc "$T_TMP/slow" transactions)" 1:1 \
+	"hol: meanwhile slow.test had its first message, still unanswered: fast.test did not wait for it"
+kill "$slow_pid"	# its open transaction fails: the relay stops without the grace
+t_relay_stop
