@@ -72,9 +72,12 @@ send() {
 b_machine
 echo "# accept: 1 KB messages (smtp-source -l 1024), about ${BENCH_SECONDS} s a run"
 b_row server sessions reuse messages seconds msgs/s > "$T_TMP/table"
-for s in "${servers[@]}"; do
-	for sessions in ${BENCH_SESSIONS:-20 1}; do
-		for reuse in ${BENCH_REUSE:-no yes}; do
+# servers innermost: each configuration is measured for every server one
+# after the other, so a change in the machine's state (other work, the file
+# system's recently freed inodes) skews all of them alike
+for sessions in ${BENCH_SESSIONS:-20 1}; do
+	for reuse in ${BENCH_REUSE:-no yes}; do
+		for s in "${servers[@]}"; do
 			clear_queue "$s"
 			warm=$((sessions * 20)); [ $warm -lt 200 ] && warm=200
 			if ! secs=$(send "$s" "$sessions" "$reuse" $warm); then
