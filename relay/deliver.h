@@ -59,7 +59,7 @@ struct deliver_job {
 	int body_fd;
 	unsigned long long body_len;
 	int utf8;			/* envelope needs SMTPUTF8 */
-	int eightbit;			/* body has bytes >= 0x80 */
+	int eightbit;			/* body has bytes >= 0x80: 1, 0, -1 unknown */
 };
 
 struct deliver_rcpt_result {

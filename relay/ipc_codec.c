@@ -13,7 +13,7 @@ int ipc_job_encode(struct str *s, uint64_t jobid, const struct deliver_job *j)
 		return errno = E2BIG, -1;
 	if (ipc_put_u64(s, jobid) < 0 || ipc_put_u64(s, j->body_len) < 0 ||
 	    ipc_put_u32(s, (uint32_t)(j->utf8 != 0)) < 0 ||
-	    ipc_put_u32(s, (uint32_t)(j->eightbit != 0)) < 0 ||
+	    ipc_put_u32(s, (uint32_t)(j->eightbit + 1)) < 0 ||	/* 0 unknown, 1 no, 2 yes */
 	    ipc_put_str(s, j->queue_id) < 0 || ipc_put_str(s, j->domain) < 0 ||
 	    ipc_put_str(s, j->sender) < 0 || ipc_put_u32(s, (uint32_t)j->nrcpt) < 0)
 		return -1;
@@ -28,14 +28,15 @@ int ipc_job_decode(const char *p, size_t len, uint64_t *jobid,
 {
 	struct ipc_dec d;
 	const char **rcpt;
-	uint32_t n, i;
+	uint32_t n, i, eightbit;
 
 	*rcptmem = NULL;
 	ipc_dec_init(&d, p, len);
 	*jobid = ipc_get_u64(&d);
 	j->body_len = ipc_get_u64(&d);
 	j->utf8 = (int)ipc_get_u32(&d);
-	j->eightbit = (int)ipc_get_u32(&d);
+	eightbit = ipc_get_u32(&d);
+	j->eightbit = eightbit == 2 ? 1 : eightbit == 1 ? 0 : -1;	/* else unknown */
 	j->queue_id = ipc_get_str(&d, 255);
 	j->domain = ipc_get_str(&d, 255);
 	j->sender = ipc_get_str(&d, 1024);

@@ -102,7 +102,7 @@ static void sched_inspect(struct sched *s, struct sched_entry *e)
 		e->hops = msghdr_count(hdr.s ? hdr.s : "", hdr.len, "Received");
 		e->hops_checked = 1;
 	}
-	e->eightbit = msghdr_has_8bit(fd, len) == 1;
+	e->eightbit = msghdr_has_8bit(fd, len);	/* -1: unreadable, the worker looks */
 	close(fd);
 	str_free(&hdr);
 }

@@ -203,7 +203,7 @@ static int sched_send(struct sched *s, struct sched_job *j, struct worker *w)
 	dj.sender = m->sender;
 	dj.rcpt = rcpt;
 	dj.nrcpt = j->n;
-	dj.eightbit = j->entry->eightbit == 1;
+	dj.eightbit = j->entry->eightbit;
 	if (queue_message_body(&s->q, m->id, &fd, &len) < 0) {
 		log_msg(LOG_ERR, "%s", s->q.err);
 		goto out;

@@ -34,13 +34,14 @@
  *	server's own reply, or a 451 4.4.1/4.4.2 made here).
  *
  *	smtp_send() runs one transaction: MAIL (SIZE=, BODY=8BITMIME when
- *	job->eightbit and offered, SMTPUTF8 when job->utf8), one RCPT per
+ *	job->eightbit is 1 and offered, SMTPUTF8 when job->utf8), one RCPT per
  *	recipient, DATA, the body from job->body_fd encoded by dataenc (CRLF
  *	only, dot-stuffed, lines over 998 octets split), and the final dot;
  *	with PIPELINING the commands up to DATA go in one write (RFC 2920), in
  *	groups of SMTP_PIPELINE_MAX. Before MAIL it refuses locally: 553 5.6.7
  *	for a UTF-8 envelope the server cannot take (RFC 6531 §3.5); 554 5.6.3
- *	for 8-bit content (job->eightbit, or a byte >= 0x80 found in the body)
+ *	for 8-bit content (job->eightbit 1, or, when it is -1 because the
+ *	scheduler could not scan the body, a byte >= 0x80 found in it)
  *	to a server that did not offer 8BITMIME (RFC 6152 §3: tern does not
  *	downgrade MIME; 451 4.3.0 if the body cannot be read to tell); 552
  *	5.3.4 for a message larger than the server's SIZE (RFC 1870). LMTP

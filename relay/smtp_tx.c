@@ -88,14 +88,13 @@ static int path_ok(const char *p)
 
 /*
  * Whether the message has 8-bit content, for a server without 8BITMIME:
- * 1, 0, or -1 when the body cannot be read. The scheduler's flag comes from
- * a scan that takes a read error for 7-bit, so a "no" is checked here on
- * the content itself; servers without 8BITMIME are rare, so this second
- * read costs nothing in the usual case.
+ * 1, 0, or -1 when the body cannot be read. The scheduler scanned it when it
+ * loaded the message; only when it could not (job->eightbit -1) is the body
+ * scanned here.
  */
 static int tx_8bit(const struct deliver_job *j)
 {
-	return j->eightbit ? 1 : msghdr_has_8bit(j->body_fd, j->body_len);
+	return j->eightbit >= 0 ? j->eightbit : msghdr_has_8bit(j->body_fd, j->body_len);
 }
 
 /* Refusals decided before MAIL: returns 1 when every recipient is decided. */
@@ -155,7 +154,7 @@ static void cmd_format(struct tx *t, enum cmd_kind k, size_t i, char *line, size
 	case CMD_MAIL:
 		if (s->ext & SMTP_EXT_SIZE)	/* RFC 1870 §6 */
 			snprintf(params, sizeof params, " SIZE=%llu", j->body_len);
-		if (j->eightbit && (s->ext & SMTP_EXT_8BITMIME))	/* RFC 6152 §3 */
+		if (j->eightbit == 1 && (s->ext & SMTP_EXT_8BITMIME))	/* RFC 6152 §3 */
 			strcat(params, " BODY=8BITMIME");
 		if (j->utf8)	/* RFC 6531 §3.4 */
 			strcat(params, " SMTPUTF8");
