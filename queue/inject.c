@@ -166,9 +166,7 @@ static void message_read(void)
 	static char buf[65536];
 
 	for (;;) {
-		ssize_t r = input_read(0, buf, sizeof buf);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = input_read(0, buf, sizeof buf);	/* EINTR, EAGAIN: waits */
 		if (r < 0)
 			inject_fail(EXIT_READ, "read message: %s", strerror(errno));
 		if (r == 0)
@@ -223,9 +221,7 @@ static size_t envelope_read(struct str *env)
 	size_t end = 0;
 
 	while (end == 0) {
-		ssize_t r = input_read(1, buf, sizeof buf);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = input_read(1, buf, sizeof buf);	/* EINTR, EAGAIN: waits */
 		if (r < 0)
 			inject_fail(EXIT_READ, "read envelope: %s", strerror(errno));
 		if (r == 0)
