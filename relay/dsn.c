@@ -53,23 +53,33 @@ int dsn_reply_format(struct str *out, const char *remote_mta, int code,
 	return 0;
 }
 
-/* The enhanced code after "NNN " in diag, if it is one (RFC 3463 §2). */
+/*
+ * The enhanced code after "NNN " in diag, if it is one (RFC 3463 §2:
+ * digits class "." subject "." detail, the class that of the reply). The length is checked before anything past diag is looked at:
+ * a bare "550" is a whole reply.
+ */
 static int dsn_status_of(const char *diag, char status[16])
 {
-	const char *p = diag + 4;
-	size_t n = strcspn(p, " ");
+	const char *p;
+	size_t n, i;
 	int dots = 0;
-	size_t i;
 
-	if (strlen(diag) < 4 || diag[3] != ' ' || n < 5 || n > 11 || p[0] != diag[0])
+	if (strnlen(diag, 4) < 4 || diag[3] != ' ')
 		return -1;
-	for (i = 0; i < n; i++) {
+	p = diag + 4;
+	n = strcspn(p, " ");
+	if (n < 5 || n > 11 || p[0] != diag[0] || p[0] < '0' || p[0] > '9' ||
+	    p[1] != '.' || p[n - 1] == '.')
+		return -1;
+	for (i = 1; i < n; i++) {
+		if (p[i] == '.' && p[i - 1] == '.')
+			return -1;
 		if (p[i] == '.')
 			dots++;
 		else if (p[i] < '0' || p[i] > '9')
 			return -1;
 	}
-	if (dots != 2 || p[1] != '.' || p[n - 1] == '.' || strstr(p, ".."))
+	if (dots != 2)
 		return -1;
 	memcpy(status, p, n);
 	status[n] = '\0';

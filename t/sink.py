@@ -3,7 +3,8 @@
 
 USAGE
     /usr/bin/python3 t/sink.py --dir DIR [--listen HOST:PORT]... [--unix PATH]
-        [--lmtp] [--reply LOCALPART=REPLY]... [--size N] [--no-smtputf8]
+        [--lmtp] [--reply LOCALPART=REPLY]... [--raw-reply LOCALPART=REPLY]...
+        [--size N] [--no-smtputf8]
         [--no-8bitmime] [--no-pipelining] [--no-ehlo] [--greeting REPLY]
         [--ready FILE] [--hostname NAME] [--data-delay SECONDS] [--max-rcpt N]
 
@@ -15,6 +16,9 @@ USAGE
     --reply L=REPLY     scripted reply for recipients whose local part is L
                         (case-insensitive). REPLY is "550" or "550 5.1.1 text".
                         SMTP: given at RCPT; LMTP: given after the final dot.
+                        A bare code gets the text "X.0.0 scripted reply".
+    --raw-reply L=REPLY the same, but REPLY is sent exactly as given: "550"
+                        is a reply with no text at all (RFC 5321 §4.2 allows it)
     --size N            advertise SIZE N and refuse larger (0: no SIZE; default
                         33554432)
     --no-smtputf8       do not offer SMTPUTF8 (default: offered)
@@ -100,6 +104,7 @@ class State:
         self.tx = self.max_tx = 0
         self.deferred_once = set()
         self.replies = {k.lower(): full_reply(v) for k, v in args.reply}
+        self.replies.update({k.lower(): v for k, v in args.raw_reply})
         self.logf = open(os.path.join(self.dir, "log"), "a", buffering=1)
 
     def log(self, line):
@@ -364,6 +369,8 @@ def parse_args(argv):
     p.add_argument("--lmtp", action="store_true")
     p.add_argument("--reply", action="append", default=[],
                    type=lambda s: tuple(s.split("=", 1)))
+    p.add_argument("--raw-reply", action="append", default=[],
+                   type=lambda s: tuple(s.split("=", 1)))
     p.add_argument("--size", type=int, default=33554432)
     p.add_argument("--no-smtputf8", action="store_true")
     p.add_argument("--no-8bitmime", action="store_true")
@@ -377,9 +384,9 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if not a.listen and not a.unix:
         p.error("need --listen or --unix")
-    for r in a.reply:
+    for r in a.reply + a.raw_reply:
         if len(r) != 2:
-            p.error("--reply wants LOCALPART=REPLY")
+            p.error("--reply and --raw-reply want LOCALPART=REPLY")
     return a
 
 

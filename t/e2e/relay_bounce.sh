@@ -3,7 +3,8 @@
 # sender's sink (null envelope sender, multipart/report, the right Status,
 # Remote-MTA and Diagnostic-Code, the original headers); queue-lifetime expiry
 # gives a 4.4.7 bounce; a failed null-sender message goes to the postmaster
-# (null sender again), and is never bounced to anyone else.
+# (null sender again), and is never bounced to anyone else. A bare "550" with
+# no text (RFC 5321 §4.2 allows it) gives a DSN with Status 5.0.0.
 . t/lib.sh
 t_netns "$@"
 t_need relay/relay queue/inject
@@ -27,7 +28,7 @@ dsn_for() {
 	done
 }
 
-t_start_sink "127.0.0.2:$port" "$T_TMP/remote"
+t_start_sink "127.0.0.2:$port" "$T_TMP/remote" --raw-reply bare=550
 t_start_sink "127.0.0.3:$port" "$T_TMP/senders"
 t_instance --route "remote.test=smtp:[127.0.0.2]:$port" \
 	--route "sender.test=smtp:[127.0.0.3]:$port" \
@@ -37,6 +38,7 @@ t_instance --route "remote.test=smtp:[127.0.0.2]:$port" \
 inject alice@sender.test reject@remote.test ok@remote.test
 inject bob@sender.test always-defer@remote.test
 inject '' reject@remote.test
+inject carol@sender.test bare@remote.test
 t_bg relay "$T_ROOT/relay/relay" -f
 if t_wait_for 40 queue_empty; then t_pass "queue drained (deliveries, bounces, notices)"
 else t_fail "queue drained" "$(tail -n 30 "$T_TMP/relay.log")"; fi
@@ -63,6 +65,15 @@ t_unlike "$msg" '^body line$' "no original body with bounce-body-max 0"
 t_is "$(grep -c '^Final-Recipient' <<<"$msg")" 1 "only the failed recipient is reported"
 t_is "$(grep -lx 'delivered ok@remote.test' "$T_TMP/remote"/*.env | wc -l)" 1 "the other recipient was delivered once"
 
+# --- a bare "550" (no text) -> DSN with the class's status ------------------------
+f=$(dsn_for bare@remote.test carol@sender.test)
+[ -n "$f" ] && t_pass "bare 550: a DSN arrived" || t_fail "bare 550: a DSN arrived" "$(tail -n 20 "$T_TMP/relay.log")"
+msg=$(tr -d '\r' < "${f:-/dev/null}")
+t_like "$msg" '^Status: 5\.0\.0$' "bare 550: Status 5.0.0"
+t_like "$msg" '^Diagnostic-Code: smtp; 550$' "bare 550: Diagnostic-Code is the bare reply"
+t_like "$msg" '^<bare@remote\.test>: 550$' "bare 550: the text part names it"
+t_like "$msg" '^Remote-MTA: dns; ' "bare 550: Remote-MTA"
+
 # --- lifetime expiry -> 4.4.7 -------------------------------------------------
 f=$(dsn_for always-defer@remote.test bob@sender.test)
 [ -n "$f" ] && t_pass "expiry: a DSN for always-defer@remote.test arrived" || t_fail "expiry: a DSN arrived"
@@ -79,6 +90,6 @@ pm=$(grep -lx 'delivered postmaster@sender.test' "$T_TMP/senders"/*.env)
 t_is "$(wc -w <<<"$pm")" 1 "a failed null-sender message gives one postmaster notice"
 t_like "$(cat "$pm")" '^from $' "the postmaster notice has the null sender"
 t_like "$(tr -d '\r' < "${pm%.env}.eml")" '^Subject: Postmaster notice' "it says what it is"
-t_is "$(cat "$T_TMP/senders"/*.env | grep -c '^delivered ')" 3 "nothing else was sent to senders (2 DSNs + 1 notice)"
+t_is "$(cat "$T_TMP/senders"/*.env | grep -c '^delivered ')" 4 "nothing else was sent to senders (3 DSNs + 1 notice)"
 t_like "$(cat "$T_TMP/relay.log")" 'postmaster notice queued \(null sender\)' "the notice is logged"
 kill -TERM "$T_LAST_PID"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "guarded.h"
 
 #define N ADDR_ALLOW_NULL
 #define U ADDR_UTF8
@@ -124,6 +125,22 @@ static const struct row paths[] = {
 	{ "<a@\xed\xa0\x80.x>", 0, U, ADDR_SYNTAX, NULL, 0, 0 },
 	{ "<\"\xff\"@x>", 0, U, ADDR_SYNTAX, NULL, 0, 0 },
 };
+
+/* Every prefix of every row, ending at an unreadable page: the parser
+ * reads nothing past the length it is given. */
+START_TEST(path_prefixes_read_nothing_past_the_end)
+{
+	const struct row *t = &paths[_i];
+	size_t len = t->len ? t->len : strlen(t->in), k, consumed;
+	struct addr a;
+
+	for (k = 0; k <= len; k++) {
+		addr_parse_path(guarded_mem(t->in, k), k, t->flags, &a, &consumed);
+		addr_parse_mailbox(guarded_mem(t->in, k), k, t->flags, &a);
+		guarded_free();
+	}
+}
+END_TEST
 
 START_TEST(path_table)
 {
@@ -341,6 +358,8 @@ Suite *suite(void)
 	TCase *tc = tcase_create("addr");
 
 	tcase_add_loop_test(tc, path_table, 0, (int)(sizeof paths / sizeof paths[0]));
+	tcase_add_loop_test(tc, path_prefixes_read_nothing_past_the_end, 0,
+			    (int)(sizeof paths / sizeof paths[0]));
 	tcase_add_loop_test(tc, mailbox_table, 0, (int)(sizeof mailboxes / sizeof mailboxes[0]));
 	tcase_add_test(tc, utf8_flag_reported);
 	tcase_add_test(tc, local_part_64);

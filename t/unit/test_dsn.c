@@ -11,6 +11,7 @@
 #include "relay/msghdr.h"
 #include "relay/scheduler.h"
 #include "sched_harness.h"
+#include "guarded.h"
 
 static int tmpfile_with(const char *text)
 {
@@ -195,6 +196,71 @@ START_TEST(reply_format_and_parse)
 }
 END_TEST
 
+/* A reply may be a bare code: nothing past its end is read (issue 9 #1). */
+START_TEST(short_replies_read_nothing_past_the_end)
+{
+	static const struct { const char *reply, *mta, *diag, *status; } t[] = {
+		{ "", "", "", "5.0.0" },
+		{ "5", "", "5", "5.0.0" },
+		{ "55", "", "55", "5.0.0" },
+		{ "550", "", "550", "5.0.0" },
+		{ "550 ", "", "550 ", "5.0.0" },
+		{ "451", "", "451", "4.0.0" },
+		{ "550 5", "", "550 5", "5.0.0" },
+		{ "550 5.1", "", "550 5.1", "5.0.0" },
+		{ "550 5.1.", "", "550 5.1.", "5.0.0" },
+		{ "550 5..1", "", "550 5..1", "5.0.0" },
+		{ "550 5.1.1", "", "550 5.1.1", "5.1.1" },
+		{ "550 5.1..1 x", "", "550 5.1..1 x", "5.0.0" },
+		{ "550 5.1.1 a..b", "", "550 5.1.1 a..b", "5.1.1" },
+		{ "mx.test said: ", "mx.test", "", "5.0.0" },
+		{ "mx.test said: 550", "mx.test", "550", "5.0.0" },
+		{ "mx.test said: 550 ", "mx.test", "550 ", "5.0.0" },
+		{ "mx.test said: 421", "mx.test", "421", "4.0.0" },
+		{ "mx.test said: 550 5.7.1", "mx.test", "550 5.7.1", "5.7.1" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		char mta[256], status[16];
+		const char *diag;
+
+		dsn_reply_parse(guarded(t[i].reply), mta, sizeof mta, &diag, status);
+		ck_assert_str_eq(mta, t[i].mta);
+		ck_assert_str_eq(diag, t[i].diag);
+		ck_assert_msg(strcmp(status, t[i].status) == 0, "%s: status %s",
+			      t[i].reply, status);
+	}
+	guarded_free();
+}
+END_TEST
+
+/* The bounce for a bare "550" from the next hop (the scheduler's path). */
+START_TEST(bare_code_bounce)
+{
+	struct dsn_rcpt r[1];
+	struct dsn d;
+	struct str out = STR_INIT(0);
+	int fd = tmpfile_with("Subject: x\r\n\r\nb\r\n");
+	struct dsn_rcpt two[2];
+
+	base_dsn(&d, two);
+	r[0].address = "u@x.test";
+	r[0].reply = guarded("mx.x.test said: 550");
+	r[0].last_try = 0;
+	d.rcpt = r;
+	d.nrcpt = 1;
+	ck_assert_int_eq(dsn_compose(&out, &d, fd, 16), 0);
+	ck_assert_ptr_nonnull(strstr(str_cstr(&out), "<u@x.test>: 550\r\n"));
+	ck_assert_ptr_nonnull(strstr(str_cstr(&out),
+		"Status: 5.0.0\r\nRemote-MTA: dns; mx.x.test\r\n"
+		"Diagnostic-Code: smtp; 550\r\n"));
+	str_free(&out);
+	close(fd);
+	guarded_free();
+}
+END_TEST
+
 START_TEST(header_count)
 {
 	struct str h = STR_INIT(0);
@@ -349,6 +415,8 @@ Suite *suite(void)
 	tcase_add_test(tc, peer_text_is_ascii_and_one_line);
 	tcase_add_test(tc, reply_format_and_parse);
 	tcase_add_test(tc, header_count);
+	tcase_add_test(tc, short_replies_read_nothing_past_the_end);
+	tcase_add_test(tc, bare_code_bounce);
 	suite_add_tcase(su, tc);
 	tcase_add_checked_fixture(tq, q_setup, q_teardown);
 	tcase_add_test(tq, expired_message_bounces_to_sender);

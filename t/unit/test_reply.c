@@ -5,6 +5,7 @@
 
 #include "relay/reply.h"
 #include "relay/dataenc.h"
+#include "guarded.h"
 
 static enum reply_status feed_all(struct reply *r, const char *const *lines)
 {
@@ -28,6 +29,30 @@ START_TEST(single_line_enhanced)
 	ck_assert_int_eq(r.code, 250);
 	ck_assert_str_eq(r.enhanced, "2.1.5");
 	ck_assert_str_eq(r.text, "Ok, recipient");
+}
+END_TEST
+
+/* Every prefix of each line, ending at an unreadable page (a bare code is a
+ * whole reply): nothing past the given length is read. */
+START_TEST(prefixes_read_nothing_past_the_end)
+{
+	static const char *const lines[] = {
+		"550 5.1.1 user unknown\r\n", "550-5.1.1 first\r\n", "550\r\n", "550 \r\n",
+		"550 5.1\r\n", "550 5.1.\r\n", "550 5..1 x\r\n", "250 2.0.0\r\n",
+	};
+	struct reply r;
+	size_t i, k;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		for (k = 0; k <= strlen(lines[i]); k++) {
+			reply_init(&r);
+			reply_feed(&r, guarded_mem(lines[i], k), k);
+			/* a continuation after a first line with an enhanced code */
+			reply_init(&r);
+			ck_assert_int_eq(reply_feed(&r, "550-5.1.1 a\r\n", 13), REPLY_MORE);
+			reply_feed(&r, guarded_mem(lines[i], k), k);
+			guarded_free();
+		}
 }
 END_TEST
 
@@ -274,6 +299,7 @@ Suite *suite(void)
 
 	tcase_add_test(t, single_line_enhanced);
 	tcase_add_test(t, multi_line);
+	tcase_add_test(t, prefixes_read_nothing_past_the_end);
 	tcase_add_test(t, multi_line_incomplete);
 	tcase_add_test(t, bare_code_and_no_enhanced);
 	tcase_add_test(t, enhanced_class_must_match);
