@@ -33,6 +33,7 @@ int (*log_journal_hook)(int priority, const char *message,
 static const char *log_name = "tern";
 static int log_journal_stream = -1;	/* -1: not yet checked */
 static int log_use_syslog;
+static int log_info_syslog;	/* log_syslog_enable(): success reports to syslog */
 
 const char *log_program(void)
 {
@@ -99,6 +100,7 @@ void log_init(const char *program)
 		log_name = slash && slash[1] ? slash + 1 : program;
 	log_journal_stream = -1;
 	log_use_syslog = 0;
+	log_info_syslog = 0;
 	if (log_stderr_unusable()) {
 		/* children (the injector) must not write to the peer either */
 		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -216,6 +218,32 @@ static void log_write_stderr(int priority, const char *text)
 		;
 }
 
+void log_syslog_enable(void)
+{
+	if (!log_use_syslog)
+		openlog(log_name, LOG_PID, LOG_MAIL);
+	log_info_syslog = 1;
+}
+
+/*
+ * log_route: syslog when stderr is unusable; else the journal when it takes
+ * the event; else a success report of a log_syslog_enable() program to
+ * syslog; else stderr.
+ */
+static void log_route(int priority, const char *text, const struct log_field *fields)
+{
+	if (log_use_syslog) {
+		syslog(priority, "%s", text);
+		return;
+	}
+	if (log_journal_hook && log_journal_hook(priority, text, fields) == 0)
+		return;
+	if (log_info_syslog && (priority & 7) > LOG_WARNING)
+		syslog(priority, "%s", text);
+	else
+		log_write_stderr(priority, text);
+}
+
 static void log_vevent(int priority, const struct log_field *fields,
 		       const char *fmt, va_list ap)
 {
@@ -229,10 +257,7 @@ static void log_vevent(int priority, const struct log_field *fields,
 	log_sanitise(message, sizeof message, raw,
 		     (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1);
 	log_format(text, message, fields);
-	if (log_use_syslog)
-		syslog(priority, "%s", text);
-	else if (!log_journal_hook || log_journal_hook(priority, text, fields) < 0)
-		log_write_stderr(priority, text);
+	log_route(priority, text, fields);
 	errno = saved;
 }
 

@@ -7,6 +7,7 @@
  *	void log_init(const char *program);
  *	void log_journal_enable(void);
  *	void log_journal_native_enable(void);
+ *	void log_syslog_enable(void);
  *	void log_event(int priority, const struct log_field *fields, const char *fmt, ...);
  *	void log_msg(int priority, const char *fmt, ...);
  *	void log_die(int exitcode, const char *fmt, ...);
@@ -31,6 +32,12 @@
  *	/run/systemd/journal/socket. Either way an event that cannot be sent
  *	is written to stderr as above.
  *
+ *	A program that a user runs from a script (inject, sendmail) calls
+ *	log_syslog_enable() after those: from then on, an event below LOG_WARNING
+ *	(a success report) that no journal takes goes to syslog (LOG_MAIL) and
+ *	never to stderr, so that the caller's stderr (and cron's mail) hears only
+ *	of errors; errors and warnings still go to stderr (or the journal).
+ *
  *	Every value and the formatted message are sanitised: bytes below 0x20,
  *	0x7f and non-UTF-8 never reach the log raw (they are written as \xHH), so
  *	peer data cannot forge log lines.
@@ -47,6 +54,7 @@ struct log_field {
 void log_init(const char *program);
 void log_journal_enable(void);
 void log_journal_native_enable(void);
+void log_syslog_enable(void);
 void log_event(int priority, const struct log_field *fields, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void log_msg(int priority, const char *fmt, ...)

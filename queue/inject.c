@@ -310,6 +310,7 @@ int main(int argc, char **argv)
 		clearenv();	/* before log_init(), which reads JOURNAL_STREAM */
 	log_init("inject");
 	log_journal_native_enable();	/* not setuid, under systemd (JOURNAL_STREAM) */
+	log_syslog_enable();	/* "queued" never on the caller's stderr (cron) */
 	umask(077);
 	signals_reset();
 	alarm(INJECT_TIMEOUT);

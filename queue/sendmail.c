@@ -479,6 +479,7 @@ int main(int argc, char **argv)
 	if (fd_std_ensure() < 0)
 		exit(EX_OSERR);
 	log_init("sendmail");
+	log_syslog_enable();	/* stderr is for errors only (cron mails it) */
 	signal(SIGPIPE, SIG_IGN);
 	s.dot_ends = 1;
 	s.mode = MODE_DELIVER;

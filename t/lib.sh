@@ -527,6 +527,48 @@ EOF
 		"$label: the body is queued byte for byte"
 }
 
+# t_syslog_start: a stand-in syslog daemon on /dev/log for this test's mount
+# namespace. /dev becomes a private tmpfs holding null, zero, full, random and
+# urandom (bound from the real /dev through an open descriptor, so nothing
+# under $T_TMP points into the real /dev), the fd and std* links and the
+# socket. Each datagram becomes one line of $T_SYSLOG
+# ("<PRI>date ident[pid]: text").
+t_syslog_start() {
+	local old n
+	[ -n "$T_TMP" ] || t_tmpdir
+	exec {old}</dev
+	mount -t tmpfs -o mode=0755 tmpfs /dev || t_bail "cannot mount a private /dev"
+	for n in null zero full random urandom; do
+		: > "/dev/$n"
+		mount --no-canonicalize --bind "/proc/self/fd/$old/$n" "/dev/$n" ||
+			t_bail "cannot bind /dev/$n"
+	done
+	exec {old}<&-
+	ln -s /proc/self/fd /dev/fd
+	for n in 0:stdin 1:stdout 2:stderr; do ln -s "/proc/self/fd/${n%%:*}" "/dev/${n#*:}"; done
+	mkdir -m 1777 /dev/shm
+	T_SYSLOG=$T_TMP/syslog
+	: > "$T_SYSLOG"
+	"$T_PY" -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+os.chmod("/dev/log", 0o666)
+open(sys.argv[1] + ".ready", "w").close()
+with open(sys.argv[1], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536).rstrip(b"\0\n").replace(b"\n", b" ") + b"\n")
+' "$T_SYSLOG" &
+	T_PIDS+=("$!")
+	t_wait_for 5 test -e "$T_SYSLOG.ready" || t_bail "stand-in syslog did not start"
+}
+
+# t_syslog_wait PATTERN: wait (5 s at most) until a line of $T_SYSLOG matches
+# the extended regular expression PATTERN; print the matching lines.
+t_syslog_wait() {
+	t_wait_for 5 grep -qE -- "$1" "$T_SYSLOG" && grep -E -- "$1" "$T_SYSLOG"
+}
+
 # t_rss_kb PID: print the peak resident set size (VmHWM, kB) of PID.
 t_rss_kb() {
 	awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null

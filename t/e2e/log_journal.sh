@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # log_journal: smtpd and inject log to the journal with structured fields
-# (DESIGN.md "Logging") through journald's native protocol, without libsystemd
+# (log.h, smtpd(8), inject(8)) through journald's native protocol, without libsystemd
 # (lib/log_journal_native.c). A private /run (tmpfs, in this test's mount
 # namespace) holds a stand-in journald: a Python datagram socket at
 # /run/systemd/journal/socket that stores what it receives. Checks: under
 # JOURNAL_STREAM (naming smtpd's stderr) each event is one datagram of
 # KEY=value lines with MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and the event's
-# fields, nothing goes to stderr, and every datagram is well formed; a
+# fields, nothing goes to stderr, and every datagram is well formed; inject
+# run by smtpd (a clean environment: no JOURNAL_STREAM) logs to syslog, not stderr; a
 # non-setuid inject with JOURNAL_STREAM sends its QUEUE_ID the same way;
 # without journald the events fall back to "<N>smtpd: ..." lines on stderr;
 # without JOURNAL_STREAM nothing is sent to the socket.
@@ -15,6 +16,7 @@ t_netns "$@"
 t_need smtpd/smtpd queue/inject
 t_instance
 mount -t tmpfs tmpfs /run || t_bail "cannot mount a private /run"
+t_syslog_start
 mkdir -p /run/systemd/journal
 jdir=$T_TMP/journal; mkdir -p "$jdir"
 
@@ -82,8 +84,10 @@ print("" if ok else sys.argv[1])' "$jdir/$f"; done | grep .)
 t_is "$bad" "" "every datagram is KEY=value lines (valid names, no control byte in a value)"
 smtpd_lines=$(grep -c '^<\?[0-9]*>\?smtpd:' "$T_TMP/smtpd1.err")
 t_is "$smtpd_lines" 0 "with journald there, smtpd writes no log line to stderr"
-t_like "$(cat "$T_TMP/smtpd1.err")" '^inject: queued queue_id=' \
-	"inject (run by smtpd with a clean environment) logs to the inherited stderr"
+t_unlike "$(cat "$T_TMP/smtpd1.err")" '^inject: ' \
+	"inject (run by smtpd with a clean environment) writes nothing to stderr on success"
+t_like "$(t_syslog_wait 'inject\[[0-9]+\]: queued queue_id=')" 'received_id=[0-9a-f.]+ ' \
+	"... it logs to syslog (where journald also listens under systemd)"
 
 # --- inject on its own (not setuid) under JOURNAL_STREAM ---------------------------
 before=$(count)

@@ -8,6 +8,7 @@
 t_netns "$@"
 t_need queue/inject queue/queuectl
 t_instance
+t_syslog_start
 q=$(t_queue_dir)
 inj=$T_ROOT/queue/inject
 
@@ -46,8 +47,9 @@ body_of "$id" > "$T_TMP/got"
 t_file_is "$T_TMP/got" "$T_TMP/msg" "queued bytes are the message exactly"
 t_like "$(records_of "$id")" '^t[0-9]+\|iSess-1\.a\|Fs@example\.org\|Ta@example\.test\|Tb@example\.test\|\|$' \
 	"records: arrival, received id, sender, recipients, end"
-t_like "$(cat "$T_TMP/inject.err")" "queued queue_id=$id received_id=Sess-1\.a sender=s@example\.org nrcpt=2 size=$(wc -c < "$T_TMP/msg")" \
-	"one log line with queue id, received id, sender, count, size"
+t_like "$(t_syslog_wait "queued queue_id=$id ")" "inject\[[0-9]+\]: queued queue_id=$id received_id=Sess-1\.a sender=s@example\.org nrcpt=2 size=$(wc -c < "$T_TMP/msg")" \
+	"one syslog line with queue id, received id, sender, count, size"
+t_is "$(cat "$T_TMP/inject.err")" "" "nothing on stderr on success"
 t_like "$id" '^[0-9A-Za-z]{17,39}$' "queue id is alphanumeric"
 t_is "$(stat -c %U "$q/mess/$id")" nobody "run as root, inject wrote as the queue's owner"
 

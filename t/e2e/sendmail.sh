@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # sendmail: the sendmail(1) interface end to end into a private instance:
 # -t (To/Cc/Bcc, Bcc removed), -f, -F, -i/-oi and the "." line, LF/CR to
-# CRLF, added Date:/Message-ID:/From:, sysexits codes, -bp and mailq, -bs.
+# CRLF, added Date:/Message-ID:/From:, sysexits codes, -bp and mailq, -bs;
+# quiet on success (nothing on stdout or stderr, as cron wants), the queued
+# event in syslog.
 . t/lib.sh
 t_netns "$@"
 t_need queue/sendmail queue/inject queue/queuectl
 t_instance
+t_syslog_start
 q=$(t_queue_dir)
 sm=$T_ROOT/queue/sendmail
 
@@ -58,6 +61,15 @@ t_is "$b" $'From: me@example.org\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nMess
 	"headers present are kept as they are, nothing added"
 t_is "$(rcpts_of "$id" | tr '\n' ' ')" "Froot@mx.example.test Tbob@example.test Tcarol@mx.example.test " \
 	"default sender login@hostname; unqualified argument gets @hostname"
+
+# --- quiet on success: not a byte on stdout or stderr; inject's event in syslog
+out=$(printf 'Subject: quiet\n\nshh\n' | "$sm" quiet@example.test 2>&1)
+t_is "$?" 0 "from a script: exit 0"
+t_is "$out" "" "from a script: nothing on stdout or stderr"
+id=$(last_id)
+t_like "$(t_syslog_wait "inject\[[0-9]+\]: queued queue_id=$id ")" \
+	"^<22>.* inject\[[0-9]+\]: queued queue_id=$id .*sender=root@mx\.example\.test nrcpt=1" \
+	"the queued event is in syslog (facility mail, info) with the queue id"
 
 # --- the "." line: ends input without -i, data with -i / -oi; lone CR
 printf 'Subject: d\n\nbefore\n.\nafter\n' | "$sm" d@example.test

@@ -1,6 +1,7 @@
 /*
  * test_log - lib/log.c: the stderr line format, sanitising (a value with
- * "\r\n" cannot start a new line), the "<N>" prefix under JOURNAL_STREAM.
+ * "\r\n" cannot start a new line), the "<N>" prefix under JOURNAL_STREAM,
+ * log_syslog_enable() keeping success reports off stderr.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -162,6 +163,20 @@ START_TEST(stderr_is_peer_socket)
 }
 END_TEST
 
+/* log_syslog_enable: info and notice never reach stderr; errors and warnings do */
+START_TEST(syslog_keeps_success_off_stderr)
+{
+	capture();
+	log_init("inject");
+	log_syslog_enable();
+	log_msg(LOG_INFO, "queued queue_id=X");
+	log_msg(LOG_NOTICE, "noted");
+	log_msg(LOG_WARNING, "careful");
+	log_msg(LOG_ERR, "boom (exit 53)");
+	ck_assert_str_eq(captured(), "inject: careful\ninject: boom (exit 53)\n");
+}
+END_TEST
+
 START_TEST(die_exits)
 {
 	log_init("t");
@@ -182,6 +197,7 @@ Suite *suite(void)
 	tcase_add_test(tc, journal_stream_other_fd);
 	tcase_add_test(tc, long_message_bounded);
 	tcase_add_test(tc, stderr_is_peer_socket);
+	tcase_add_test(tc, syslog_keeps_success_off_stderr);
 	tcase_add_exit_test(tc, die_exits, 111);
 	suite_add_tcase(s, tc);
 	return s;
