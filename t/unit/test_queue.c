@@ -489,8 +489,6 @@ Suite *suite(void)
 	TCase *tc = tcase_create("queue");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	/* ids_unique commits 500 messages, two fsyncs each: seconds on a busy disk */
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, commit_load_round_trip);
 	tcase_add_test(tc, null_sender_and_bad_received_id);
 	tcase_add_test(tc, state_round_trip);
