@@ -387,7 +387,7 @@ static int config_line(struct config *c, char *line, size_t len, unsigned char *
 
 	for (i = 0; i < len; i++)
 		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
-			return str_errorf(err, errlen, "control byte 0x%02x in line",
+			return str_errorf(err, errlen, "control byte 0x%02x in line (remove it)",
 				       (unsigned char)line[i]);
 	line[len] = '\0';
 	if ((hash = strchr(line, '#')))
@@ -406,11 +406,12 @@ static int config_line(struct config *c, char *line, size_t len, unsigned char *
 		if (strcmp(settings[i].key, key) == 0)
 			break;
 	if (i == NSETTINGS)
-		return str_errorf(err, errlen, "unknown setting '%s'", key);
+		return str_errorf(err, errlen, "unknown setting '%s' (tern.conf(5) lists them)", key);
 	if (!*val)
-		return str_errorf(err, errlen, "%s: missing value", key);
+		return str_errorf(err, errlen, "%s: missing value (write '%s VALUE')", key, key);
 	if (seen[i] && !setting_repeats(&settings[i]))
-		return str_errorf(err, errlen, "duplicate setting '%s'", key);
+		return str_errorf(err, errlen, "duplicate setting '%s' (keep one line; only "
+				  "accept, relay-net, self-address and route repeat)", key);
 	seen[i] = 1;
 	return setting_apply(c, &settings[i], val, err, errlen);
 }
@@ -451,9 +452,11 @@ static int config_finish(struct config *c, const char *path, char *err, size_t e
 	if (!c->postmaster[0] &&
 	    snprintf(c->postmaster, sizeof c->postmaster, "postmaster@%s", c->hostname) >=
 	    (int)sizeof c->postmaster)
-		return str_errorf(err, errlen, "%s: hostname too long for postmaster@hostname", path);
+		return str_errorf(err, errlen, "%s: hostname too long for postmaster@hostname "
+				  "(set postmaster)", path);
 	if (c->retry_min > c->retry_max)
-		return str_errorf(err, errlen, "%s: retry-min (%us) is greater than retry-max (%us)",
+		return str_errorf(err, errlen, "%s: retry-min (%us) is greater than retry-max (%us) "
+				  "(lower retry-min or raise retry-max)",
 			       path, c->retry_min, c->retry_max);
 	return 0;
 }
@@ -469,7 +472,10 @@ int config_load(const char *dir, struct config *c, char *err, size_t errlen)
 		return str_errorf(err, errlen, "%s: directory name too long", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return str_errorf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return str_errorf(err, errlen, "%s: cannot open: %s (%s)", path, strerror(errno),
+				  errno == ENOENT ? "tern refuses to run without it: create it "
+				  "(tern.conf(5)) or name its directory in TERN_CONFDIR" :
+				  "it must be readable by every tern user");
 	r = config_read(fd, c, seen, path, err, errlen);
 	close(fd);
 	if (r == 0)

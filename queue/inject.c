@@ -31,6 +31,7 @@
 #include "queue/queue.h"
 #include "queue/queue_format.h"
 #include "str.h"
+#include "usage.h"
 
 /* qmail-queue(8) exit codes */
 enum {
@@ -52,6 +53,16 @@ enum {
  */
 #define INJECT_TIMEOUT 86400
 #define RECORD_MAX 1000		/* bytes of one envelope address before exit 11 */
+
+static const char inject_usage[] =
+	"usage: inject < message 1< envelope\n"
+	"Put one message into the queue (the qmail-queue protocol): the message on\n"
+	"descriptor 0, the envelope on descriptor 1: F sender NUL, T recipient NUL for\n"
+	"each recipient, NUL. Exit 0: queued; 11-40 and 91: refused for good; other\n"
+	"codes: temporary failure. Quiet on success (the event goes to the journal or\n"
+	"syslog). Setuid, it ignores its environment and every other argument.\n"
+	"  --help  print this text and exit\n"
+	"See inject(8), queue(5).\n";
 
 static struct queue queue = { -1, -1, -1, -1, -1, "", "" };
 static struct queue_file qfile = { -1, "", 0 };
@@ -299,10 +310,10 @@ int main(int argc, char **argv)
 	const char *r;
 	size_t envlen;
 
-	(void)argc;
-	(void)argv;	/* never used: nothing from the caller may steer us */
 	if (fd_std_ensure() < 0)	/* setuid: our files must not land on fd 0-2 */
 		exit(EXIT_BUG);
+	if (argc == 2)	/* nothing else from the arguments may steer us */
+		usage_help(argc, argv, inject_usage);
 	r = getenv("TERN_RECEIVED_ID");
 	if (r && queue_received_id_valid(r))
 		snprintf(rid, sizeof rid, "%s", r);

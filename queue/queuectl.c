@@ -18,11 +18,21 @@
 #include "queue/queue.h"
 #include "queue/queue_format.h"
 #include "queue/queue_list.h"
+#include "usage.h"
 
 #define SWEEP_TMP_AGE (36 * 3600)	/* as qmail: a tmp/ file older than this is garbage */
 
 static const char usage[] =
-	"usage: queuectl list | show ID | delete ID... | retry [ID...] | sweep [SECONDS] | check";
+	"usage: queuectl list | show ID | delete ID... | retry [ID...] | sweep [SECONDS] | check\n"
+	"Look at and act on the queue of CONFDIR/tern.conf (as the queue user or root).\n"
+	"  list          one line per message (id, age, size, sender), one per recipient\n"
+	"  show ID       the envelope, each recipient's state, then the message as queued\n"
+	"  delete ID...  remove messages (a delivery in progress may still complete)\n"
+	"  retry [ID...] ask the relay to try now: the messages named, or every message\n"
+	"  sweep [SECS]  remove tmp/ files older than SECS (default 36 hours) and orphans\n"
+	"  check         check the configuration, users, queue and injector (exit 1: not OK)\n"
+	"  --help        print this text and exit\n"
+	"CONFDIR is $TERN_CONFDIR, else " TERN_CONFDIR ". See queuectl(8), queue(5).\n";
 
 static struct config cfg;
 static struct queue q;
@@ -47,7 +57,7 @@ static int cmd_delete(int argc, char **argv)
 	int i, rc = 0;
 
 	if (argc < 1)
-		log_die(2, "%s", usage);
+		usage_die(2, usage);
 	for (i = 0; i < argc; i++) {
 		if (queue_message_remove(&q, argv[i]) < 0) {
 			dprintf(2, "queuectl: delete %s: %s\n", argv[i],
@@ -88,7 +98,7 @@ static int cmd_sweep(int argc, char **argv)
 	char *end;
 
 	if (argc > 1)
-		log_die(2, "%s", usage);
+		usage_die(2, usage);
 	if (argc == 1) {
 		errno = 0;
 		age = strtoll(argv[0], &end, 10);
@@ -213,27 +223,28 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	log_init("queuectl");
+	usage_help(argc, argv, usage);
 	if (argc < 2)
-		log_die(2, "%s", usage);
+		usage_die(2, usage);
 	cmd = argv[1];
 	if (strcmp(cmd, "check") == 0) {
 		if (argc != 2)
-			log_die(2, "%s", usage);
+			usage_die(2, usage);
 		config_setup();
 		return check_run(&cfg);
 	}
 	if (strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "delete") &&
 	    strcmp(cmd, "retry") && strcmp(cmd, "sweep"))
-		log_die(2, "%s", usage);
+		usage_die(2, usage);
 	queue_setup();
 	if (strcmp(cmd, "list") == 0) {
 		if (argc != 2)
-			log_die(2, "%s", usage);
+			usage_die(2, usage);
 		if (queue_list_print(&q, 1, (long long)time(NULL)) < 0)
 			log_die(1, "%s", q.err);
 	} else if (strcmp(cmd, "show") == 0) {
 		if (argc != 3)
-			log_die(2, "%s", usage);
+			usage_die(2, usage);
 		if (queue_show_print(&q, argv[2], 1, (long long)time(NULL)) < 0)
 			log_die(1, "show %s: %s", argv[2],
 				errno == ENOENT || errno == EINVAL ? "no such message" : q.err);

@@ -30,6 +30,7 @@
 #include "queue/queue.h"
 #include "queue/queue_list.h"
 #include "str.h"
+#include "usage.h"
 
 #define HEADER_MAX (1u << 20)
 
@@ -38,6 +39,23 @@
 #endif
 
 extern char **environ;
+
+static const char sendmail_usage[] =
+	"usage: sendmail [-t] [-i] [-f SENDER] [-F NAME] [RECIPIENT...] < message\n"
+	"       sendmail -bs | -bp | -bi;  mailq;  newaliases\n"
+	"Queue the message on standard input for its recipients, quietly (errors on\n"
+	"standard error, sysexits.h exit codes); Date:, Message-ID: and From: are\n"
+	"added when missing.\n"
+	"  -t         take recipients from To:, Cc: and Bcc: too (Bcc: is removed)\n"
+	"  -i, -oi    a line of a single \".\" does not end the message\n"
+	"  -f SENDER  envelope sender (-r too); \"<>\" for the null sender\n"
+	"  -F NAME    full name for an added From: (default: the passwd entry)\n"
+	"  -bm        queue a message (the default)\n"
+	"  -bs        SMTP on standard input and output (smtpd, as a relay client)\n"
+	"  -bp        list the queue (as mailq does)\n"
+	"  -bi        nothing to do (newaliases: tern has no aliases file)\n"
+	"  --help     print this text and exit\n"
+	"Other sendmail options are accepted and ignored or refused; see sendmail(1).\n";
 
 enum sendmail_mode { MODE_DELIVER, MODE_SMTP, MODE_LIST, MODE_NOTHING };
 
@@ -110,7 +128,7 @@ static void options_parse(struct sendmail *s, int argc, char **argv)
 		case 'I': s->mode = MODE_NOTHING; break;
 		default:
 		bad:
-			log_die(EX_USAGE, "unknown option %s", a);
+			log_die(EX_USAGE, "unknown option %s (sendmail --help lists them)", a);
 		}
 	}
 	s->args = argv + i;
@@ -480,6 +498,7 @@ int main(int argc, char **argv)
 		exit(EX_OSERR);
 	log_init("sendmail");
 	log_syslog_enable();	/* stderr is for errors only (cron mails it) */
+	usage_help(argc, argv, sendmail_usage);
 	signal(SIGPIPE, SIG_IGN);
 	s.dot_ends = 1;
 	s.mode = MODE_DELIVER;

@@ -16,11 +16,17 @@
 #include "relay/pool.h"
 #include "relay/privilege.h"
 #include "relay/scheduler.h"
+#include "usage.h"
 
-static void __attribute__((noreturn)) relay_usage(void)
-{
-	log_die(100, "usage: relay [-f] [-1] [-n]");
-}
+static const char relay_usage[] =
+	"usage: relay [-f] [-1] [-n]\n"
+	"The delivery daemon: the scheduler (as queue-user) and its delivery workers\n"
+	"(as relay-user) deliver the queue to MX hosts, routes and LMTP.\n"
+	"  -f      run in the foreground (the default and only mode; systemd Type=notify)\n"
+	"  -1      run until the queue is empty, then exit (tests)\n"
+	"  -n      check CONFDIR/tern.conf, print every effective setting and exit\n"
+	"  --help  print this text and exit\n"
+	"CONFDIR is $TERN_CONFDIR, else " TERN_CONFDIR ". See relay(8), tern.conf(5).\n";
 
 int main(int argc, char **argv)
 {
@@ -32,16 +38,17 @@ int main(int argc, char **argv)
 	int opt, once = 0, print = 0;
 
 	log_init("relay");
+	usage_help(argc, argv, relay_usage);
 	while ((opt = getopt(argc, argv, "f1n")) != -1) {
 		if (opt == '1')
 			once = 1;
 		else if (opt == 'n')
 			print = 1;
 		else if (opt != 'f')
-			relay_usage();
+			usage_die(100, relay_usage);
 	}
 	if (optind != argc)
-		relay_usage();
+		usage_die(100, relay_usage);
 	confdir = config_dir();
 	if (config_load(confdir, &cfg, err, sizeof err) < 0)
 		log_die(print ? 1 : 111, "%s", err);

@@ -13,12 +13,15 @@
 #include "log.h"
 #include "privdrop.h"
 #include "session.h"
+#include "usage.h"
 
-static void smtpd_usage(void)
-{
-	fprintf(stderr, "usage: smtpd [-n]\n");
-	exit(2);
-}
+static const char smtpd_usage[] =
+	"usage: smtpd [-n]\n"
+	"One SMTP session on descriptors 0 and 1, as started by systemd (Accept=yes),\n"
+	"xinetd or tcpserver; messages go to the queue program (inject).\n"
+	"  -n      check CONFDIR/tern.conf, print every effective setting and exit\n"
+	"  --help  print this text and exit\n"
+	"CONFDIR is $TERN_CONFDIR, else " TERN_CONFDIR ". See smtpd(8), tern.conf(5).\n";
 
 /* A bad configuration: log file/line, tell the client 421 (RFC 5321 §3.8), exit. */
 static void smtpd_config_failed(const char *err, int check_only)
@@ -41,13 +44,14 @@ int main(int argc, char **argv)
 
 	log_init("smtpd");
 	log_journal_native_enable();	/* structured entries under systemd */
+	usage_help(argc, argv, smtpd_usage);
 	while ((opt = getopt(argc, argv, "n")) != -1) {
 		if (opt != 'n')
-			smtpd_usage();
+			usage_die(2, smtpd_usage);
 		check_only = 1;
 	}
 	if (optind != argc)
-		smtpd_usage();
+		usage_die(2, smtpd_usage);
 	dir = config_dir();
 	if (config_load(dir, &cfg, err, sizeof err) < 0)
 		smtpd_config_failed(err, check_only);

@@ -143,7 +143,7 @@ START_TEST(every_setting)
 
 	/* the last line of full_conf is an unknown setting without LF */
 	ck_assert_int_eq(load(full_conf, &c, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, ":35: unknown setting 'last-line-without-lf-is-ok-too'"));
+	ck_assert_ptr_nonnull(strstr(err, ":35: unknown setting 'last-line-without-lf-is-ok-too' (tern.conf(5) lists them)"));
 	strcpy(t, full_conf);
 	*strstr(t, "last-line") = '\0';
 	ck_assert_msg(load(t, &c, err, sizeof err) == 0, "%s", err);
@@ -270,15 +270,15 @@ START_TEST(missing_file_fails_closed)
 
 	unlink(path);
 	ck_assert_int_eq(config_load(dir, &c, err, sizeof err), -1);
-	snprintf(want, sizeof want, "%s: cannot open: No such file or directory", path);
+	snprintf(want, sizeof want, "%s: cannot open: No such file or directory (tern refuses to run without it: create it (tern.conf(5)) or name its directory in TERN_CONFDIR)", path);
 	ck_assert_str_eq(err, want);
 }
 END_TEST
 
 START_TEST(errors_name_file_and_line)
 {
-	expect_error("# ok\nfoo bar\n", 2, "unknown setting 'foo'");
-	expect_error("hostname a.example\n\nhostname b.example\n", 3, "duplicate setting 'hostname'");
+	expect_error("# ok\nfoo bar\n", 2, "unknown setting 'foo' (tern.conf(5) lists them)");
+	expect_error("hostname a.example\n\nhostname b.example\n", 3, "duplicate setting 'hostname' (keep one line; only accept, relay-net, self-address and route repeat)");
 	expect_error("self-address 192.0.2.0/24\n", 1, "self-address: '192.0.2.0/24': an address, not a network");
 	expect_error("self-address mx.example\n", 1, "self-address: 'mx.example': not an IPv4 or IPv6 address");
 	expect_error("self-address 192.0.2.1 192.0.2.2\n", 1, "self-address: '192.0.2.1 192.0.2.2': one value expected");
@@ -287,7 +287,7 @@ START_TEST(errors_name_file_and_line)
 	expect_error("relay-net 10.0.0.1/8\n", 1, "relay-net: '10.0.0.1/8': host bits set after the prefix");
 	expect_error("relay-net 10.0.0/8\n", 1, "relay-net: '10.0.0/8': not an IPv4 or IPv6 address");
 	expect_error("relay-net 10.0.0.0/x\n", 1, "relay-net: '10.0.0.0/x': prefix is not a number");
-	expect_error("hostname\n", 1, "hostname: missing value");
+	expect_error("hostname\n", 1, "hostname: missing value (write 'hostname VALUE')");
 	expect_error("hostname -bad.example\n", 1, "hostname: '-bad.example': not a domain name");
 	expect_error("hostname a b\n", 1, "hostname: 'a b': one value expected");
 	expect_error("accept exa_mple.test\n", 1, "accept: 'exa_mple.test': not a domain or address literal");
@@ -320,7 +320,7 @@ START_TEST(errors_name_file_and_line)
 	expect_error("route * smtp:[a.example]:1\nroute * smtp:[b.example]:1\n", 2,
 		     "route: duplicate route for '*'");
 	expect_error("retry-min x\n", 1, "retry-min: 'x': not a number");
-	expect_error("retry-max 1s\nretry-max 2s\n", 2, "duplicate setting 'retry-max'");
+	expect_error("retry-max 1s\nretry-max 2s\n", 2, "duplicate setting 'retry-max' (keep one line; only accept, relay-net, self-address and route repeat)");
 	expect_error("queue-lifetime 1.5d\n", 1, "queue-lifetime: '1.5d': not a number");
 	expect_error("concurrency 0\n", 1, "concurrency: '0': smaller than 1");
 	expect_error("destination-concurrency many\n", 1, "destination-concurrency: 'many': not a number");
@@ -332,9 +332,9 @@ START_TEST(errors_name_file_and_line)
 	expect_error("postmaster a(b)@example.test\n", 1, "postmaster: 'a(b)@example.test': not an address");
 	expect_error("postmaster j\xc3\xb6rg@example.test\n", 1,
 		     "postmaster: 'j\xc3\xb6rg@example.test': not an address");
-	expect_error("hostname a.example\r\n", 1, "control byte 0x0d in line");
-	expect_error("accept a.example\n\nhostname a\x01\n", 3, "control byte 0x01 in line");
-	expect_error("accept a.example\nhost\x7fname x\n", 2, "control byte 0x7f in line");
+	expect_error("hostname a.example\r\n", 1, "control byte 0x0d in line (remove it)");
+	expect_error("accept a.example\n\nhostname a\x01\n", 3, "control byte 0x01 in line (remove it)");
+	expect_error("accept a.example\nhost\x7fname x\n", 2, "control byte 0x7f in line (remove it)");
 }
 END_TEST
 
@@ -344,7 +344,7 @@ START_TEST(retry_order_error)
 	char err[512], want[600];
 
 	ck_assert_int_eq(load("retry-min 2h\nretry-max 1h\n", &c, err, sizeof err), -1);
-	snprintf(want, sizeof want, "%s: retry-min (7200s) is greater than retry-max (3600s)", path);
+	snprintf(want, sizeof want, "%s: retry-min (7200s) is greater than retry-max (3600s) (lower retry-min or raise retry-max)", path);
 	ck_assert_str_eq(err, want);
 }
 END_TEST
@@ -356,7 +356,7 @@ START_TEST(nul_byte_refused)
 
 	write_conf("accept a.example\nhostname a\0b\n", 29);
 	ck_assert_int_eq(config_load(dir, &c, err, sizeof err), -1);
-	snprintf(want, sizeof want, "%s:2: control byte 0x00 in line", path);
+	snprintf(want, sizeof want, "%s:2: control byte 0x00 in line (remove it)", path);
 	ck_assert_str_eq(err, want);
 }
 END_TEST
