@@ -226,9 +226,9 @@ static ssize_t fd_write_some(int fd, const void *p, size_t n, int *notsock)
 	return r;
 }
 
-/* Write all n bytes, each wait for the fd bounded by timeout_ms. */
-static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, size_t *done,
-			  int *notsock)
+/* Write all n bytes, each wait for the fd bounded by timeout_ms and deadline (0: none). */
+static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, long long deadline,
+			  size_t *done, int *notsock)
 {
 	*done = 0;
 	while (*done < n) {
@@ -241,7 +241,7 @@ static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, size_
 			continue;
 		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		switch (fd_wait(fd, POLLOUT, wait_end_for(timeout_ms), 0)) {
+		switch (fd_wait(fd, POLLOUT, wait_end_for(timeout_ms), deadline)) {
 		case 0:
 			errno = ETIMEDOUT;
 			return -1;
@@ -257,7 +257,7 @@ int fd_write_all(int fd, const void *p, size_t n)
 	size_t done;
 	int notsock = 0;
 
-	return fd_write_timed(fd, p, n, -1, &done, &notsock);
+	return fd_write_timed(fd, p, n, -1, 0, &done, &notsock);
 }
 
 void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size)
@@ -267,13 +267,20 @@ void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size)
 	b->size = size;
 	b->len = 0;
 	b->timeout_ms = BUF_DEFAULT_TIMEOUT_MS;
+	b->deadline_ms = 0;
 	b->notsock = 0;
+}
+
+void outbuf_set_deadline(struct outbuf *b, long long deadline_ms)
+{
+	b->deadline_ms = deadline_ms;
 }
 
 int outbuf_flush(struct outbuf *b)
 {
 	size_t done;
-	int r = fd_write_timed(b->fd, b->mem, b->len, b->timeout_ms, &done, &b->notsock);
+	int r = fd_write_timed(b->fd, b->mem, b->len, b->timeout_ms, b->deadline_ms, &done,
+			       &b->notsock);
 
 	/* keep what was not written, so a caller may report or retry */
 	if (done) {
@@ -301,7 +308,7 @@ int outbuf_put(struct outbuf *b, const void *p, size_t n)
 		b->len = n;
 		return 0;
 	}
-	return fd_write_timed(b->fd, p, n, b->timeout_ms, &done, &b->notsock);
+	return fd_write_timed(b->fd, p, n, b->timeout_ms, b->deadline_ms, &done, &b->notsock);
 }
 
 int outbuf_puts(struct outbuf *b, const char *z)

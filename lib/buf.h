@@ -13,13 +13,13 @@
  *	enum buf_result inbuf_read(struct inbuf *b, char *dst, size_t max, size_t *len);
  *
  *	void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size);
+ *	void outbuf_set_deadline(struct outbuf *b, long long deadline_ms);
  *	int outbuf_put(struct outbuf *b, const void *p, size_t n);
  *	int outbuf_puts(struct outbuf *b, const char *z);
  *	int outbuf_flush(struct outbuf *b);
  *
  *	long long clock_ms(void);
  *	int fd_write_all(int fd, const void *p, size_t n);
-int fd_std_ensure(void);
  *	int fd_std_ensure(void);
  * DESCRIPTION
  *	An inbuf reads from fd into the caller's memory. Every wait for data is
@@ -38,7 +38,8 @@ int fd_std_ensure(void);
  *
  *	An outbuf collects output and writes it when full or on outbuf_flush();
  *	each write waits at most timeout_ms (default 300000) for the fd to accept
- *	data. outbuf_put() of 0 bytes does nothing (p may then be NULL, as the
+ *	data, and never past the absolute deadline outbuf_set_deadline() set
+ *	(0, as outbuf_init() leaves it: none). outbuf_put() of 0 bytes does nothing (p may then be NULL, as the
  *	.s of an empty struct str is). fd_write_all() writes everything,
  *	retrying short writes and EINTR.
  *	Writes go out with send(MSG_NOSIGNAL), so a vanished socket peer is an
@@ -68,6 +69,7 @@ struct outbuf {
 	char *mem;
 	size_t size, len;
 	int timeout_ms;
+	long long deadline_ms;	/* 0: none */
 	int notsock;	/* 1: fd is no socket (pipe, file): write(2), not send() */
 };
 
@@ -80,6 +82,7 @@ size_t inbuf_pending(const struct inbuf *b);
 enum buf_result inbuf_read(struct inbuf *b, char *dst, size_t max, size_t *len);
 
 void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size);
+void outbuf_set_deadline(struct outbuf *b, long long deadline_ms);
 int outbuf_put(struct outbuf *b, const void *p, size_t n);
 int outbuf_puts(struct outbuf *b, const char *z);
 int outbuf_flush(struct outbuf *b);

@@ -28,9 +28,12 @@
  *	  queue-dir PATH              used only when not setuid; default QUEUEDIR
  *	  max-message-size BYTES      default 64M (k, M, G suffixes)
  *	  max-recipients N            default 100 (RFC 5321 §4.5.3.1.8 minimum)
- *	  command-timeout DURATION    default 5m (s, m, h, d suffixes)
- *	  data-timeout DURATION       default 3m, each wait for a DATA block
- *	  session-timeout DURATION    default 1h, whole session
+ *	  command-timeout DURATION    default 5m (s, m, h, d suffixes), each
+ *	                              whole command line
+ *	  data-timeout DURATION       default 3m, DATA's wait budget (smtpd(8))
+ *	  data-min-rate BYTES         default 500, per second, DATA's average
+ *	                              past the budget; 0: none
+ *	  session-timeout DURATION    default 30m, whole session
  *	  queue-program PATH          default LIBEXECDIR/inject
  *	  smtpd-user NAME             default tern-smtpd: smtpd started as root
  *	                              drops to it before reading the network
@@ -90,6 +93,7 @@ struct config {
 	unsigned long long max_message_size;
 	unsigned max_recipients;
 	unsigned command_timeout, data_timeout, session_timeout;	/* seconds */
+	unsigned long long data_min_rate;	/* bytes per second, 0: none */
 	char queue_program[4096];
 	char smtpd_user[64];
 	char resolver[300];	/* "" : /etc/resolv.conf */

@@ -144,11 +144,39 @@ static void data_byte(struct data_reader *d, char ch)
 	}
 }
 
+/* One read from the client within the pace's budget (see data.h). */
+static enum buf_result data_fill(struct inbuf *in, const struct data_pace *pace,
+				 long long *budget)
+{
+	long long start = clock_ms(), end = start + *budget;
+	unsigned long long earned;
+	enum buf_result br;
+
+	if (pace->deadline_ms && pace->deadline_ms < end)
+		end = pace->deadline_ms;
+	buf_set_timeout(in, -1);	/* the deadline bounds the wait */
+	buf_set_deadline(in, end);
+	br = inbuf_fill(in);
+	*budget -= clock_ms() - start;
+	if (br != BUF_OK)
+		return br;
+	earned = pace->min_rate ? inbuf_pending(in) * 1000ULL / pace->min_rate :
+		 (unsigned long long)pace->budget_ms;
+	if (earned > (unsigned long long)pace->budget_ms)
+		earned = (unsigned long long)pace->budget_ms;
+	*budget += (long long)earned;
+	if (*budget > pace->budget_ms)
+		*budget = pace->budget_ms;
+	return BUF_OK;
+}
+
 enum buf_result data_read(struct inbuf *in, struct outbuf *out,
-			  unsigned long long max_size, struct data_result *r)
+			  unsigned long long max_size, const struct data_pace *pace,
+			  struct data_result *r)
 {
 	struct data_reader d;
 	enum buf_result br;
+	long long budget = pace->budget_ms;
 
 	memset(r, 0, sizeof *r);
 	memset(&d, 0, sizeof d);
@@ -157,7 +185,7 @@ enum buf_result data_read(struct inbuf *in, struct outbuf *out,
 	d.out = out;
 	d.r = r;
 	while (d.state != DATA_END) {
-		if (inbuf_pending(in) == 0 && (br = inbuf_fill(in)) != BUF_OK)
+		if (inbuf_pending(in) == 0 && (br = data_fill(in, pace, &budget)) != BUF_OK)
 			return br;
 		while (in->start < in->end && d.state != DATA_END)
 			data_byte(&d, in->mem[in->start++]);

@@ -5,7 +5,8 @@
  *	data - read one DATA body (RFC 5321 §4.1.4, §4.5.2) and stream it out
  * SYNOPSIS
  *	enum buf_result data_read(struct inbuf *in, struct outbuf *out,
- *	                          unsigned long long max_size, struct data_result *r);
+ *	                          unsigned long long max_size,
+ *	                          const struct data_pace *pace, struct data_result *r);
  * DESCRIPTION
  *	data_read() consumes client bytes from in up to and including the end
  *	of data, and writes the message as it is to be queued to out while
@@ -29,6 +30,18 @@
  *	                (§4.5.3.1.6: 1000 with the CRLF)
  *	  r->write_failed  out refused data (errno in r->write_errno)
  *	r->bare_lf counts the bare LF line breaks (normalised, not refused).
+ *
+ *	The client's pace is bounded by a budget of time spent waiting for it
+ *	(a token bucket): it starts at pace->budget_ms (data-timeout), each wait
+ *	spends what it lasted, and each n bytes received earn n / min_rate
+ *	seconds back, never above budget_ms. When the budget is spent, or at
+ *	the absolute pace->deadline_ms (the session's; 0: none), the data ends
+ *	in BUF_TIMEOUT. So no single wait exceeds data-timeout, and a client
+ *	slower on average than min_rate bytes per second is cut within
+ *	budget_ms / (1 - its rate / min_rate), however it spaces its bytes.
+ *	min_rate 0 refills the budget on every read (each wait bounded alone).
+ *	Time spent writing to out does not count against the client. This
+ *	replaces in's deadline; the caller restores its own afterwards.
  * DIAGNOSTICS
  *	BUF_OK once the end of data was read; BUF_EOF, BUF_TIMEOUT or BUF_ERROR
  *	as inbuf_fill() when the client vanished or was too slow first.
@@ -47,7 +60,14 @@ struct data_result {
 	int write_errno;
 };
 
+struct data_pace {
+	unsigned long long min_rate;	/* bytes per second; 0: none */
+	int budget_ms;			/* the budget's start and cap */
+	long long deadline_ms;		/* clock_ms() scale; 0: none */
+};
+
 enum buf_result data_read(struct inbuf *in, struct outbuf *out,
-			  unsigned long long max_size, struct data_result *r);
+			  unsigned long long max_size, const struct data_pace *pace,
+			  struct data_result *r);
 
 #endif

@@ -130,6 +130,7 @@ int message_data(struct session *s)
 {
 	char id[33], reply[REPLY_MAX + 1], mem[4096];
 	struct data_result dr;
+	struct data_pace pace;
 	struct injector j;
 	struct outbuf mo;
 	enum buf_result br;
@@ -150,8 +151,11 @@ int message_data(struct session *s)
 		injector_abort(&j, mo.timeout_ms);
 		return -1;
 	}
-	buf_set_timeout(&s->in, session_ms(s->cfg->data_timeout));
-	br = data_read(&s->in, &mo, s->cfg->max_message_size, &dr);
+	pace.min_rate = s->cfg->data_min_rate;
+	pace.budget_ms = session_ms(s->cfg->data_timeout);
+	pace.deadline_ms = s->deadline;
+	br = data_read(&s->in, &mo, s->cfg->max_message_size, &pace, &dr);
+	buf_set_deadline(&s->in, s->deadline);
 	if (br != BUF_OK)
 		return message_interrupted(s, &j, id, br);
 	if (header_failed)

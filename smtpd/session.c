@@ -261,6 +261,19 @@ static int session_flush_if_idle(struct session *s)
 	return outbuf_flush(&s->out);
 }
 
+/*
+ * The whole next command line is due within command-timeout of the start of
+ * its wait (RFC 5321 §4.5.3.2.7), not each read: a client that sends a byte
+ * now and then cannot hold the connection past it.
+ */
+static void session_line_deadline(struct session *s)
+{
+	long long end = clock_ms() + session_ms(s->cfg->command_timeout);
+
+	buf_set_timeout(&s->in, -1);	/* the deadline bounds each wait */
+	buf_set_deadline(&s->in, end < s->deadline ? end : s->deadline);
+}
+
 /* One command line; -1 ends the session. */
 static int session_step(struct session *s)
 {
@@ -270,7 +283,7 @@ static int session_step(struct session *s)
 
 	if (session_flush_if_idle(s) < 0)
 		return -1;
-	buf_set_timeout(&s->in, session_ms(s->cfg->command_timeout));
+	session_line_deadline(s);
 	switch (inbuf_getline(&s->in, line, 512, &len)) {	/* §4.5.3.1.4 */
 	case BUF_OK:
 		break;
@@ -324,7 +337,9 @@ int session_run(const struct session_options *o, int in, int out)
 	inbuf_init(&s->in, in, s->inmem, sizeof s->inmem);
 	outbuf_init(&s->out, out, s->outmem, sizeof s->outmem);
 	s->out.timeout_ms = session_ms(o->cfg->command_timeout);
-	buf_set_deadline(&s->in, clock_ms() + 1000LL * o->cfg->session_timeout);
+	s->deadline = clock_ms() + 1000LL * o->cfg->session_timeout;
+	buf_set_deadline(&s->in, s->deadline);
+	outbuf_set_deadline(&s->out, s->deadline);
 	session_log_connect(s);
 	if (reply_sendf(&s->out, "220 %s ESMTP tern", o->cfg->hostname) < 0)
 		r = -1;

@@ -18,9 +18,11 @@
  *
  *	Limits come from o->cfg: max-message-size (EHLO SIZE, MAIL SIZE=,
  *	and counted while the data streams), max-recipients (then 452 4.5.3),
- *	command-timeout (each wait for a command), data-timeout (each wait for
- *	data, and the wait for the injector's verdict), session-timeout (the
- *	whole session). A timeout is answered with 421 4.4.2 and ends the
+ *	command-timeout (each whole command line: the deadline is set when its
+ *	wait starts, so trickling bytes do not extend it; and each reply),
+ *	data-timeout and data-min-rate (DATA's time budget, data.h; and the
+ *	wait for the injector's verdict), session-timeout (the whole session,
+ *	every read and write). A timeout is answered with 421 4.4.2 and ends the
  *	session. Command lines are at most 512 octets with CRLF (§4.5.3.1.4).
  *
  *	A recipient is accepted when its domain is accepted

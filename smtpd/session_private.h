@@ -42,6 +42,7 @@ struct session {
 	char **rcpt;
 	size_t nrcpt, rcpt_cap;
 	unsigned long messages;
+	long long deadline;	/* clock_ms() when session-timeout ends it */
 	int eof;		/* the client closed its side */
 };
 

@@ -68,6 +68,7 @@ endif
 	@$(call units_put,0755,units/tern-smtpd.tcpserver/run,$(DATADIR)/tern-smtpd.tcpserver/run)
 	@$(call units_put,0755,units/tern-smtpd.tcpserver/log/run,$(DATADIR)/tern-smtpd.tcpserver/log/run)
 	@$(call units_put,0644,units/tern-smtpd.tcpserver/tcp.smtp,$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp)
+	@$(call units_put,0644,units/tern-smtpd.tcpserver/per-source.nft,$(DATADIR)/tern-smtpd.tcpserver/per-source.nft)
 	@$(call units_put,0644,units/tern.conf,$(DATADIR)/tern.conf)
 	install -m 0644 README INSTALL $(D)$(DOCDIR)/
 	@# The configuration is the admin's: never overwritten.
@@ -105,6 +106,7 @@ uninstall:
 		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
 		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtpd.tcpserver/run \
 		$(D)$(DATADIR)/tern-smtpd.tcpserver/log/run $(D)$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp \
+		$(D)$(DATADIR)/tern-smtpd.tcpserver/per-source.nft \
 		$(D)$(DOCDIR)/README $(D)$(DOCDIR)/INSTALL \
 		$(foreach m,$(MAN_PAGES),$(D)$(call man_dest,$(m)))
 	@# sendmail and mailq, and their pages, only when they are ours.

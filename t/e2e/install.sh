@@ -85,6 +85,7 @@ usr/local/share/man/man1/sendmail.1 l 777 root:root tern-sendmail.1
 usr/local/share/doc/tern/INSTALL f 644 root:root
 usr/local/share/doc/tern/README f 644 root:root
 usr/local/share/tern/tern-smtpd.tcpserver/log/run f 755 root:root
+usr/local/share/tern/tern-smtpd.tcpserver/per-source.nft f 644 root:root
 usr/local/share/tern/tern-smtpd.tcpserver/run f 755 root:root
 usr/local/share/tern/tern-smtpd.tcpserver/tcp.smtp f 644 root:root
 usr/local/share/tern/tern-smtpd.xinetd f 644 root:root

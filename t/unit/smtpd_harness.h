@@ -8,15 +8,19 @@
  * client's bytes to D/input, runs session_run() from the archive on it with
  * the output in D/output, and reads the output back into h->out.
  * harness_run_pipe() feeds the bytes through a pipe kept open afterwards,
- * for timeouts. harness_file() reads what the fake injector wrote.
+ * for timeouts. harness_run_slow() sends fast at once, then slow one byte
+ * every delay_ms from a child process, then keeps the pipe open: a slow
+ * client. harness_file() reads what the fake injector wrote.
  */
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "config.h"
 #include "smtpd/session.h"
@@ -147,6 +151,44 @@ static inline void harness_run_pipe(struct harness *h, const char *input)
 	h->rc = session_run(&h->o, p[0], out);
 	close(p[0]);
 	close(p[1]);
+	harness_collect(h, out);
+}
+
+/* The child of harness_run_slow(): writes, then waits to be killed. */
+static inline void harness_slow_writer(int fd, const char *fast, const char *slow,
+				       unsigned delay_ms)
+{
+	signal(SIGPIPE, SIG_DFL);	/* the session ended: so do we */
+	if (write(fd, fast, strlen(fast)) != (ssize_t)strlen(fast))
+		_exit(1);
+	for (; *slow; slow++) {
+		usleep(delay_ms * 1000);
+		if (write(fd, slow, 1) != 1)
+			_exit(1);
+	}
+	pause();
+	_exit(0);
+}
+
+static inline void harness_run_slow(struct harness *h, const char *fast, const char *slow,
+				    unsigned delay_ms)
+{
+	int p[2], out;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		harness_slow_writer(p[1], fast, slow, delay_ms);
+	}
+	close(p[1]);
+	out = harness_output_fd(h);
+	h->rc = session_run(&h->o, p[0], out);
+	close(p[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 	harness_collect(h, out);
 }
 

@@ -75,7 +75,8 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.max_recipients, 100);
 	ck_assert_uint_eq(c.command_timeout, 300);
 	ck_assert_uint_eq(c.data_timeout, 180);
-	ck_assert_uint_eq(c.session_timeout, 3600);
+	ck_assert_uint_eq(c.session_timeout, 1800);
+	ck_assert_uint_eq(c.data_min_rate, 500);
 	ck_assert_str_eq(c.queue_program, TERN_LIBEXECDIR "/inject");
 	ck_assert_str_eq(c.smtpd_user, "tern-smtpd");
 	ck_assert_str_eq(c.queue_user, "tern-queue");

@@ -369,6 +369,43 @@ START_TEST(command_timeout)
 }
 END_TEST
 
+/*
+ * The whole command line is due within command-timeout: a client sending a
+ * byte every 250 ms (the old per-read timeout of 1 s never ran out) is cut
+ * at the line's deadline, long before its 40 bytes and CRLF are through.
+ */
+START_TEST(command_line_deadline)
+{
+	struct harness h;
+
+	harness_init(&h, "command-timeout 1s\n", NULL);
+	harness_run_slow(&h, "EHLO c\r\n", "NOOP xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\nQUIT\r\n",
+			 250);
+	ck_assert_out(&h, GREETING EHLO_REPLY
+		      "421 4.4.2 mx.example.test Error: timeout exceeded\r\n");
+	ck_assert_int_eq(h.rc, 1);
+	harness_free(&h);
+}
+END_TEST
+
+/* ...and each line has a deadline of its own: slow lines, each well within
+ * command-timeout, go on past it in all. */
+START_TEST(command_line_deadline_per_line)
+{
+	struct harness h;
+
+	harness_init(&h, "command-timeout 3s\n", NULL);
+	harness_run_slow(&h, "EHLO c\r\n", "NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n"
+			 "NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nQUIT\r\n", 50);
+	ck_assert_out(&h, GREETING EHLO_REPLY "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+		      "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+		      "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+		      "250 2.0.0 Ok\r\n" BYE);
+	ck_assert_int_eq(h.rc, 0);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(session_timeout)
 {
 	struct harness h;
@@ -430,6 +467,8 @@ Suite *suite(void)
 	tcase_add_test(tc, eof_without_quit);
 	tcase_add_test(tc, command_timeout);
 	tcase_add_test(tc, session_timeout);
+	tcase_add_test(tc, command_line_deadline);
+	tcase_add_test(tc, command_line_deadline_per_line);
 	tcase_add_test(tc, pipelining_batch);
 	suite_add_tcase(s, tc);
 	return s;

@@ -491,6 +491,43 @@ START_TEST(injector_missing)
 }
 END_TEST
 
+/*
+ * DATA slower than data-min-rate once data-timeout's budget is spent: a byte
+ * every 250 ms (4 bytes/s against 1000) earns 1 ms each, so the 1 s budget
+ * runs out after about 1.3 s, long before the end of data (the old
+ * per-read timeout of 1 s never ran out). Nothing is queued.
+ */
+START_TEST(data_min_rate)
+{
+	struct harness h;
+	char *env;
+	size_t n = 0;
+
+	harness_init(&h, "data-timeout 1s\ndata-min-rate 1000\n", NULL);
+	harness_run_slow(&h, TX, "Subject: slow\r\n\r\nbody body body body\r\n.\r\nQUIT\r\n",
+			 250);
+	ck_assert_out(&h, TX_REPLIES "421 4.4.2 mx.example.test Error: timeout exceeded\r\n");
+	ck_assert_int_eq(h.rc, 1);
+	env = harness_file(&h, "envelope", &n);
+	ck_assert_uint_eq(n, 0);
+	free(env);
+	harness_free(&h);
+}
+END_TEST
+
+/* data-min-rate 0: each wait is bounded alone, a slow client gets through. */
+START_TEST(data_min_rate_off)
+{
+	struct harness h;
+
+	harness_init(&h, "data-timeout 2s\ndata-min-rate 0\n", NULL);
+	harness_run_slow(&h, TX, "Subject: slow\r\n\r\nbody\r\n.\r\nQUIT\r\n", 100);
+	ck_assert_msg(strstr(h.out, "\r\n250 2.0.0 Ok: queued as ") != NULL, "%s", h.out);
+	ck_assert_int_eq(h.rc, 0);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(data_timeout)
 {
 	struct harness h;
@@ -563,6 +600,8 @@ Suite *suite(void)
 	tcase_add_test(tc, injector_missing);
 	tcase_add_test(tc, injector_gets_only_0_to_2);
 	tcase_add_test(tc, data_timeout);
+	tcase_add_test(tc, data_min_rate);
+	tcase_add_test(tc, data_min_rate_off);
 	tcase_add_test(tc, eof_in_data);
 	tcase_add_test(tc, two_messages);
 	suite_add_tcase(s, tc);

@@ -21,7 +21,7 @@
 /* Keys whose commented line in units/tern.conf shows the compiled default. */
 static const char *const default_keys[] = {
 	"max-message-size", "max-recipients", "command-timeout", "data-timeout",
-	"session-timeout", "smtpd-user", "queue-program", "queue-dir", "queue-user",
+	"data-min-rate", "session-timeout", "smtpd-user", "queue-program", "queue-dir", "queue-user",
 	"relay-user", "smtp-port", "retry-min", "retry-max", "queue-lifetime",
 	"concurrency", "destination-concurrency", "bounce-body-max", NULL
 };
