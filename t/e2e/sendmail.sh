@@ -108,8 +108,11 @@ list=$("$sm" -bp)
 t_like "$list" "^$(last_id) [0-9]+[smhd] [0-9]+ <root@mx\\.example\\.test>\$" "-bp lists the queue"
 t_like "$list" '^  pending a@example\.test attempts=0 next=now reply=-$' "-bp shows each recipient's state"
 ln -sf "$sm" "$T_TMP/mailq"
-t_is "$("$T_TMP/mailq")" "$list" "mailq (argv[0]) is the same listing"
-t_is "$(queue/queuectl list)" "$list" "queuectl list is the same listing"
+# The age column may tick between two listings: compared without it (its
+# form is checked above).
+no_age() { sed -E 's/^([0-9A-F]+) [0-9]+[smhd] /\1 AGE /'; }
+t_is "$("$T_TMP/mailq" | no_age)" "$(no_age <<<"$list")" "mailq (argv[0]) is the same listing"
+t_is "$(queue/queuectl list | no_age)" "$(no_age <<<"$list")" "queuectl list is the same listing"
 
 # --- -bs: SMTP on stdin, as a relay client
 if [ -x smtpd/smtpd ]; then
