@@ -21,3 +21,17 @@ endif
 .PHONY: bench
 bench: smtpd/smtpd queue/inject relay/relay
 	@for b in accept drain rss; do echo "== t/bench/$$b.sh"; bash t/bench/$$b.sh || exit 1; done
+
+# t/fault/: faults at the system-call boundary (t/e2e/fault_*.sh). libfault.so
+# is an LD_PRELOAD shim (t/fault/fault.c); a preload needs a dynamic loader,
+# which the static musl inject has not, so t/fault/inject is the same
+# injector, from the glibc objects the unit tests already use, linked
+# dynamically. Test-only: never installed.
+t/fault/libfault.so: t/fault/fault.c
+	$(CC) -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
+
+t/fault/inject: queue/inject.o queue/libqueue.a lib/libtern.a $(SANITIZE_OBJ)
+	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^
+
+TEST_PROGRAMS += t/fault/libfault.so t/fault/inject
+CLEAN += t/fault/libfault.so t/fault/inject
