@@ -24,11 +24,21 @@ static int sched_scan_one(void *ctx, const char *id)
 	return 0;
 }
 
+/*
+ * sched_rescan: add every id in mess/ to the index. A scan that failed (an
+ * I/O error reading mess/) is tried again after retry-min rather than at
+ * the next periodic rescan: at start the scan is the only way the relay
+ * learns of mail queued while it was down.
+ */
 static void sched_rescan(struct sched *s)
 {
-	if (queue_scan(&s->q, sched_scan_one, s) < 0)
-		log_msg(LOG_ERR, "%s", s->q.err);
-	s->next_rescan = clock_ms() + SCHED_RESCAN_MS;
+	long long wait = SCHED_RESCAN_MS;
+
+	if (queue_scan(&s->q, sched_scan_one, s) < 0) {
+		log_msg(LOG_ERR, "%s (scanning again in %us)", s->q.err, s->cfg->retry_min);
+		wait = (long long)s->cfg->retry_min * 1000;
+	}
+	s->next_rescan = clock_ms() + wait;
 }
 
 static int sched_watch(struct sched *s)
