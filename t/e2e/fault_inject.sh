@@ -174,8 +174,8 @@ done
 
 kinds=$(printf '%s\n' "${failed_ops[@]}" | sort -u | tr '\n' ' ')
 echo "# calls failed: $kinds"
-for k in open openat write fsync linkat renameat2; do
-	t_like "$kinds" "(^| )$k " "a failing $k was among the faults"
+for k in open openat 'openat\+w' write fsync linkat renameat2; do
+	t_like "$kinds" "(^| )$k " "a failing ${k/\\/} was among the faults"
 done
 
 # --- what is queued now: the accepted messages, exactly --------------------

@@ -27,7 +27,11 @@
  *	EDQUOT): the N-th counted call then returns -1 with that errno without
  *	reaching the kernel. "N,M,... ERRNO" (up to four) fails each of those
  *	calls: a second fault on the path a program takes to recover from the
- *	first. No plan, or N of 0: nothing fails (a counting run).
+ *	first. "OP#K ERRNO" fails the K-th call of kind OP instead (the kinds as
+ *	logged: a call order that varies between runs still hits that call).
+ *	Opens that may write or create (O_WRONLY, O_RDWR, O_CREAT, O_TMPFILE)
+ *	are logged as kind "open+w" / "openat+w", others as "open" / "openat".
+ *	No plan, or N of 0: nothing fails (a counting run).
  *	The file is read once, when the shim is loaded.
  *
  *	This is test code, built only for t/e2e/fault_*.sh: it is never linked
@@ -48,6 +52,12 @@ static char fault_dir[4096];
 static size_t fault_dirlen;
 static char fault_log[4096];
 static long fault_at[4];	/* the calls to fail, 0: none */
+static char fault_op[24];	/* "OP#K": fail the K-th call of OP instead */
+static long fault_op_at;
+static struct {
+	char op[24];
+	long n;
+} fault_ops[32];		/* calls counted per kind */
 static int fault_errno;
 static long fault_count;
 static pid_t fault_pid;
@@ -89,6 +99,11 @@ static void fault_plan_read(const char *path)
 	for (i = 0; i < sizeof fault_errnos / sizeof fault_errnos[0]; i++)
 		if (strcmp(name, fault_errnos[i].name) == 0)
 			fault_errno = fault_errnos[i].value;
+	if ((p = strchr(list, '#')) && (size_t)(p - list) < sizeof fault_op) {
+		memcpy(fault_op, list, (size_t)(p - list));
+		fault_op_at = strtol(p + 1, NULL, 10);
+		return;
+	}
 	for (p = list, k = 0; fault_errno && k < 4; p = end + 1, k++) {
 		fault_at[k] = strtol(p, &end, 10);
 		if (*end != ',')
@@ -175,6 +190,20 @@ static void fault_log_line(const char *op, const char *path, int failed)
 	close(fd);
 }
 
+/* fault_op_count: count a call of kind op; the count so far */
+static long fault_op_count(const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof fault_ops / sizeof fault_ops[0]; i++) {
+		if (!fault_ops[i].op[0])
+			snprintf(fault_ops[i].op, sizeof fault_ops[i].op, "%s", op);
+		if (strcmp(fault_ops[i].op, op) == 0)
+			return ++fault_ops[i].n;
+	}
+	return 0;
+}
+
 /*
  * fault_check: count a call on path when it is in scope; 1 (errno set)
  * when this is the call to fail.
@@ -190,6 +219,8 @@ static int fault_check(const char *op, const char *path)
 	for (k = 0; k < 4; k++)
 		if (fault_at[k] > 0 && fault_count == fault_at[k])
 			fail = 1;
+	if (fault_op_count(op) == fault_op_at && strcmp(op, fault_op) == 0)
+		fail = 1;
 	fault_log_line(op, path, fail);
 	if (fail)
 		errno = fault_errno;
@@ -223,6 +254,20 @@ static mode_t fault_mode(int flags, va_list ap)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
 }
 
+/* fault_open_kind: "openat" opens for reading (or a directory), "openat+w"
+ * opens to write or create (O_CREAT, O_TMPFILE) */
+static const char *fault_open_kind(const char *fn, int flags)
+{
+	static char kinds[4][24];
+	size_t i = (strcmp(fn, "open") == 0 ? 0 : strcmp(fn, "open64") == 0 ? 1 :
+		    strcmp(fn, "openat") == 0 ? 2 : 3);
+
+	if (!(flags & (O_WRONLY | O_RDWR | O_CREAT)))
+		return fn;
+	snprintf(kinds[i], sizeof kinds[i], "%s+w", fn);
+	return kinds[i];
+}
+
 #define FAULT_OPENAT(fn, realname)                                                      \
 	int fn(int dirfd, const char *path, int flags, ...)                              \
 	{                                                                                \
@@ -234,7 +279,7 @@ static mode_t fault_mode(int flags, va_list ap)
 		va_end(ap);                                                              \
 		if (!next)                                                               \
 			next = (int (*)(int, const char *, int, ...))fault_next(realname); \
-		if (fault_check_at(#fn, dirfd, path))                                    \
+		if (fault_check_at(fault_open_kind(#fn, flags), dirfd, path))             \
 			return -1;                                                       \
 		return next(dirfd, path, flags, mode);                                   \
 	}
@@ -252,7 +297,7 @@ FAULT_OPENAT(openat64, "openat64")
 		va_end(ap);                                                         \
 		if (!next)                                                          \
 			next = (int (*)(const char *, int, ...))fault_next(realname); \
-		if (fault_check_at(#fn, AT_FDCWD, path))                            \
+		if (fault_check_at(fault_open_kind(#fn, flags), AT_FDCWD, path))     \
 			return -1;                                                  \
 		return next(path, flags, mode);                                     \
 	}
