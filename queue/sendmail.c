@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,10 +28,13 @@
 #include "queue/mailinput.h"
 #include "queue/queue.h"
 #include "queue/queue_list.h"
+#include "queue_client.h"
 #include "str.h"
 #include "usage.h"
 
 #define HEADER_MAX (1u << 20)
+/* how long the queue program may leave a write waiting, and take to exit */
+#define SENDMAIL_QUEUE_WAIT_MS (3600 * 1000)
 
 #ifndef TERN_LIBEXECDIR
 #define TERN_LIBEXECDIR "/usr/local/libexec/tern"
@@ -276,60 +278,23 @@ static void header_build(struct sendmail *s, const char *h, size_t hlen, struct 
 		log_die(EX_OSERR, "header: out of memory");
 }
 
-static pid_t injector_start(const char *prog, int *msgfd, int *envfd)
+/*
+ * sendmail_exit: the sysexits.h answer to the queue program's status, from
+ * the one table of queue_client_verdict(). A permanent refusal of what the
+ * caller gave (RFC 3463 X.1.X addressing, X.6.X content) is EX_DATAERR.
+ */
+static int sendmail_exit(int status, const char *prog)
 {
-	int m[2], e[2];
-	pid_t pid;
+	struct queue_verdict v;
 
-	if (pipe2(m, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0)
-		log_die(EX_OSERR, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		log_die(EX_OSERR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char *argv[] = { (char *)prog, NULL };
-		if (dup2(m[0], 0) < 0 || dup2(e[0], 1) < 0)
-			_exit(127);
-		execve(prog, argv, environ);
-		dprintf(2, "sendmail: exec %s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	close(m[0]);
-	close(e[0]);
-	*msgfd = m[1];
-	*envfd = e[1];
-	return pid;
-}
-
-/* injector_exit: map the qmail-queue(8) exit code to sysexits.h with a message. */
-static int injector_exit(pid_t pid, const char *prog)
-{
-	int st, code;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			log_die(EX_OSERR, "wait for %s: %s", prog, strerror(errno));
-	if (WIFSIGNALED(st))
-		log_die(EX_SOFTWARE, "%s killed by signal %d; message not queued", prog,
-		       WTERMSIG(st));
-	code = WEXITSTATUS(st);
-	switch (code) {
-	case 0: return EX_OK;
-	case 11: log_die(EX_DATAERR, "address too long; message not queued");
-	case 31: log_die(EX_UNAVAILABLE, "message refused permanently");
-	case 51: log_die(EX_TEMPFAIL, "injector out of memory; message not queued, try again");
-	case 52: log_die(EX_TEMPFAIL, "injector timed out; message not queued, try again");
-	case 53: log_die(EX_TEMPFAIL, "queue write error (disk full?); message not queued, try again");
-	case 54: log_die(EX_TEMPFAIL, "injector could not read the message; not queued");
-	case 55: log_die(EX_CONFIG, "injector cannot read the configuration; not queued");
-	case 81: log_die(EX_SOFTWARE, "injector internal error; message not queued");
-	case 91: log_die(EX_DATAERR, "envelope format error; message not queued");
-	case 127: log_die(EX_UNAVAILABLE, "cannot run the injector %s", prog);
-	}
-	if (code > 10 && code < 41)
-		log_die(EX_UNAVAILABLE, "message refused permanently (injector exit %d)", code);
-	log_die(EX_TEMPFAIL, "temporary failure (injector exit %d); message not queued, try again",
-	       code);
+	queue_client_verdict(status, &v);
+	if (v.outcome == QUEUE_CLIENT_OK)
+		return EX_OK;
+	if (v.outcome == QUEUE_CLIENT_TEMPORARY)
+		log_die(EX_TEMPFAIL, "%s (%s %s); message not queued, try again later",
+			v.text, prog, v.status);
+	log_die(v.status[2] == '1' || v.status[2] == '6' ? EX_DATAERR : EX_UNAVAILABLE,
+		"%s (%s %s); message refused permanently", v.text, prog, v.status);
 }
 
 struct body_out {
@@ -425,8 +390,8 @@ static int deliver(struct sendmail *s)
 	struct mailinput mi;
 	size_t hdr_len, body_start;
 	const char *prog = getenv("TERN_QUEUE");
-	int msgfd, envfd, at_end, i;
-	pid_t pid;
+	struct queue_client qc;
+	int at_end, i, status;
 
 	if (!prog || !prog[0])
 		prog = s->cfg.queue_program;
@@ -441,8 +406,12 @@ static int deliver(struct sendmail *s)
 	if (envelope_encode(&env, s->sender, (const char *const *)s->rcpt, s->nrcpt) < 0)
 		log_die(EX_OSERR, "envelope: out of memory");
 
-	pid = injector_start(prog, &msgfd, &envfd);
-	outbuf_init(&b.ob, msgfd, b.mem, sizeof b.mem);
+	if (queue_client_start(&qc, prog, NULL, getenv("TERN_CONFDIR")) < 0)
+		log_die(EX_UNAVAILABLE, "cannot run the queue program %s: %s", prog,
+			strerror(errno));
+	outbuf_init(&b.ob, qc.msg_fd, b.mem, sizeof b.mem);
+	b.ob.notsock = 1;	/* a pipe */
+	b.ob.timeout_ms = SENDMAIL_QUEUE_WAIT_MS;
 	body_put(&b, hdr.s, hdr.len);
 	body_put(&b, str_cstr(&norm) + body_start, norm.len - body_start);
 	str_free(&norm);
@@ -451,12 +420,12 @@ static int deliver(struct sendmail *s)
 		input_body(&mi, &b);
 	if (!b.broken && outbuf_flush(&b.ob) < 0)
 		b.broken = 1;
-	close(msgfd);
-	if (!b.broken)
-		fd_write_all(envfd, env.s, env.len);	/* a failure shows in the exit code */
-	close(envfd);
+	if (b.broken)	/* it stopped reading: its exit code says why */
+		status = queue_client_abort(&qc, SENDMAIL_QUEUE_WAIT_MS);
+	else
+		status = queue_client_finish(&qc, env.s, env.len, SENDMAIL_QUEUE_WAIT_MS);
 	str_free(&env);
-	return injector_exit(pid, prog);
+	return sendmail_exit(status, prog);
 }
 
 /* smtp_session: -bs: smtpd speaks SMTP on our stdin/stdout; the local user may relay. */

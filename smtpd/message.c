@@ -15,7 +15,7 @@
 
 #include "data.h"
 #include "envelope.h"
-#include "injector.h"
+#include "queue_client.h"
 #include "log.h"
 #include "received.h"
 #include "reply.h"
@@ -79,15 +79,34 @@ static int message_received(struct session *s, struct outbuf *mo, const char *id
 	return r;
 }
 
+/*
+ * message_reply: the reply to the queue program's status, by the one table
+ * of queue_client_verdict(): 250 with the id, 451 or 554 with its enhanced
+ * status code (RFC 3463) and text. Returns 1 for 250.
+ */
+static int message_reply(int status, const char *id, char *reply, size_t replylen)
+{
+	struct queue_verdict v;
+
+	queue_client_verdict(status, &v);
+	if (v.outcome == QUEUE_CLIENT_OK) {
+		snprintf(reply, replylen, "250 2.0.0 Ok: queued as %s", id);
+		return 1;
+	}
+	snprintf(reply, replylen, "%s %s Error: %s",
+		 v.outcome == QUEUE_CLIENT_PERMANENT ? "554" : "451", v.status, v.text);
+	return 0;
+}
+
 /* The verdict once the end of data was read. */
-static int message_verdict(struct session *s, struct injector *j, const char *id,
+static int message_verdict(struct session *s, struct queue_client *j, const char *id,
 			   const struct data_result *dr, char *reply, size_t replylen)
 {
 	int timeout = session_ms(s->cfg->data_timeout), status;
 	struct str env = STR_INIT(0);
 
 	if (dr->too_big || dr->long_line || dr->bare_cr) {
-		injector_abort(j, timeout);	/* no envelope: nothing is committed */
+		queue_client_abort(j, timeout);	/* no envelope: nothing is committed */
 		if (dr->too_big)	/* RFC 1870 §6.3, RFC 5321 §4.5.3.1.9 */
 			snprintf(reply, replylen, "552 5.3.4 Error: message exceeds fixed maximum message size");
 		else if (dr->long_line)
@@ -97,26 +116,23 @@ static int message_verdict(struct session *s, struct injector *j, const char *id
 		return 0;
 	}
 	if (dr->write_failed) {	/* it stopped reading: its exit code says why */
-		status = injector_abort(j, timeout);
-		if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			status = INJECTOR_ENVELOPE_FAILED;
-		return injector_reply(status, id, reply, replylen);
+		return message_reply(queue_client_abort(j, timeout), id, reply, replylen);
 	}
 	if (envelope_encode(&env, s->sender, (const char *const *)s->rcpt, s->nrcpt) < 0) {
-		injector_abort(j, timeout);
+		queue_client_abort(j, timeout);
 		snprintf(reply, replylen, "451 4.3.1 Error: out of memory");
 		return 0;
 	}
-	status = injector_finish(j, env.s, env.len, timeout);
+	status = queue_client_finish(j, env.s, env.len, timeout);
 	str_free(&env);
-	return injector_reply(status, id, reply, replylen);
+	return message_reply(status, id, reply, replylen);
 }
 
 /* The client vanished or timed out in the middle of the data. */
-static int message_interrupted(struct session *s, struct injector *j, const char *id,
+static int message_interrupted(struct session *s, struct queue_client *j, const char *id,
 			       enum buf_result br)
 {
-	injector_abort(j, session_ms(s->cfg->data_timeout));
+	queue_client_abort(j, session_ms(s->cfg->data_timeout));
 	message_log(s, id, 0, br == BUF_TIMEOUT ? "timeout in DATA" : "connection lost in DATA", 0);
 	session_transaction_reset(s);
 	if (br == BUF_TIMEOUT)
@@ -131,13 +147,13 @@ int message_data(struct session *s)
 	char id[33], reply[REPLY_MAX + 1], mem[4096];
 	struct data_result dr;
 	struct data_pace pace;
-	struct injector j;
+	struct queue_client j;
 	struct outbuf mo;
 	enum buf_result br;
 	int ok, header_failed;
 
 	message_id_new(s, id);
-	if (injector_start(&j, s->o->injector, id, s->o->confdir) < 0) {
+	if (queue_client_start(&j, s->o->injector, id, s->o->confdir) < 0) {
 		log_msg(LOG_ERR, "cannot run the queue program: %s: %s", s->o->injector,
 			strerror(errno));
 		return reply_send(&s->out, "451 4.3.0 Error: cannot run the queue program");
@@ -148,7 +164,7 @@ int message_data(struct session *s)
 	header_failed = message_received(s, &mo, id) < 0;
 	if (reply_send(&s->out, "354 End data with <CR><LF>.<CR><LF>") < 0 ||
 	    outbuf_flush(&s->out) < 0) {
-		injector_abort(&j, mo.timeout_ms);
+		queue_client_abort(&j, mo.timeout_ms);
 		return -1;
 	}
 	pace.min_rate = s->cfg->data_min_rate;

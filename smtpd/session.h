@@ -9,7 +9,7 @@
  *	session_run() greets the client on out, reads commands from in and
  *	answers them until QUIT, end of input, a timeout or a write error.
  *	Each accepted message is streamed to a fresh run of o->injector
- *	(injector.h) preceded by a Received: line (received.h); the reply to
+ *	(queue_client.h) preceded by a Received: line (received.h); the reply to
  *	the final "." is the injector's verdict. smtpd(8) lists every reply.
  *
  *	The state machine (enum session_state): GREETED --HELO/EHLO--> READY

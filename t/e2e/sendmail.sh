@@ -91,14 +91,27 @@ t_like "$(cat "$T_TMP/e")" '^sendmail: invalid recipient address' "and says so"
 printf 'x\n' | "$sm" -q 2>/dev/null; t_is "$?" 64 "unknown option: EX_USAGE"
 printf 'x\n' | TERN_CONFDIR=$T_TMP/none "$sm" a@example.test 2>/dev/null; t_is "$?" 78 "missing configuration: EX_CONFIG"
 printf 'x\n' | TERN_QUEUE=$T_TMP/no-injector "$sm" a@example.test 2>"$T_TMP/e"; t_is "$?" 69 "injector missing: EX_UNAVAILABLE"
-for pair in "53 75" "91 65" "11 65" "81 70" "31 69"; do
+# the one table (queue_client.h): 11-40 and 91 permanent, the rest temporary
+for pair in "53 75" "91 65" "11 65" "81 75" "31 69" "12 69" "40 69" "41 75" "55 75" "100 75"; do
 	set -- $pair
 	printf '#!/bin/sh\ncat >/dev/null; cat <&1 >/dev/null 2>&1; exit %s\n' "$1" > "$T_TMP/fake$1"
 	chmod +x "$T_TMP/fake$1"
 	printf 'x\n' | TERN_QUEUE=$T_TMP/fake$1 "$sm" a@example.test 2>"$T_TMP/e"
 	t_is "$?" "$2" "injector exit $1 gives sysexits $2"
 done
-t_like "$(cat "$T_TMP/e")" '^sendmail: .*permanently' "with a clear message"
+t_like "$(cat "$T_TMP/e")" '^sendmail: .*\(exit 100\) .*try again later$' "a temporary failure says to try again"
+printf '#!/bin/sh\nexit 31\n' > "$T_TMP/fake31b"; chmod +x "$T_TMP/fake31b"
+printf 'x\n' | TERN_QUEUE=$T_TMP/fake31b "$sm" a@example.test 2>"$T_TMP/e"
+t_like "$(cat "$T_TMP/e")" '^sendmail: message permanently refused by the queue .*5\.3\.0.*refused permanently$' \
+	"a permanent one says so, with the queue program's status"
+# the queue program gets a fixed environment, not the caller's
+printf '#!/bin/sh\ncat >/dev/null; cat <&1 >/dev/null; env > "%s/qenv"\n' "$T_TMP" > "$T_TMP/envdump"
+chmod +x "$T_TMP/envdump"
+printf 'x\n' | LEAKME=1 TERN_QUEUE=$T_TMP/envdump "$sm" a@example.test 2>"$T_TMP/e"
+t_is "$?" 0 "a queue program that exits 0 after the envelope: queued"
+t_unlike "$(cat "$T_TMP/qenv")" '^LEAKME=' "the caller's environment does not reach the queue program"
+t_like "$(cat "$T_TMP/qenv")" "^TERN_CONFDIR=$TERN_CONFDIR\$" "... but TERN_CONFDIR does (sendmail is not setuid)"
+t_like "$(cat "$T_TMP/qenv")" '^PATH=/usr/local/bin:/usr/bin:/bin$' "... and a fixed PATH"
 t_is "$(ls "$q/mess" | wc -l)" "$n_before" "no failed run queued anything"
 printf 'x\n' | "$sm" -oem -odi -odb -v -em -B 8BITMIME -N never a@example.test 2>/dev/null
 t_is "$?" 0 "common ignored flags are accepted"

@@ -1,0 +1,306 @@
+/*
+ * queue_client - posix_spawn of the queue program, its pipes and its wait,
+ * and the one table of what its exit code means (queue_client.h,
+ * qmail-queue(8), inject(8)). A caller is never told "queued" unless the
+ * program exited 0 after getting the whole message and the whole envelope.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "queue_client.h"
+
+#define ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)	/* linux/close_range.h, Linux 5.11 */
+#endif
+
+/*
+ * fds_cloexec_above_2: mark every descriptor above 2 close-on-exec, so the
+ * program inherits only 0-2 whatever the launcher or the user left open.
+ * One syscall; older kernels get a loop up to the descriptor limit.
+ */
+static void fds_cloexec_above_2(void)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = 3; fd < max; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/*
+ * client_spawn: posix_spawn (a vfork-style clone: no copy of the caller's
+ * page tables, measurably cheaper per message than fork) of program with
+ * the pipes' read ends on 0 and 1, SIGPIPE back to default (SIG_IGN would
+ * survive execve) and no signal blocked.
+ */
+static int client_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
+			const char *received_id, const char *confdir)
+{
+	char idvar[64], confvar[4200];
+	char *envp[4], *argv[2];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int n = 0, r;
+
+	if (received_id && (size_t)snprintf(idvar, sizeof idvar, "TERN_RECEIVED_ID=%s",
+					    received_id) < sizeof idvar)
+		envp[n++] = idvar;
+	envp[n++] = (char *)ENV_PATH;
+	if (confdir && (size_t)snprintf(confvar, sizeof confvar, "TERN_CONFDIR=%s",
+					confdir) < sizeof confvar)
+		envp[n++] = confvar;
+	envp[n] = NULL;
+	argv[0] = (char *)program;
+	argv[1] = NULL;
+	fds_cloexec_above_2();
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return r;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return r;
+	}
+	/* msg_r and env_r are above 2 (0-2 are open), so neither dup2 clobbers the other */
+	r = posix_spawn_file_actions_adddup2(&fa, msg_r, 0);
+	if (!r)
+		r = posix_spawn_file_actions_adddup2(&fa, env_r, 1);
+	if (!r)
+		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if (!r)
+		r = posix_spawnattr_setsigmask(&at, &none);
+	if (!r)
+		r = posix_spawnattr_setsigdefault(&at, &dfl);
+	if (!r)
+		r = posix_spawn(pid, program, &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return r;
+}
+
+int queue_client_start(struct queue_client *j, const char *program,
+		       const char *received_id, const char *confdir)
+{
+	int msg[2], env[2], r;
+
+	j->pid = -1;
+	j->msg_fd = j->env_fd = -1;
+	if (pipe2(msg, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(env, O_CLOEXEC) < 0) {
+		r = errno;
+		close(msg[0]);
+		close(msg[1]);
+		errno = r;
+		return -1;
+	}
+	r = client_spawn(&j->pid, msg[0], env[0], program, received_id, confdir);
+	close(msg[0]);
+	close(env[0]);
+	if (r != 0) {
+		j->pid = -1;
+		close(msg[1]);
+		close(env[1]);
+		errno = r;
+		return -1;
+	}
+	/* non-blocking, so that buf's write timeout bounds a program that stops reading */
+	fcntl(msg[1], F_SETFL, O_NONBLOCK);
+	fcntl(env[1], F_SETFL, O_NONBLOCK);
+	j->msg_fd = msg[1];
+	j->env_fd = env[1];
+	return 0;
+}
+
+static void fd_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * client_sleep: until the child may have exited, at most left_ms. A pidfd
+ * (Linux 5.3, close-on-exec; syscall(): musl 1.2.3 does not wrap it) turns
+ * readable when the child exits, so the verdict costs no polling delay;
+ * without one, short naps.
+ */
+static void client_sleep(int pidfd, long long left_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN, .revents = 0 };
+	struct timespec nap = { 0, 1000000 };	/* 1 ms */
+
+	if (pidfd >= 0)
+		poll(&p, 1, left_ms > 60000 ? 60000 : (int)left_ms);
+	else
+		nanosleep(&nap, NULL);
+}
+
+/* Wait for the child at most timeout_ms; kill it when it hangs. */
+static int client_wait(struct queue_client *j, int timeout_ms)
+{
+	long long end = clock_ms() + timeout_ms, left;
+	int status, pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(j->pid, &status, WNOHANG);
+		if (r == j->pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			status = QUEUE_CLIENT_HUNG;	/* not our child any more: no verdict */
+			break;
+		}
+		left = end - clock_ms();
+		if (left <= 0) {
+			kill(j->pid, SIGKILL);
+			while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			status = QUEUE_CLIENT_HUNG;
+			break;
+		}
+		client_sleep(pidfd, left);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	j->pid = -1;
+	return status;
+}
+
+int queue_client_finish(struct queue_client *j, const char *envelope, size_t len,
+			int timeout_ms)
+{
+	struct outbuf ob;
+	int failed, status;
+
+	fd_close(&j->msg_fd);
+	outbuf_init(&ob, j->env_fd, (char *)envelope, len);
+	ob.len = len;
+	ob.notsock = 1;	/* a pipe */
+	ob.timeout_ms = timeout_ms;
+	failed = outbuf_flush(&ob) < 0;
+	fd_close(&j->env_fd);
+	status = client_wait(j, timeout_ms);
+	/* a program that exits 0 without the whole envelope gets no 250 */
+	if (failed && status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return QUEUE_CLIENT_ENVELOPE_FAILED;
+	return status;
+}
+
+int queue_client_abort(struct queue_client *j, int timeout_ms)
+{
+	int status;
+
+	fd_close(&j->msg_fd);
+	fd_close(&j->env_fd);
+	status = j->pid > 0 ? client_wait(j, timeout_ms) : QUEUE_CLIENT_HUNG;
+	/* without an envelope nothing was queued, whatever the exit code says */
+	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return QUEUE_CLIENT_ENVELOPE_FAILED;
+	return status;
+}
+
+/*
+ * The qmail-queue(8) exit codes with a meaning of their own; the rest take
+ * their class's default. One table for every caller: smtpd's and
+ * sendmail's two tables had drifted apart on 12-40.
+ */
+static const struct queue_exit {
+	int code;
+	const char *status;
+	const char *text;
+} queue_exits[] = {
+	{ 11, "5.1.3", "address too long" },
+	{ 31, "5.3.0", "message permanently refused by the queue" },
+	{ 51, "4.3.0", "queue program out of memory" },
+	{ 52, "4.3.0", "queue program timed out" },
+	{ 53, "4.3.0", "queue write error (disk full?)" },
+	{ 54, "4.3.0", "queue program could not read the message or envelope" },
+	{ 55, "4.3.0", "queue program could not read its configuration" },
+	{ 56, "4.3.0", "queue program could not make a network connection" },
+	{ 61, "4.3.0", "problem with the queue program's home directory" },
+	{ 62, "4.3.0", "problem with the queue directory" },
+	{ 63, "4.3.0", "problem with a queue subdirectory" },
+	{ 64, "4.3.0", "problem with a queue subdirectory" },
+	{ 65, "4.3.0", "problem with a queue subdirectory" },
+	{ 66, "4.3.0", "problem with a queue subdirectory" },
+	{ 71, "4.3.0", "mail server temporarily rejected the message" },
+	{ 72, "4.4.1", "connection to mail server timed out" },
+	{ 73, "4.4.1", "connection to mail server rejected" },
+	{ 74, "4.4.2", "communication with mail server failed" },
+	{ 81, "4.3.0", "internal error in the queue program" },
+	{ 91, "5.6.0", "envelope format error" },
+};
+
+static void verdict_set(struct queue_verdict *v, enum queue_client_outcome outcome,
+			int exit_code, const char *status, const char *text)
+{
+	v->outcome = outcome;
+	v->exit_code = exit_code;
+	snprintf(v->status, sizeof v->status, "%s", status);
+	snprintf(v->text, sizeof v->text, "%s", text);
+}
+
+/* qmail-queue(8): 11-40 are permanent; tern's inject adds 91 (queue_client.h) */
+static int exit_permanent(int code)
+{
+	return (code >= 11 && code <= 40) || code == 91;
+}
+
+/* verdict_exit: the verdict on a program that exited with code */
+static void verdict_exit(int code, struct queue_verdict *v)
+{
+	enum queue_client_outcome outcome = exit_permanent(code) ? QUEUE_CLIENT_PERMANENT
+								 : QUEUE_CLIENT_TEMPORARY;
+	char text[sizeof v->text];
+	size_t i;
+
+	for (i = 0; i < sizeof queue_exits / sizeof queue_exits[0]; i++)
+		if (queue_exits[i].code == code)
+			break;
+	if (i < sizeof queue_exits / sizeof queue_exits[0]) {
+		verdict_set(v, outcome, code, queue_exits[i].status, queue_exits[i].text);
+		return;
+	}
+	snprintf(text, sizeof text, outcome == QUEUE_CLIENT_PERMANENT ?
+		 "queue program refused the message (exit %d)" :
+		 "queue program failed (exit %d)", code);
+	verdict_set(v, outcome, code, outcome == QUEUE_CLIENT_PERMANENT ? "5.3.0" : "4.3.0", text);
+}
+
+void queue_client_verdict(int status, struct queue_verdict *v)
+{
+	char text[sizeof v->text];
+
+	if (status == QUEUE_CLIENT_HUNG) {
+		verdict_set(v, QUEUE_CLIENT_TEMPORARY, -1, "4.3.0", "queue program timed out");
+	} else if (status < 0) {	/* QUEUE_CLIENT_ENVELOPE_FAILED */
+		verdict_set(v, QUEUE_CLIENT_TEMPORARY, -1, "4.3.0",
+			    "queue program did not take the envelope");
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		verdict_set(v, QUEUE_CLIENT_OK, 0, "2.0.0", "queued");
+	} else if (WIFEXITED(status)) {
+		verdict_exit(WEXITSTATUS(status), v);
+	} else {
+		snprintf(text, sizeof text, "queue program crashed (signal %d)",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		verdict_set(v, QUEUE_CLIENT_TEMPORARY, -1, "4.3.0", text);
+	}
+}

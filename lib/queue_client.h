@@ -1,0 +1,93 @@
+#ifndef TERN_QUEUE_CLIENT_H
+#define TERN_QUEUE_CLIENT_H
+/*
+ * NAME
+ *	queue_client - run the queue program for one message (the qmail-queue
+ *	protocol) and say what its exit means
+ * SYNOPSIS
+ *	int queue_client_start(struct queue_client *c, const char *program,
+ *	                       const char *received_id, const char *confdir);
+ *	int queue_client_finish(struct queue_client *c, const char *envelope,
+ *	                        size_t len, int timeout_ms);
+ *	int queue_client_abort(struct queue_client *c, int timeout_ms);
+ *	void queue_client_verdict(int status, struct queue_verdict *v);
+ * DESCRIPTION
+ *	The one client of the queue program (inject(8), or a qmail-queue filter
+ *	in front of it) for smtpd and sendmail.
+ *
+ *	queue_client_start() starts program (posix_spawn) with the read end of
+ *	one pipe on fd 0 (the message) and of another on fd 1 (the envelope, see
+ *	envelope.h), and an environment of exactly
+ *	PATH=/usr/local/bin:/usr/bin:/bin, TERN_RECEIVED_ID=received_id when
+ *	received_id is not NULL, and TERN_CONFDIR=confdir when confdir is not
+ *	NULL: nothing else of the caller's environment reaches it. Every
+ *	descriptor above 2 is marked close-on-exec first (neither caller execs
+ *	anything else afterwards), so the program gets only 0-2; SIGPIPE is
+ *	reset to its default and no signal is blocked. A program that cannot be
+ *	executed makes queue_client_start() fail (errno from the exec).
+ *	c->msg_fd is the non-blocking write end of the message pipe: write it
+ *	with an outbuf whose timeout bounds a program that stops reading.
+ *
+ *	queue_client_finish() closes the message pipe, writes the envelope,
+ *	closes the envelope pipe and waits for the program;
+ *	queue_client_abort() closes both pipes without an envelope (so nothing
+ *	can be committed) and waits. Both wait at most timeout_ms, then kill
+ *	the program with SIGKILL, and return its wait status, or
+ *	QUEUE_CLIENT_HUNG when it had to be killed, or
+ *	QUEUE_CLIENT_ENVELOPE_FAILED when it exited 0 without the whole envelope
+ *	(finish: the envelope could not be written completely; abort: always).
+ *
+ *	queue_client_verdict() is the one table of exit codes (qmail-queue(8),
+ *	inject(8)); callers map its outcome, never the exit code, to their own
+ *	answers (smtpd: 250 / 451 / 554 replies; sendmail: sysexits):
+ *	  0       QUEUE_CLIENT_OK, 2.0.0
+ *	  11-40   QUEUE_CLIENT_PERMANENT (qmail-queue(8): "permanent errors");
+ *	          11 address too long (5.1.3), 31 message refused (5.3.0),
+ *	          the others 5.3.0
+ *	  91      QUEUE_CLIENT_PERMANENT, envelope format error (5.6.0): qmail
+ *	          counts it temporary, but tern's inject refuses an invalid
+ *	          envelope address with it, which no retry can change
+ *	  others  QUEUE_CLIENT_TEMPORARY, 4.3.0 (72 and 73: 4.4.1, 74: 4.4.2),
+ *	          with qmail-queue's meaning for 51-81
+ *	  a signal, QUEUE_CLIENT_HUNG, QUEUE_CLIENT_ENVELOPE_FAILED:
+ *	          QUEUE_CLIENT_TEMPORARY, 4.3.0
+ *	v->status is the RFC 3463 enhanced status code, v->text what happened
+ *	(for a reply or a log line: printable ASCII, no line break), v->exit_code
+ *	the exit code or -1 when the program did not exit by itself.
+ * DIAGNOSTICS
+ *	queue_client_start() returns 0, or -1 with errno set (nothing is left
+ *	running then).
+ */
+#include <stddef.h>
+#include <sys/types.h>
+
+#define QUEUE_CLIENT_HUNG (-1)
+#define QUEUE_CLIENT_ENVELOPE_FAILED (-2)
+
+struct queue_client {
+	pid_t pid;
+	int msg_fd;
+	int env_fd;
+};
+
+enum queue_client_outcome {
+	QUEUE_CLIENT_OK,
+	QUEUE_CLIENT_TEMPORARY,
+	QUEUE_CLIENT_PERMANENT,
+};
+
+struct queue_verdict {
+	enum queue_client_outcome outcome;
+	int exit_code;
+	char status[8];
+	char text[80];
+};
+
+int queue_client_start(struct queue_client *c, const char *program,
+		       const char *received_id, const char *confdir);
+int queue_client_finish(struct queue_client *c, const char *envelope, size_t len,
+			int timeout_ms);
+int queue_client_abort(struct queue_client *c, int timeout_ms);
+void queue_client_verdict(int status, struct queue_verdict *v);
+
+#endif
