@@ -4,9 +4,9 @@
 LIB_OBJ := $(patsubst %.c,%.o,$(wildcard lib/*.c))
 
 lib/libtern.a: $(LIB_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 # the musl tree for smtpd and inject (GNUmakefile): without log_journal.o,
 # which needs libsystemd (glibc only) and which neither program calls
 musl/lib/libtern.a: $(addprefix musl/,$(filter-out lib/log_journal.o,$(LIB_OBJ)))
-	rm -f $@ && $(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)

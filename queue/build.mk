@@ -3,10 +3,10 @@ QUEUE_MAINS := queue/inject.o queue/sendmail.o queue/queuectl.o
 QUEUE_OBJ := $(filter-out $(QUEUE_MAINS),$(patsubst %.c,%.o,$(wildcard queue/*.c)))
 
 queue/libqueue.a: $(QUEUE_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 musl/queue/libqueue.a: $(addprefix musl/,$(QUEUE_OBJ))
-	rm -f $@ && $(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 # inject is exec'd once per message and runs setuid: static, no dynamic loader,
 # musl (PROG_OBJ, see GNUmakefile).

@@ -2,7 +2,7 @@
 RELAY_OBJ := $(filter-out relay/relay.o,$(patsubst %.c,%.o,$(wildcard relay/*.c)))
 
 relay/librelay.a: $(RELAY_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 relay/relay: relay/relay.o relay/librelay.a queue/libqueue.a lib/libtern.a
 	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDNS_LIBS) $(SYSTEMD_LIBS)

@@ -10,8 +10,8 @@
 
 #include "buf.h"
 #include "log.h"
+#include "privdrop.h"
 #include "relay/pool.h"
-#include "relay/privilege.h"
 #include "relay/worker.h"
 
 /* In the factory: make one worker and hand its socket to the scheduler. */
@@ -68,7 +68,7 @@ factory_main(int fd, const char *confdir, struct config *c)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	if (privilege_drop(c->relay_user, err, sizeof err) < 0) {
+	if (privdrop_to_user(c->relay_user, err, sizeof err) < 0) {
 		log_msg(LOG_ERR, "factory: %s", err);
 		_exit(111);
 	}

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "privdrop.h"
 #include "log.h"
 #include "relay/pool.h"
-#include "relay/privilege.h"
 #include "relay/scheduler.h"
 #include "usage.h"
 
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	 * descriptor exists; then the scheduler becomes queue-user. */
 	if (pool_start(&pool, confdir, &cfg, err, sizeof err) < 0)
 		log_die(111, "start the worker factory: %s", err);
-	if (privilege_drop(cfg.queue_user, err, sizeof err) < 0)
+	if (privdrop_to_user(cfg.queue_user, err, sizeof err) < 0)
 		log_die(111, "%s", err);
 	if (sched_init(&s, confdir, &cfg, &pool, once) < 0)
 		return 111;

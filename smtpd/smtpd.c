@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/* before a byte is read from the network */
-	if (geteuid() == 0 && privdrop_to_user(cfg.smtpd_user, err, sizeof err) < 0)
+	if (privdrop_to_user(cfg.smtpd_user, err, sizeof err) < 0)
 		log_die(1, "drop privileges: %s", err);
 	memset(&o, 0, sizeof o);
 	o.cfg = &cfg;

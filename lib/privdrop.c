@@ -17,10 +17,11 @@
 #define PRIVDROP_GROUPS_MAX 64
 
 /*
- * smtpd is linked statically, and a static glibc's getpwnam()/initgroups()
- * dlopen() the NSS modules of the running system (libnss_systemd crashes in
- * a static binary). Service users are local (sysusers.d, useradd), so
- * /etc/passwd and /etc/group are read directly instead.
+ * smtpd is linked statically (musl, or glibc whose static getpwnam() and
+ * initgroups() dlopen() the NSS modules of the running system:
+ * libnss_systemd crashes in a static binary). Service users are local
+ * (sysusers.d, useradd), so /etc/passwd and /etc/group are read directly,
+ * the same way for every program.
  */
 
 /* Field i (0-based) of a ':'-separated line, as [*start, *start + *len). */
@@ -163,6 +164,8 @@ int privdrop_to_user(const char *user, char *err, size_t errlen)
 	uid_t uid;
 	gid_t gid;
 
+	if (geteuid() != 0)
+		return 0;
 	memset(&l, 0, sizeof l);
 	l.user = user;
 	if (lines_each("/etc/passwd", passwd_line, &l) != 1) {
