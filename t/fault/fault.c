@@ -25,10 +25,11 @@
  *	"PID N OP PATH", with " FAIL ERRNO" when the shim failed it.
  *	TFAULT_PLAN names a file holding "N ERRNO" (ERRNO one of ENOSPC, EIO,
  *	EDQUOT): the N-th counted call then returns -1 with that errno without
- *	reaching the kernel. "N,M,... ERRNO" (up to four) fails each of those
- *	calls: a second fault on the path a program takes to recover from the
- *	first. "OP#K ERRNO" fails the K-th call of kind OP instead (the kinds as
- *	logged: a call order that varies between runs still hits that call).
+ *	reaching the kernel. "OP#K ERRNO" fails the K-th call of kind OP
+ *	instead (the kinds as logged: a call order that varies between runs
+ *	still hits that call). Up to four such entries, comma-separated
+ *	("openat+w#1,renameat2#1 EIO"), fail each of those calls: a second
+ *	fault on the path a program takes to recover from the first.
  *	Opens that may write or create (O_WRONLY, O_RDWR, O_CREAT, O_TMPFILE)
  *	are logged as kind "open+w" / "openat+w", others as "open" / "openat".
  *	No plan, or N of 0: nothing fails (a counting run).
@@ -51,9 +52,10 @@
 static char fault_dir[4096];
 static size_t fault_dirlen;
 static char fault_log[4096];
-static long fault_at[4];	/* the calls to fail, 0: none */
-static char fault_op[24];	/* "OP#K": fail the K-th call of OP instead */
-static long fault_op_at;
+static struct {
+	long n;			/* fail the n-th counted call (0: none), or */
+	char op[24];		/* when op is set, the n-th call of that kind */
+} fault_plan[4];
 static struct {
 	char op[24];
 	long n;
@@ -82,10 +84,11 @@ static void *fault_next(const char *name)
 	return f;
 }
 
-/* fault_plan_read: "N[,N]... ERRNO" from the plan file, if there is one. */
+/* fault_plan_read: "ENTRY[,ENTRY]... ERRNO" from the plan file, if there
+ * is one; an ENTRY is N or OP#N. */
 static void fault_plan_read(const char *path)
 {
-	char buf[128] = "", list[96] = "", name[16] = "", *p, *end;
+	char buf[160] = "", list[128] = "", name[16] = "", *p, *end, *hash;
 	size_t i, k;
 	int fd = (int)real_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	ssize_t r;
@@ -94,19 +97,22 @@ static void fault_plan_read(const char *path)
 		return;
 	r = read(fd, buf, sizeof buf - 1);
 	close(fd);
-	if (r <= 0 || sscanf(buf, "%95s %15s", list, name) != 2)
+	if (r <= 0 || sscanf(buf, "%127s %15s", list, name) != 2)
 		return;
 	for (i = 0; i < sizeof fault_errnos / sizeof fault_errnos[0]; i++)
 		if (strcmp(name, fault_errnos[i].name) == 0)
 			fault_errno = fault_errnos[i].value;
-	if ((p = strchr(list, '#')) && (size_t)(p - list) < sizeof fault_op) {
-		memcpy(fault_op, list, (size_t)(p - list));
-		fault_op_at = strtol(p + 1, NULL, 10);
-		return;
-	}
 	for (p = list, k = 0; fault_errno && k < 4; p = end + 1, k++) {
-		fault_at[k] = strtol(p, &end, 10);
-		if (*end != ',')
+		end = strchr(p, ',');
+		if (end)
+			*end = 0;
+		hash = strchr(p, '#');
+		if (hash && (size_t)(hash - p) < sizeof fault_plan[k].op) {
+			memcpy(fault_plan[k].op, p, (size_t)(hash - p));
+			p = hash + 1;
+		}
+		fault_plan[k].n = strtol(p, NULL, 10);
+		if (!end)
 			break;
 	}
 }
@@ -212,15 +218,19 @@ static int fault_check(const char *op, const char *path)
 {
 	int fail = 0;
 	size_t k;
+	long nth;
 
 	if (getpid() != fault_pid || !fault_in_scope(path))
 		return 0;
 	fault_count++;
-	for (k = 0; k < 4; k++)
-		if (fault_at[k] > 0 && fault_count == fault_at[k])
+	nth = fault_op_count(op);
+	for (k = 0; k < 4; k++) {
+		if (fault_plan[k].n <= 0)
+			continue;
+		if (fault_plan[k].op[0] ? strcmp(op, fault_plan[k].op) == 0 && nth == fault_plan[k].n
+					: fault_count == fault_plan[k].n)
 			fail = 1;
-	if (fault_op_count(op) == fault_op_at && strcmp(op, fault_op) == 0)
-		fail = 1;
+	}
 	fault_log_line(op, path, fail);
 	if (fail)
 		errno = fault_errno;
