@@ -31,6 +31,7 @@
 enum setting_type {
 	T_HOSTNAME, T_DOMAIN_LIST, T_CIDR_LIST, T_PATH, T_SIZE, T_COUNT,
 	T_DURATION, T_USER, T_RESOLVER, T_PORT, T_ROUTE_LIST, T_ADDRESS, T_SELF_LIST,
+	T_TLS_CERT_LIST, T_OPT_USER,
 };
 
 struct setting {
@@ -74,6 +75,10 @@ static const struct setting settings[] = {
 	{ "destination-concurrency", T_COUNT, NUM(destination_concurrency, 1, 100000, 10) },
 	{ "bounce-body-max", T_SIZE, NUM(bounce_body_max, 0, 1ULL << 40, 64ULL << 10) },
 	{ "postmaster", T_ADDRESS, TXT(postmaster, NULL) },
+	{ "tls-certificate", T_TLS_CERT_LIST, LIST(tls_certs) },
+	{ "tls-program", T_PATH, TXT(tls_program, TERN_LIBEXECDIR "/tlsd") },
+	{ "tls-handshake-timeout", T_DURATION, NUM(tls_handshake_timeout, 1, UMAX, 60) },
+	{ "tls-user", T_OPT_USER, TXT(tls_user, "") },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -289,6 +294,33 @@ static int add_self_address(struct config *c, const char *v, char *err, size_t e
 	return 0;
 }
 
+/*
+ * "CHAIN-FILE KEY-FILE": two absolute paths; at most CONFIG_TLS_CERT_MAX
+ * pairs (one per key type, which only tlsd -n, with OpenSSL, can check).
+ */
+static int add_tls_certificate(struct config *c, const char *v, char *err, size_t errlen)
+{
+	struct config_tls_certificate t = { NULL, NULL };
+	size_t n = strcspn(v, " \t");
+	const char *key = v + n + strspn(v + n, " \t");
+
+	if (!*key || key[strcspn(key, " \t")])
+		return str_errorf(err, errlen, "tls-certificate: want CHAIN-FILE KEY-FILE");
+	if (v[0] != '/' || key[0] != '/')
+		return str_errorf(err, errlen, "tls-certificate: '%s': not absolute paths", v);
+	if (n >= 4096 || strlen(key) >= 4096)
+		return str_errorf(err, errlen, "tls-certificate: path longer than 4095 bytes");
+	if (c->ntls_certs >= CONFIG_TLS_CERT_MAX)
+		return str_errorf(err, errlen, "tls-certificate: more than %d (one RSA, one ECDSA)",
+				  CONFIG_TLS_CERT_MAX);
+	if (!(t.chain = strndup(v, n)) || !(t.key = strdup(key))) {
+		free(t.chain);
+		return str_errorf(err, errlen, "tls-certificate: out of memory");
+	}
+	c->tls_certs[c->ntls_certs++] = t;
+	return 0;
+}
+
 static int add_route(struct config *c, const char *v, char *err, size_t errlen)
 {
 	struct route r;
@@ -312,7 +344,7 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 	unsigned long long num;
 	char why[512];
 
-	if (st->type != T_ROUTE_LIST && strpbrk(v, " \t"))
+	if (st->type != T_ROUTE_LIST && st->type != T_TLS_CERT_LIST && strpbrk(v, " \t"))
 		return str_errorf(err, errlen, "%s: '%s': one value expected", st->key, v);
 	switch (st->type) {
 	case T_DOMAIN_LIST:
@@ -321,6 +353,8 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		return add_relay_net(c, v, err, errlen);
 	case T_SELF_LIST:
 		return add_self_address(c, v, err, errlen);
+	case T_TLS_CERT_LIST:
+		return add_tls_certificate(c, v, err, errlen);
 	case T_ROUTE_LIST:
 		if (add_route(c, v, why, sizeof why) < 0)
 			return str_errorf(err, errlen, "route: %s", why);
@@ -338,7 +372,7 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		if (v[0] != '/')
 			return str_errorf(err, errlen, "%s: '%s': not an absolute path", st->key, v);
 		break;
-	case T_USER:
+	case T_USER: case T_OPT_USER:
 		if (!user_valid(v))
 			return str_errorf(err, errlen, "%s: '%s': not a user name", st->key, v);
 		break;
@@ -376,7 +410,7 @@ static void config_defaults(struct config *c)
 static int setting_repeats(const struct setting *st)
 {
 	return st->type == T_DOMAIN_LIST || st->type == T_CIDR_LIST || st->type == T_ROUTE_LIST ||
-	       st->type == T_SELF_LIST;
+	       st->type == T_SELF_LIST || st->type == T_TLS_CERT_LIST;
 }
 
 /* One line (LF removed): comment stripped, "key value" split and applied. */
@@ -496,6 +530,11 @@ void config_free(struct config *c)
 	free(c->relay_nets);
 	free(c->routes);
 	free(c->self_addrs);
+	for (i = 0; i < c->ntls_certs; i++) {
+		free(c->tls_certs[i].chain);
+		free(c->tls_certs[i].key);
+	}
+	c->ntls_certs = 0;
 	c->accept = NULL;
 	c->relay_nets = NULL;
 	c->routes = NULL;
@@ -602,6 +641,19 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 			nexthop_format(o, &c->routes[i].hop);
 			str_appendc(o, '\n');
 		}
+		return;
+	case T_TLS_CERT_LIST:
+		if (!c->ntls_certs)
+			str_appendz(o, "# tls-certificate: none, no STARTTLS\n");
+		for (i = 0; i < c->ntls_certs; i++)
+			str_appendf(o, "tls-certificate %s %s\n", c->tls_certs[i].chain,
+				    c->tls_certs[i].key);
+		return;
+	case T_OPT_USER:
+		if (!c->tls_user[0])
+			str_appendz(o, "# tls-user: the smtpd-user\n");
+		else
+			str_appendf(o, "%s %s\n", st->key, c->tls_user);
 		return;
 	case T_SIZE: case T_DURATION:
 		str_appendf(o, "%s ", st->key);

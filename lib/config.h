@@ -59,6 +59,14 @@
  *	  postmaster ADDRESS          default postmaster@hostname
  *	  relay-user NAME             default tern-relay: delivery workers started
  *	                              as root drop to it
+ *	  tls-certificate CHAIN KEY (r)  a certificate chain file and its
+ *	                              private key file (absolute paths), at
+ *	                              most CONFIG_TLS_CERT_MAX (one RSA, one
+ *	                              ECDSA); none: no STARTTLS
+ *	  tls-program PATH            default LIBEXECDIR/tlsd
+ *	  tls-handshake-timeout DURATION  default 1m
+ *	  tls-user NAME               default "" (the smtpd-user): tlsd -i
+ *	                              started as root drops to it
  *
  *	config_load() fills c with defaults first. err receives
  *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
@@ -82,6 +90,13 @@
 
 #include "cidr.h"	/* struct cidr, cidr_match() */
 #include "nexthop.h"	/* struct nexthop, struct route */
+
+#define CONFIG_TLS_CERT_MAX 2
+
+struct config_tls_certificate {
+	char *chain;	/* PEM: the certificate, then its intermediates */
+	char *key;	/* PEM: its private key */
+};
 
 struct config {
 	char hostname[256];
@@ -108,6 +123,11 @@ struct config {
 	char queue_user[64];
 	struct cidr *self_addrs;	/* self-address settings, full-length prefixes */
 	size_t nself_addrs;
+	struct config_tls_certificate tls_certs[CONFIG_TLS_CERT_MAX];
+	size_t ntls_certs;
+	char tls_program[4096];
+	unsigned tls_handshake_timeout;	/* seconds */
+	char tls_user[64];	/* "": the smtpd_user */
 };
 
 const char *config_dir(void);

@@ -34,9 +34,7 @@ static void message_id_new(struct session *s, char id[33])
 
 static const char *message_protocol(const struct session *s)
 {
-	if (!s->esmtp)
-		return "SMTP";
-	return s->params.smtputf8 ? "UTF8SMTP" : "ESMTP";	/* RFC 6531 §3.7.3 */
+	return received_protocol(s->esmtp, s->params.smtputf8, s->tls.active, 0);
 }
 
 static void message_log(const struct session *s, const char *id,
@@ -69,7 +67,7 @@ static int message_received(struct session *s, struct outbuf *mo, const char *id
 	struct str hdr = STR_INIT(4096);
 	struct received_info ri = {
 		s->helo, &s->o->client, s->cfg->hostname, message_protocol(s), id,
-		s->nrcpt == 1 ? s->rcpt[0] : NULL, time(NULL),
+		s->nrcpt == 1 ? s->rcpt[0] : NULL, time(NULL), &s->tls,
 	};
 	int r = received_format(&hdr, &ri);
 

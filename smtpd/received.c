@@ -24,9 +24,21 @@ void received_sanitise_helo(char *dst, size_t dstlen, const char *helo)
 	dst[i] = '\0';
 }
 
+const char *received_protocol(int esmtp, int smtputf8, int tls, int auth)
+{
+	static const char *const names[2][4] = {
+		{ "ESMTP", "ESMTPA", "ESMTPS", "ESMTPSA" },
+		{ "UTF8SMTP", "UTF8SMTPA", "UTF8SMTPS", "UTF8SMTPSA" },
+	};
+
+	if (!esmtp)
+		return "SMTP";
+	return names[!!smtputf8][(tls ? 2 : 0) + (auth ? 1 : 0)];
+}
+
 int received_format(struct str *out, const struct received_info *r)
 {
-	char helo[256], tcpinfo[320], date[64];
+	char helo[256], tcpinfo[320], date[64], using[200];
 	struct tm tm;
 
 	received_sanitise_helo(helo, sizeof helo, r->helo);
@@ -36,8 +48,13 @@ int received_format(struct str *out, const struct received_info *r)
 	if (!localtime_r(&r->when, &tm) ||
 	    !strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm))
 		strcpy(date, "Thu, 01 Jan 1970 00:00:00 +0000");
-	if (str_appendf(out, "Received: from %s (%s)\r\n\tby %s (tern) with %s id %s",
-			helo[0] ? helo : "unknown", tcpinfo, r->hostname, r->protocol,
+	if (str_appendf(out, "Received: from %s (%s)\r\n", helo[0] ? helo : "unknown",
+			tcpinfo) < 0)
+		return -1;
+	if (r->tls && tls_state_format(r->tls, using, sizeof using) == 0 &&
+	    str_appendf(out, "\t(%s)\r\n", using) < 0)
+		return -1;
+	if (str_appendf(out, "\tby %s (tern) with %s id %s", r->hostname, r->protocol,
 			r->id) < 0)
 		return -1;
 	if (r->rcpt && str_appendf(out, "\r\n\tfor <%s>", r->rcpt) < 0)

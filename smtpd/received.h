@@ -5,11 +5,14 @@
  *	received - the Received: line smtpd puts before each message
  * SYNOPSIS
  *	int received_format(struct str *out, const struct received_info *r);
- *	void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
+ *	const char *received_protocol(int esmtp, int smtputf8, int tls, int auth);
+ *	const char *received_protocol(int esmtp, int smtputf8, int tls, int auth);
+void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
  * DESCRIPTION
  *	received_format() appends (RFC 5321 §4.4, RFC 5322 §3.6.7)
  *
  *	    Received: from HELO (TCP-INFO)
+ *	    	(using PROTOCOL with cipher CIPHER (BITS/ALG-BITS bits))
  *	    	by HOSTNAME (tern) with PROTOCOL id ID
  *	    	for <RCPT>;
  *	    	DATE
@@ -19,8 +22,16 @@
  *	reverse name come from the launcher or the kernel, never from the client.
  *	The "for" line appears only when there is exactly one recipient; the
  *	";" ends the "for" line, or the "by" line when there is none.
- *	PROTOCOL is SMTP, ESMTP or UTF8SMTP (RFC 3848, RFC 6531 §3.7.3). DATE is
+ *	The "using" line, as Postfix writes it, appears only when r->tls is
+ *	active (tls_state_format()). PROTOCOL is received_protocol()'s. DATE is
  *	the RFC 5322 date-time in local time with a numeric zone.
+ *
+ *	received_protocol() names the "with" protocol (RFC 3848, RFC 6531
+ *	§3.7.3): SMTP after HELO, else ESMTP, or UTF8SMTP for a message sent
+ *	with SMTPUTF8; after ESMTP or UTF8SMTP an "S" when the session runs
+ *	over TLS and an "A" when the client authenticated (ESMTPS, ESMTPSA,
+ *	UTF8SMTPSA...). RFC 3848 names no such variant of SMTP (HELO): it
+ *	stays SMTP, and the "using" line still tells TLS.
  *
  *	received_sanitise_helo() copies the client's HELO argument, which is
  *	client data, keeping letters, digits and ".-:[]_" and turning every
@@ -34,6 +45,7 @@
 
 #include "client.h"
 #include "str.h"
+#include "tls_state.h"
 
 struct received_info {
 	const char *helo;	/* as the client sent it; sanitised here */
@@ -43,9 +55,11 @@ struct received_info {
 	const char *id;
 	const char *rcpt;	/* NULL unless exactly one recipient */
 	time_t when;
+	const struct smtpd_tls *tls;	/* NULL or inactive: no "using" line */
 };
 
 int received_format(struct str *out, const struct received_info *r);
+const char *received_protocol(int esmtp, int smtputf8, int tls, int auth);
 void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
 
 #endif

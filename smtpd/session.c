@@ -332,6 +332,7 @@ int session_run(const struct session_options *o, int in, int out)
 	s->o = o;
 	s->cfg = o->cfg;
 	s->state = SESSION_GREETED;
+	s->tls = o->tls;
 	s->may_relay = o->relay_client ||
 		       (o->client.known && config_client_in_relay_nets(o->cfg, o->client.addr));
 	inbuf_init(&s->in, in, s->inmem, sizeof s->inmem);

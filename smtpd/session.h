@@ -31,6 +31,10 @@
  *	"<postmaster>" without a domain (§4.5.1) is always accepted and
  *	delivered to the postmaster setting.
  *
+ *	When o->tls.active the session runs over TLS from the start (implicit
+ *	TLS, RFC 8314): Received: says ESMTPS (RFC 3848) with the protocol and
+ *	cipher (tls_state.h).
+ *
  *	session_run() ignores SIGPIPE (process-wide), makes out non-blocking
  *	and logs one line per event (connect, refused recipient, accepted or
  *	refused message, timeout).
@@ -40,6 +44,7 @@
  */
 #include "client.h"
 #include "config.h"
+#include "tls_state.h"
 
 struct session_options {
 	const struct config *cfg;
@@ -47,6 +52,7 @@ struct session_options {
 	const char *confdir;	/* given to it as TERN_CONFDIR; NULL: not */
 	struct client client;
 	int relay_client;	/* RELAYCLIENT was set: the client may relay */
+	struct smtpd_tls tls;	/* active: implicit TLS (tlsd -i, TERN_TLS_*) */
 };
 
 int session_run(const struct session_options *o, int in, int out);

@@ -44,6 +44,7 @@ struct session {
 	unsigned long messages;
 	long long deadline;	/* clock_ms() when session-timeout ends it */
 	int eof;		/* the client closed its side */
+	struct smtpd_tls tls;	/* active once the session runs over TLS */
 };
 
 int message_data(struct session *s);

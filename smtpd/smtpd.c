@@ -13,6 +13,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "session.h"
+#include "tls_state.h"
 #include "usage.h"
 
 static const char smtpd_usage[] =
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
 	o.injector = queue && *queue ? queue : cfg.queue_program;
 	o.confdir = getenv("TERN_CONFDIR");
 	o.relay_client = getenv("RELAYCLIENT") != NULL;
+	if (tls_state_from_env(&o.tls) < 0)	/* implicit TLS: tlsd -i says so */
+		smtpd_config_failed("TERN_TLS_PROTOCOL, TERN_TLS_CIPHER, TERN_TLS_BITS: "
+				    "missing or malformed", 0);
 	client_discover(&o.client, 0);
 	return session_run(&o, 0, 1);
 }

@@ -90,6 +90,10 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.concurrency, 50);
 	ck_assert_uint_eq(c.destination_concurrency, 10);
 	ck_assert_uint_eq(c.bounce_body_max, 64 * 1024);
+	ck_assert_uint_eq(c.ntls_certs, 0);
+	ck_assert_str_eq(c.tls_program, TERN_LIBEXECDIR "/tlsd");
+	ck_assert_uint_eq(c.tls_handshake_timeout, 60);
+	ck_assert_str_eq(c.tls_user, "");
 	ck_assert_int_eq(strncmp(c.postmaster, "postmaster@", 11), 0);
 	ck_assert_str_eq(c.postmaster + 11, host);
 	ck_assert_int_eq(config_accepts_domain(&c, "example.test"), 0);
@@ -333,9 +337,72 @@ START_TEST(errors_name_file_and_line)
 	expect_error("postmaster a(b)@example.test\n", 1, "postmaster: 'a(b)@example.test': not an address");
 	expect_error("postmaster j\xc3\xb6rg@example.test\n", 1,
 		     "postmaster: 'j\xc3\xb6rg@example.test': not an address");
+	expect_error("tls-certificate /a.pem\n", 1, "tls-certificate: want CHAIN-FILE KEY-FILE");
+	expect_error("tls-certificate /a.pem /k.pem /x\n", 1, "tls-certificate: want CHAIN-FILE KEY-FILE");
+	expect_error("tls-certificate a.pem /k.pem\n", 1,
+		     "tls-certificate: 'a.pem /k.pem': not absolute paths");
+	expect_error("tls-certificate /a.pem k.pem\n", 1,
+		     "tls-certificate: '/a.pem k.pem': not absolute paths");
+	expect_error("tls-certificate /a /b\ntls-certificate /c /d\ntls-certificate /e /f\n", 3,
+		     "tls-certificate: more than 2 (one RSA, one ECDSA)");
+	expect_error("tls-program tlsd\n", 1, "tls-program: 'tlsd': not an absolute path");
+	expect_error("tls-handshake-timeout 0\n", 1, "tls-handshake-timeout: '0': smaller than 1");
+	expect_error("tls-user a:b\n", 1, "tls-user: 'a:b': not a user name");
 	expect_error("hostname a.example\r\n", 1, "control byte 0x0d in line (remove it)");
 	expect_error("accept a.example\n\nhostname a\x01\n", 3, "control byte 0x01 in line (remove it)");
 	expect_error("accept a.example\nhost\x7fname x\n", 2, "control byte 0x7f in line (remove it)");
+}
+END_TEST
+
+START_TEST(tls_settings)
+{
+	struct config c, d;
+	char err[512], out[8192];
+	int pfd[2];
+	ssize_t n;
+
+	ck_assert_msg(load("tls-certificate /etc/tern/tls/rsa.pem\t /etc/tern/tls/rsa.key\n"
+			   "tls-certificate /etc/tern/tls/ec.pem /etc/tern/tls/ec.key # ECDSA\n"
+			   "tls-program /opt/tlsd\ntls-handshake-timeout 30s\ntls-user tern-tlsd\n",
+			   &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(c.ntls_certs, 2);
+	ck_assert_str_eq(c.tls_certs[0].chain, "/etc/tern/tls/rsa.pem");
+	ck_assert_str_eq(c.tls_certs[0].key, "/etc/tern/tls/rsa.key");
+	ck_assert_str_eq(c.tls_certs[1].chain, "/etc/tern/tls/ec.pem");
+	ck_assert_str_eq(c.tls_certs[1].key, "/etc/tern/tls/ec.key");
+	ck_assert_str_eq(c.tls_program, "/opt/tlsd");
+	ck_assert_uint_eq(c.tls_handshake_timeout, 30);
+	ck_assert_str_eq(c.tls_user, "tern-tlsd");
+	ck_assert_int_eq(pipe(pfd), 0);
+	config_print(&c, pfd[1]);
+	close(pfd[1]);
+	n = read(pfd[0], out, sizeof out - 1);
+	close(pfd[0]);
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(out, "tls-certificate /etc/tern/tls/rsa.pem /etc/tern/tls/rsa.key\n"
+				     "tls-certificate /etc/tern/tls/ec.pem /etc/tern/tls/ec.key\n"));
+	ck_assert_ptr_nonnull(strstr(out, "tls-handshake-timeout 30s\ntls-user tern-tlsd\n"));
+	ck_assert_int_eq(load(out, &d, err, sizeof err), 0);
+	ck_assert_uint_eq(d.ntls_certs, 2);
+	ck_assert_str_eq(d.tls_certs[1].key, "/etc/tern/tls/ec.key");
+	config_free(&d);
+	config_free(&c);
+	ck_assert_uint_eq(c.ntls_certs, 0);
+	/* the defaults print as comments and load back */
+	ck_assert_int_eq(load("hostname a.example\n", &c, err, sizeof err), 0);
+	ck_assert_int_eq(pipe(pfd), 0);
+	config_print(&c, pfd[1]);
+	close(pfd[1]);
+	n = read(pfd[0], out, sizeof out - 1);
+	close(pfd[0]);
+	out[n > 0 ? n : 0] = '\0';
+	ck_assert_ptr_nonnull(strstr(out, "# tls-certificate: none, no STARTTLS\n"));
+	ck_assert_ptr_nonnull(strstr(out, "# tls-user: the smtpd-user\n"));
+	ck_assert_int_eq(load(out, &d, err, sizeof err), 0);
+	ck_assert_str_eq(d.tls_user, "");
+	config_free(&c);
+	config_free(&d);
 }
 END_TEST
 
@@ -585,6 +652,7 @@ Suite *suite(void)
 	tcase_add_test(tc, print_round_trip);
 	tcase_add_test(tc, missing_file_fails_closed);
 	tcase_add_test(tc, errors_name_file_and_line);
+	tcase_add_test(tc, tls_settings);
 	tcase_add_test(tc, retry_order_error);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, long_lines);

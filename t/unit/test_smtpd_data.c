@@ -327,6 +327,36 @@ START_TEST(received_line)
 }
 END_TEST
 
+/* Implicit TLS (TERN_TLS_*): ESMTPS and Postfix's "using" comment (RFC 3848) */
+START_TEST(received_line_tls)
+{
+	struct harness h;
+	char *msg, want[512], *id;
+
+	harness_init(&h, NULL, NULL);
+	ck_assert_int_eq(client_set(&h.o.client, "192.0.2.9", "25", NULL), 0);
+	ck_assert_int_eq(tls_state_set(&h.o.tls, "TLSv1.3", "TLS_AES_256_GCM_SHA384", "256"), 0);
+	harness_run(&h, "EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\n"
+		    "DATA\r\nbody\r\n.\r\nQUIT\r\n");
+	msg = harness_file(&h, "message", NULL);
+	id = harness_file(&h, "id", NULL);
+	ck_assert_ptr_nonnull(id);
+	snprintf(want, sizeof want, "Received: from c ([192.0.2.9])\r\n"
+		 "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\r\n"
+		 "\tby mx.example.test (tern) with ESMTPS id %s\r\n\tfor <x@example.test>;\r\n\t", id);
+	ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "got %s", msg);
+	free(msg);
+	free(id);
+	/* HELO over TLS stays SMTP (RFC 3848 names no SMTPS); the comment tells TLS */
+	harness_run(&h, "HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\n"
+		    "DATA\r\nb\r\n.\r\nQUIT\r\n");
+	msg = harness_file(&h, "message", NULL);
+	ck_assert_ptr_nonnull(strstr(msg, "(256/256 bits))\r\n\tby mx.example.test (tern) with SMTP id "));
+	free(msg);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(injector_env_and_id)
 {
 	struct harness h;
@@ -596,6 +626,7 @@ Suite *suite(void)
 	tcase_add_test(tc, long_line_then_smuggle);
 	tcase_add_test(tc, size_at_end_of_data);
 	tcase_add_test(tc, received_line);
+	tcase_add_test(tc, received_line_tls);
 	tcase_add_test(tc, injector_env_and_id);
 	tcase_add_loop_test(tc, injector_exit_codes, 0, (int)(sizeof exits / sizeof exits[0]));
 	tcase_add_test(tc, injector_epipe_big_message);
