@@ -26,11 +26,11 @@
 #endif
 
 /*
- * fds_cloexec_above_2: mark every descriptor above 2 close-on-exec, so the
+ * queue_client_fds_cloexec: mark every descriptor above 2 close-on-exec, so the
  * program inherits only 0-2 whatever the launcher or the user left open.
  * One syscall; older kernels get a loop up to the descriptor limit.
  */
-static void fds_cloexec_above_2(void)
+void queue_client_fds_cloexec(void)
 {
 	long max = sysconf(_SC_OPEN_MAX);
 
@@ -68,7 +68,7 @@ static int client_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
 	envp[n] = NULL;
 	argv[0] = (char *)program;
 	argv[1] = NULL;
-	fds_cloexec_above_2();
+	queue_client_fds_cloexec();
 	sigemptyset(&none);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "tlscheck.h"
 #include "queue/queue.h"
 #include "queue/queue_format.h"
 #include "queue/queue_list.h"
@@ -197,6 +198,15 @@ static void check_injector(const struct config *c, int have_owner, uid_t owner)
 	}
 }
 
+/* check_tls: tlsd -n loads every tls-certificate pair and names problems */
+static void check_tls(const struct config *c)
+{
+	char err[600];
+
+	if (tlscheck_run(c, getenv("TERN_CONFDIR"), err, sizeof err) < 0)
+		check_problem("tls-certificate: %s", err);
+}
+
 static int check_run(const struct config *c)
 {
 	uid_t owner = 0, other;
@@ -208,6 +218,7 @@ static int check_run(const struct config *c)
 	have_owner = check_user("queue-user", c->queue_user, &owner) == 0;
 	check_queue_dirs(queue_dir(c), have_owner, owner);
 	check_injector(c, have_owner, owner);
+	check_tls(c);
 	if (check_problems) {
 		dprintf(2, "queuectl: check: %d problem%s\n", check_problems,
 			check_problems == 1 ? "" : "s");

@@ -1,5 +1,9 @@
 # smtpd/: smtpd.c holds only main(); the rest is libsmtpd.a, which the unit tests link.
-SMTPD_OBJ := $(filter-out smtpd/smtpd.o,$(patsubst %.c,%.o,$(wildcard smtpd/*.c)))
+# tlsd*.c are tlsd(8), the TLS engine: glibc and OpenSSL, dynamically linked
+# (it starts once per TLS session, never for plaintext), never in smtpd.
+TLSD_OBJ := $(patsubst %.c,%.o,$(wildcard smtpd/tlsd*.c))
+SMTPD_OBJ := $(filter-out smtpd/smtpd.o $(TLSD_OBJ),$(patsubst %.c,%.o,$(wildcard smtpd/*.c)))
+SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 
 smtpd/libsmtpd.a: $(SMTPD_OBJ)
 	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
@@ -12,3 +16,8 @@ smtpd/smtpd: $(PROG_OBJ)smtpd/smtpd.o $(PROG_OBJ)smtpd/libsmtpd.a $(PROG_OBJ)lib
 	$(PROG_LINK) -o $@ $(PROG_START) $^ $(PROG_END)
 
 PROGRAMS += smtpd/smtpd
+
+smtpd/tlsd: $(TLSD_OBJ) smtpd/libsmtpd.a lib/libtern.a
+	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+PROGRAMS += smtpd/tlsd

@@ -13,8 +13,9 @@
  *	command_parse() takes one command line without its CRLF and finds the
  *	verb (case-insensitive, RFC 5321 §2.4) and its argument (after one or
  *	more spaces; c->arg is "" when there is none). c->verb is CMD_UNKNOWN
- *	for anything not in RFC 5321 §4.1 and CMD_NOT_IMPLEMENTED for known
- *	extensions tern does not offer (BDAT, STARTTLS, AUTH, ETRN, TURN,
+ *	for anything not in RFC 5321 §4.1 or STARTTLS (RFC 3207), and
+ *	CMD_NOT_IMPLEMENTED for known
+ *	extensions tern does not offer (BDAT, AUTH, ETRN, TURN,
  *	ATRN, SEND, SOML, SAML).
  *
  *	command_path_arg() checks that the argument starts with prefix
@@ -35,7 +36,7 @@
 
 enum command_verb {
 	CMD_HELO, CMD_EHLO, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_RSET, CMD_NOOP,
-	CMD_QUIT, CMD_VRFY, CMD_EXPN, CMD_HELP, CMD_NOT_IMPLEMENTED, CMD_UNKNOWN,
+	CMD_QUIT, CMD_VRFY, CMD_EXPN, CMD_HELP, CMD_STARTTLS, CMD_NOT_IMPLEMENTED, CMD_UNKNOWN,
 };
 
 struct command {

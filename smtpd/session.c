@@ -13,6 +13,7 @@
 #include "log.h"
 #include "reply.h"
 #include "session_private.h"
+#include "starttls.h"
 
 #define HELO_MAX 255
 
@@ -32,6 +33,15 @@ void session_transaction_reset(struct session *s)
 	memset(&s->params, 0, sizeof s->params);
 	if (s->state != SESSION_GREETED)
 		s->state = SESSION_READY;
+}
+
+void session_restart(struct session *s)
+{
+	session_transaction_reset(s);
+	s->helo[0] = '\0';
+	s->esmtp = 0;
+	s->state = SESSION_GREETED;
+	s->in.start = s->in.end = 0;
 }
 
 int session_timeout(struct session *s)
@@ -67,6 +77,7 @@ static int session_helo(struct session *s, const struct command *c, int esmtp)
 	    reply_send(&s->out, "250-PIPELINING") < 0 ||
 	    reply_sendf(&s->out, "250-SIZE %llu", s->cfg->max_message_size) < 0 ||
 	    reply_send(&s->out, "250-8BITMIME") < 0 ||
+	    (starttls_offered(s) && reply_send(&s->out, "250-STARTTLS") < 0) ||
 	    reply_send(&s->out, "250-ENHANCEDSTATUSCODES") < 0)
 		return -1;
 	return reply_send(&s->out, "250 SMTPUTF8");
@@ -243,6 +254,8 @@ static int session_command(struct session *s, const struct command *c)
 		return reply_send(&s->out, "502 5.5.1 Error: EXPN not available");
 	case CMD_HELP:
 		return reply_send(&s->out, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
+	case CMD_STARTTLS:
+		return starttls_command(s, c);
 	case CMD_NOT_IMPLEMENTED:
 		return reply_send(&s->out, "502 5.5.1 Error: command not implemented");
 	case CMD_UNKNOWN:
@@ -312,8 +325,14 @@ static void session_log_connect(const struct session *s)
 {
 	struct log_field f[] = {
 		{ "CLIENT_ADDR", s->o->client.addr }, { "CLIENT_PORT", s->o->client.port },
-		{ "CLIENT_HOST", s->o->client.host }, { NULL, NULL },
+		{ "CLIENT_HOST", s->o->client.host }, { NULL, NULL }, { NULL, NULL },
+		{ NULL, NULL },
 	};
+
+	if (s->tls.active) {	/* implicit TLS (RFC 8314) */
+		f[3] = (struct log_field){ "TLS_PROTOCOL", s->tls.protocol };
+		f[4] = (struct log_field){ "TLS_CIPHER", s->tls.cipher };
+	}
 
 	log_event(LOG_INFO, f, "connect");
 }
@@ -333,6 +352,8 @@ int session_run(const struct session_options *o, int in, int out)
 	s->cfg = o->cfg;
 	s->state = SESSION_GREETED;
 	s->tls = o->tls;
+	s->tlsd_pid = -1;
+	s->tlsd_control = -1;
 	s->may_relay = o->relay_client ||
 		       (o->client.known && config_client_in_relay_nets(o->cfg, o->client.addr));
 	inbuf_init(&s->in, in, s->inmem, sizeof s->inmem);
@@ -348,6 +369,7 @@ int session_run(const struct session_options *o, int in, int out)
 		r = session_step(s);
 	if (r == 0 && outbuf_flush(&s->out) < 0)
 		r = -1;
+	starttls_finish(s);
 	session_transaction_reset(s);
 	free(s->rcpt);
 	r = r < 0 && s->state != SESSION_QUIT && !s->eof;

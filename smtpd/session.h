@@ -31,6 +31,8 @@
  *	"<postmaster>" without a domain (§4.5.1) is always accepted and
  *	delivered to the postmaster setting.
  *
+ *	STARTTLS (RFC 3207) is offered when a tls-certificate is configured
+ *	and handled by starttls.h (tlsd(8) does the TLS).
  *	When o->tls.active the session runs over TLS from the start (implicit
  *	TLS, RFC 8314): Received: says ESMTPS (RFC 3848) with the protocol and
  *	cipher (tls_state.h).

@@ -12,7 +12,12 @@
  *	int session_timeout(struct session *s);
  *	    421 4.4.2, log; returns -1.
  *	int session_ms(unsigned seconds);
+ *	void session_restart(struct session *s);
+ *	    forget everything the client said (RFC 3207 §4.2, after STARTTLS):
+ *	    the transaction, HELO/EHLO (state GREETED) and any buffered input.
  */
+#include <sys/types.h>
+
 #include "addr.h"
 #include "buf.h"
 #include "command.h"
@@ -45,11 +50,14 @@ struct session {
 	long long deadline;	/* clock_ms() when session-timeout ends it */
 	int eof;		/* the client closed its side */
 	struct smtpd_tls tls;	/* active once the session runs over TLS */
+	pid_t tlsd_pid;		/* STARTTLS: tlsd, else -1 */
+	int tlsd_control;	/* STARTTLS: its control socket, else -1 */
 };
 
 int message_data(struct session *s);
 void session_transaction_reset(struct session *s);
 int session_timeout(struct session *s);
 int session_ms(unsigned seconds);
+void session_restart(struct session *s);
 
 #endif

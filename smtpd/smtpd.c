@@ -13,6 +13,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "session.h"
+#include "tlscheck.h"
 #include "tls_state.h"
 #include "usage.h"
 
@@ -58,6 +59,11 @@ int main(int argc, char **argv)
 		smtpd_config_failed(err, check_only);
 	if (check_only) {
 		config_print(&cfg, 1);
+		/* no OpenSSL here: tlsd -n loads the pairs and names what is wrong */
+		if (tlscheck_run(&cfg, getenv("TERN_CONFDIR"), err, sizeof err) < 0) {
+			log_msg(LOG_ERR, "tls-certificate: %s", err);
+			return 1;
+		}
 		return 0;
 	}
 	/* before a byte is read from the network */

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# smtpd with TLS through tlsd (tlsd(8)): STARTTLS (RFC 3207) with real
+# clients (swaks --tls, Python smtplib starttls(), openssl s_client
+# -starttls smtp) against RSA and ECDSA certificates made here with the
+# openssl CLI; the command-injection case (a MAIL pipelined in the packet
+# of STARTTLS is never executed); EHLO required again, a second STARTTLS
+# 503; TLS 1.1 refused; a renewed certificate served from the next
+# connection; Received: with ESMTPS and the cipher; smtpd -n, queuectl
+# check and tlsd -n refusing missing or mismatched pairs; implicit TLS
+# (RFC 8314, tlsd -i) under systemd-socket-activate and tcpserver with
+# smtplib SMTP_SSL; smtpd's memory with and without TLS.
+. t/lib.sh
+t_netns "$@"
+t_need smtpd/smtpd smtpd/tlsd queue/inject queue/queuectl swaks openssl systemd-socket-activate tcpserver
+t_tmpdir
+k=$T_TMP/keys
+mkdir -p "$k"
+
+# mkcert NAME TYPE SERIAL: a self-signed certificate NAME.pem and key NAME.key
+mkcert() {
+	local alg=(-newkey rsa:2048)
+	[ "$2" = ec ] && alg=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1)
+	openssl req -x509 "${alg[@]}" -nodes -keyout "$k/$1.key" -out "$k/$1.pem" -days 2 \
+		-set_serial "$3" -subj /CN=mx.example.test \
+		-addext subjectAltName=DNS:mx.example.test 2>/dev/null || t_bail "openssl req $1"
+	chmod 0644 "$k/$1.key"	# as root, tlsd runs as the instance's smtpd-user (nobody)
+}
+mkcert rsa rsa 4097
+mkcert ec ec 4098
+mkcert other rsa 4099
+chmod o+x "$k"
+
+t_instance --set "tls-certificate $k/rsa.pem $k/rsa.key" \
+	--set "tls-program $T_ROOT/smtpd/tlsd" --set 'relay-net 127.0.0.0/8'
+# a second tls-certificate line: --set replaces lines of the same key
+echo "tls-certificate $k/ec.pem $k/ec.key" >> "$TERN_CONFDIR/tern.conf"
+port=2525
+t_start_smtpd_sa 127.0.0.1 $port
+
+# ---- STARTTLS with real clients ----
+out=$(swaks --server 127.0.0.1:$port --tls --helo client.test --from a@client.test \
+	--to x@example.test --body 'via swaks' 2>&1)
+t_like "$out" '^<-  250-STARTTLS' "EHLO offers STARTTLS"
+t_like "$out" '^<-  220 2\.0\.0 Ready to start TLS' "STARTTLS: 220 2.0.0"
+t_like "$out" 'TLS started with cipher TLSv1\.3:' "swaks --tls: TLS 1.3"
+t_like "$out" '^<~  250 2\.0\.0 Ok: queued' "swaks --tls: message queued over TLS"
+t_unlike "$out" '^<~  250-STARTTLS' "EHLO over TLS does not offer STARTTLS again"
+id=$(t_queue_ids | tail -n1)
+msg=$(t_queue_message "$id" | tr -d '\r')
+t_like "$msg" '^	\(using TLSv1\.3 with cipher TLS_[A-Z0-9_]+ \(([0-9]+)/\1 bits\)\)$' \
+	"Received: carries protocol, cipher and bits"
+t_like "$msg" '^	by mx\.example\.test \(tern\) with ESMTPS id ' "Received: says ESMTPS (RFC 3848)"
+
+# Python smtplib; the injection case on a raw socket
+"$T_PY" - $port > "$T_TMP/py.out" 2>&1 <<'PY'
+import smtplib, socket, ssl, sys
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP("127.0.0.1", port, timeout=30)
+s.ehlo("client.test")
+print("starttls", s.starttls(context=ctx)[0])
+print("version", s.sock.version())
+print("mail-before-ehlo", s.docmd("MAIL FROM:<a@client.test>")[0])
+s.ehlo("client.test")
+print("starttls-again", s.docmd("STARTTLS")[0])
+print("features", " ".join(sorted(s.esmtp_features)))
+print("sendmail", s.sendmail("a@client.test", ["x@example.test"], b"Subject: py\r\n\r\nvia smtplib\r\n"))
+s.quit()
+
+# CVE-2011-0411: STARTTLS and a MAIL in one write
+raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+f = raw.makefile("rb")
+def reply(fh):
+    while True:
+        l = fh.readline()
+        if not l or l[3:4] != b"-":
+            return l.decode().strip()
+reply(f)
+raw.sendall(b"EHLO client.test\r\n")
+reply(f)
+raw.sendall(b"STARTTLS\r\nMAIL FROM:<injected@client.test>\r\n")
+print("inject-starttls", reply(f))
+t = ctx.wrap_socket(raw, server_hostname="mx.example.test")
+g = t.makefile("rb")
+t.sendall(b"RCPT TO:<x@example.test>\r\n")
+print("inject-rcpt", reply(g))
+t.sendall(b"EHLO client.test\r\nRCPT TO:<x@example.test>\r\nQUIT\r\n")
+reply(g)
+print("inject-rcpt-after-ehlo", reply(g))
+print("inject-quit", reply(g))
+PY
+py=$(cat "$T_TMP/py.out")
+t_like "$py" '^starttls 220$' "smtplib starttls(): 220"
+t_like "$py" '^version TLSv1\.3$' "smtplib: TLS 1.3"
+t_like "$py" '^mail-before-ehlo 503$' "after STARTTLS, MAIL before EHLO: 503 (RFC 3207 §4.2)"
+t_like "$py" '^starttls-again 503$' "a second STARTTLS: 503"
+t_unlike "$py" '^features .*starttls' "EHLO over TLS: no STARTTLS keyword"
+t_like "$py" '^sendmail \{\}$' "smtplib: message accepted over TLS"
+t_like "$py" '^inject-starttls 220 2\.0\.0 Ready to start TLS$' "injection: STARTTLS answered 220"
+t_like "$py" '^inject-rcpt 503 5\.5\.1 ' "injection: the pipelined MAIL was not executed (RCPT: 503, session greeted anew)"
+t_like "$py" '^inject-rcpt-after-ehlo 503 5\.5\.1 Error: need MAIL command$' \
+	"injection: no MAIL transaction survived the handshake"
+t_like "$py" '^inject-quit 221 ' "injection: session goes on and ends with QUIT"
+t_unlike "$(cat "$T_TMP"/smtpd-sa-$port.log 2>/dev/null)" 'injected@client\.test' \
+	"injection: the injected sender appears nowhere in smtpd's log"
+
+# openssl s_client: TLS 1.2 with each key type, TLS 1.1 refused
+sc() { openssl s_client -connect 127.0.0.1:$port -starttls smtp -name client.test "$@" </dev/null 2>&1; }
+out=$(sc -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256)
+t_like "$out" 'Protocol *: TLSv1\.2' "s_client -starttls smtp: TLS 1.2"
+t_like "$out" 'Server public key is 2048 bit' "RSA certificate for an RSA cipher suite"
+out=$(sc -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
+t_like "$out" 'Server public key is 256 bit' "ECDSA certificate for an ECDSA cipher suite"
+out=$(sc -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0')
+t_like "$out" 'New, \(NONE\), Cipher is \(NONE\)' "TLS 1.1 refused: no cipher agreed"
+t_like "$out" 'alert protocol version' "TLS 1.1 refused with a protocol_version alert"
+t_like "$(cat "$T_TMP"/smtpd-sa-$port.log 2>/dev/null)" 'tlsd: TLS handshake failed.*(unsupported protocol|version)' \
+	"tlsd logs the refused TLS 1.1 handshake"
+
+# renewal: the next connection reads the new files
+fp() { sc -tls1_3 -sigalgs rsa_pss_rsae_sha256 | openssl x509 -noout -serial 2>/dev/null; }
+t_is "$(fp)" "serial=1001" "served certificate: serial 0x1001"
+cp "$k/other.pem" "$k/rsa.pem.new" && cp "$k/other.key" "$k/rsa.key.new"
+mv "$k/rsa.key.new" "$k/rsa.key" && mv "$k/rsa.pem.new" "$k/rsa.pem"
+t_is "$(fp)" "serial=1003" "renewed certificate served by the next connection, no restart"
+
+# ---- configuration checks ----
+t_ok "smtpd -n accepts good pairs" "$T_ROOT/smtpd/smtpd" -n
+cp "$TERN_CONFDIR/tern.conf" "$T_TMP/good.conf"
+sed -i "s|^tls-certificate $k/rsa.pem .*|tls-certificate $k/rsa.pem $k/ec.key|" "$TERN_CONFDIR/tern.conf"
+out=$("$T_ROOT/smtpd/smtpd" -n 2>&1); rc=$?
+t_is "$rc" 1 "smtpd -n: mismatched pair refused"
+t_like "$out" "tlsd: $k/ec.key: key does not match the certificate" "smtpd -n names the key file and the problem"
+out=$("$T_ROOT/queue/queuectl" check 2>&1); rc=$?
+t_is "$rc" 1 "queuectl check: mismatched pair refused"
+t_like "$out" "tlsd: $k/ec.key: key does not match the certificate" "queuectl check names it too"
+sed -i "s|^tls-certificate $k/rsa.pem .*|tls-certificate $k/missing.pem $k/rsa.key|" "$TERN_CONFDIR/tern.conf"
+out=$("$T_ROOT/smtpd/tlsd" -n 2>&1); rc=$?
+t_is "$rc" 1 "tlsd -n: missing chain file refused"
+t_like "$out" "^tlsd: $k/missing.pem: cannot open: No such file or directory$" "tlsd -n names the missing file"
+out=$(printf 'EHLO c\r\nSTARTTLS\r\nQUIT\r\n' | "$T_ROOT/smtpd/smtpd" 2>/dev/null | tr -d '\r')
+t_like "$out" '^454 4\.7\.0 TLS not available due to temporary reason$' "a pair that cannot load: STARTTLS 454, session goes on"
+t_like "$out" '^221 ' "after 454 the session goes on in plaintext"
+cp "$T_TMP/good.conf" "$TERN_CONFDIR/tern.conf"
+
+# ---- implicit TLS (RFC 8314): tlsd -i smtpd ----
+smtps() {
+	"$T_PY" - "$1" <<'PY'
+import smtplib, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP_SSL("127.0.0.1", int(sys.argv[1]), timeout=30, context=ctx)
+code, _ = s.ehlo("client.test")
+print("ehlo", code, "starttls" in s.esmtp_features, s.sock.version())
+print("sendmail", s.sendmail("a@client.test", ["x@example.test"], b"Subject: smtps\r\n\r\nimplicit\r\n"))
+s.quit()
+PY
+}
+env=()
+for v in TERN_CONFDIR TERN_QUEUE; do env+=(-E "$v"); done
+t_bg smtps-sa systemd-socket-activate --accept --inetd -l 127.0.0.1:4650 "${env[@]}" \
+	"$T_ROOT/smtpd/tlsd" -i "$T_ROOT/smtpd/smtpd"
+t_wait_port 127.0.0.1 4650 || t_bail "systemd-socket-activate did not listen on 4650"
+out=$(smtps 4650 2>&1)
+t_like "$out" '^ehlo 250 False TLSv1\.3$' "implicit TLS under systemd-socket-activate: EHLO, no STARTTLS offered"
+t_like "$out" '^sendmail \{\}$' "implicit TLS: SMTP_SSL message accepted"
+msg=$(t_queue_message "$(t_queue_ids | tail -n1)" | tr -d '\r')
+t_like "$msg" '^	by mx\.example\.test \(tern\) with ESMTPS id ' "implicit TLS: Received: says ESMTPS"
+t_bg smtps-tcpserver tcpserver -HRl0 127.0.0.1 4651 "$T_ROOT/smtpd/tlsd" -i "$T_ROOT/smtpd/smtpd"
+t_wait_port 127.0.0.1 4651 || t_bail "tcpserver did not listen on 4651"
+out=$(smtps 4651 2>&1)
+t_like "$out" '^sendmail \{\}$' "implicit TLS under tcpserver: SMTP_SSL message accepted"
+t_bg starttls-tcpserver tcpserver -HRl0 127.0.0.1 2526 "$T_ROOT/smtpd/smtpd"
+t_wait_port 127.0.0.1 2526 || t_bail "tcpserver did not listen on 2526"
+out=$(swaks --server 127.0.0.1:2526 --tls --helo client.test --from a@client.test --to x@example.test 2>&1)
+t_like "$out" '^<~  250 2\.0\.0 Ok: queued' "STARTTLS under tcpserver: message queued"
+
+# ---- memory: smtpd with and without TLS, and tlsd ----
+"$T_PY" - $port > "$T_TMP/rss.out" <<'PY'
+import os, smtplib, ssl, sys
+def rss(name):
+    out = []
+    for pid in os.listdir("/proc"):
+        try:
+            st = open("/proc/%s/status" % pid).read()
+        except OSError:
+            continue
+        if st.startswith("Name:\t%s\n" % name):
+            out += [l.split()[1] for l in st.splitlines() if l.startswith("VmHWM:")]
+    return ",".join(out) or "none"
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for tls in (False, True):
+    s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30)
+    s.ehlo("client.test")
+    if tls:
+        s.starttls(context=ctx)
+        s.ehlo("client.test")
+    s.sendmail("a@client.test", ["x@example.test"], b"Subject: m\r\n\r\n" + b"x" * 70 + b"\r\n" * 20000)
+    print("tls" if tls else "plain", rss("smtpd"), rss("tlsd"))
+    s.quit()
+PY
+read -r _ plain_hwm plain_tlsd < <(grep '^plain' "$T_TMP/rss.out")
+read -r _ tls_hwm tls_tlsd < <(grep '^tls' "$T_TMP/rss.out")
+echo "# smtpd VmHWM: plaintext ${plain_hwm} kB, STARTTLS ${tls_hwm} kB; tlsd VmHWM ${tls_tlsd} kB"
+t_is "$plain_tlsd" none "a plaintext session starts no tlsd"
+if grep -aq __asan_init smtpd/smtpd; then
+	t_skip "smtpd under TLS stays under 1 MB" "smtpd is built with AddressSanitizer"
+else
+	case $tls_hwm in *[!0-9]*|'') t_fail "one smtpd measured under TLS ($tls_hwm)" ;; *)
+		t_ok "smtpd peak RSS under STARTTLS ${tls_hwm} kB < 1024 kB" test "$tls_hwm" -lt 1024 ;;
+	esac
+fi
