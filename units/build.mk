@@ -10,7 +10,8 @@
 # With DESTDIR empty and run as root, install also creates the users (sysusers,
 # else useradd) and the queue (tmpfiles, else install -d). The injector is made
 # setuid tern-queue only when that user exists and we are root; otherwise it is
-# installed 0755 and install says so (a packager sets the owner).
+# installed 0755 and install says so (a packager sets the owner). Likewise tlsd
+# is made setgid tern-tls (root:tern-tls 2755) only when that group exists.
 
 SENDMAIL ?= yes
 DATADIR  ?= $(PREFIX)/share/tern
@@ -37,7 +38,8 @@ SENDMAIL_MAN_LINKS := $(dir $(SENDMAIL_MAN))sendmail.1 $(dir $(SENDMAIL_MAN))mai
 
 D := $(DESTDIR)
 TERN_USERS := tern-smtpd tern-queue tern-relay
-UNIT_FILES := tern-smtpd.socket tern-smtpd@.service tern-relay.service
+UNIT_FILES := tern-smtpd.socket tern-smtpd@.service tern-smtps.socket tern-smtps@.service \
+	tern-relay.service
 
 # $(call units_put,MODE,SOURCE,TARGET): install SOURCE with the paths rewritten.
 units_put = echo "  $(D)$(3)" && $(UNITS_SED) $(2) > $(D)$(3).new && chmod $(1) $(D)$(3).new && mv -f $(D)$(3).new $(D)$(3)
@@ -83,6 +85,13 @@ endif
 	else install -m 0755 queue/inject $(D)$(LIBEXECDIR)/inject; \
 		echo "install: WARNING: $(D)$(LIBEXECDIR)/inject is not setuid tern-queue (not root, or"; \
 		echo "install: no such user): chown tern-queue and chmod 4711 it before use"; fi
+	@# tlsd reads the TLS keys (root:tern-tls 0640): setgid tern-tls, see tlsd(8)
+	@if [ "$$(id -u)" = 0 ] && getent group tern-tls >/dev/null; then \
+		echo "install: $(D)$(LIBEXECDIR)/tlsd setgid tern-tls, mode 2755"; \
+		install -o root -g tern-tls -m 2755 smtpd/tlsd $(D)$(LIBEXECDIR)/tlsd; \
+	else install -m 0755 smtpd/tlsd $(D)$(LIBEXECDIR)/tlsd; \
+		echo "install: WARNING: $(D)$(LIBEXECDIR)/tlsd is not setgid tern-tls (not root, or"; \
+		echo "install: no such group): chgrp tern-tls and chmod 2755 it before use"; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 # Users and queue on this machine (install with DESTDIR empty, as root).
@@ -91,7 +100,8 @@ install-system:
 		systemd-sysusers $(SYSUSERSDIR)/tern.conf; \
 	else for u in $(TERN_USERS); do getent passwd $$u >/dev/null || \
 		useradd --system --user-group --no-create-home --home-dir / \
-			--shell /usr/sbin/nologin $$u || exit 1; done; fi
+			--shell /usr/sbin/nologin $$u || exit 1; done; \
+		getent group tern-tls >/dev/null || groupadd --system tern-tls || exit 1; fi
 	@if command -v systemd-tmpfiles >/dev/null; then \
 		systemd-tmpfiles --create $(TMPFILESDIR)/tern.conf; \
 	else for d in "" /tmp /mess /state /retry; do \
@@ -102,6 +112,7 @@ install-system:
 uninstall:
 	rm -f $(D)$(SBINDIR)/tern-smtpd $(D)$(SBINDIR)/tern-relay $(D)$(SBINDIR)/tern-queuectl \
 		$(D)$(SBINDIR)/tern-sendmail $(D)$(LIBEXECDIR)/inject $(D)$(LIBEXECDIR)/smtpd \
+		$(D)$(LIBEXECDIR)/tlsd \
 		$(foreach u,$(UNIT_FILES),$(D)$(SYSTEMDUNITDIR)/$(u)) \
 		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
 		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtpd.tcpserver/run \

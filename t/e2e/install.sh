@@ -20,6 +20,7 @@ umask 022
 
 missing=
 for u in tern-smtpd tern-queue tern-relay; do getent passwd $u > /dev/null || missing="$missing $u"; done
+getent group tern-tls > /dev/null || missing="$missing tern-tls"
 if [ -n "$missing" ]; then
 	echo "# creating users:$missing (systemd-sysusers units/tern.sysusers)"
 	systemd-sysusers "$T_ROOT/units/tern.sysusers" > /dev/null 2>&1 || t_bail "systemd-sysusers failed"
@@ -70,11 +71,14 @@ etc/tern/tern.conf f 644 root:root
 lib/systemd/system/tern-relay.service f 644 root:root
 lib/systemd/system/tern-smtpd.socket f 644 root:root
 lib/systemd/system/tern-smtpd@.service f 644 root:root
+lib/systemd/system/tern-smtps.socket f 644 root:root
+lib/systemd/system/tern-smtps@.service f 644 root:root
 usr/lib/sysusers.d/tern.conf f 644 root:root
 usr/lib/tmpfiles.d/tern.conf f 644 root:root
 usr/local/bin/mailq l 777 root:root /usr/local/sbin/tern-sendmail
 usr/local/libexec/tern/inject f 4711 tern-queue:tern-queue
 usr/local/libexec/tern/smtpd l 777 root:root /usr/local/sbin/tern-smtpd
+usr/local/libexec/tern/tlsd f 2755 root:tern-tls
 usr/local/sbin/sendmail l 777 root:root /usr/local/sbin/tern-sendmail
 usr/local/sbin/tern-queuectl f 755 root:root
 usr/local/sbin/tern-relay f 755 root:root
@@ -95,6 +99,7 @@ EOF
 t_is "$(listing)" "$want" "installed files: exactly these, with these types, modes, owners"
 t_ok "installed programs are the built ones" cmp -s smtpd/smtpd "$dest/usr/local/sbin/tern-smtpd"
 t_ok "installed injector is the built one" cmp -s queue/inject "$dest/usr/local/libexec/tern/inject"
+t_ok "installed tlsd is the built one" cmp -s smtpd/tlsd "$dest/usr/local/libexec/tern/tlsd"
 t_ok "CONFDIR/tern.conf is the default" cmp -s units/tern.conf "$dest/etc/tern/tern.conf"
 # The programs are installed as sendmail and mailq: man(1) finds their page
 # under those names (only in the DESTDIR's man tree: -M).
@@ -132,6 +137,7 @@ overlay() {
 if overlay etc 2> "$T_TMP/overlay.err" && overlay usr 2>> "$T_TMP/overlay.err" &&
 	overlay var 2>> "$T_TMP/overlay.err"; then
 	for u in tern-smtpd tern-queue tern-relay; do userdel "$u" 2> /dev/null; done
+	groupdel tern-tls 2> /dev/null
 	rm -rf /etc/tern /var/spool/tern
 	make --no-print-directory install > "$T_TMP/install-real.log" 2>&1
 	t_is "$?" 0 "make install (DESTDIR empty, overlays) succeeds"
@@ -146,6 +152,8 @@ tern/state d 700 tern-queue:tern-queue
 tern/tmp d 700 tern-queue:tern-queue" "install created the queue, tern-queue's, 0700"
 	t_is "$(stat -c '%a %U:%G' /usr/local/libexec/tern/inject)" "4711 tern-queue:tern-queue" \
 		"install made the injector setuid tern-queue"
+	t_is "$(stat -c '%a %U:%G' /usr/local/libexec/tern/tlsd)" "2755 root:tern-tls" \
+		"install made tlsd setgid tern-tls"
 	out=$(/usr/local/sbin/tern-queuectl check 2>&1)
 	t_like "$out" 'configuration, users, queue and injector are OK' "tern-queuectl check passes after install"
 	make --no-print-directory uninstall > "$T_TMP/uninstall-real.log" 2>&1

@@ -28,14 +28,16 @@ mount --bind "$dest/usr/local" /usr/local || t_bail "cannot bind-mount $dest/usr
 # all is well). The man pages of Documentation= are checked on their own below.
 verify() { systemd-analyze verify --man=no "$@" 2>&1; }
 
-for u in tern-smtpd.socket tern-smtpd@.service tern-relay.service; do
+for u in tern-smtpd.socket tern-smtpd@.service tern-smtps.socket tern-smtps@.service tern-relay.service; do
 	out=$(verify "$unitdir/$u"); rc=$?
 	t_is "$rc:$out" "0:" "systemd-analyze verify $u: no error, no warning"
 done
 out=$(verify "$unitdir/tern-smtpd.socket" "$unitdir/tern-smtpd@.service" "$unitdir/tern-relay.service")
 t_is "$?:$out" "0:" "systemd-analyze verify: the socket finds its service"
+out=$(verify "$unitdir/tern-smtps.socket" "$unitdir/tern-smtps@.service")
+t_is "$?:$out" "0:" "systemd-analyze verify: the smtps socket finds its service"
 out=$(systemd-analyze verify --man=yes "$unitdir/tern-smtpd.socket" "$unitdir/tern-smtpd@.service" \
-	"$unitdir/tern-relay.service" 2>&1)
+	"$unitdir/tern-smtps.socket" "$unitdir/tern-smtps@.service" "$unitdir/tern-relay.service" 2>&1)
 t_is "$?:$out" "0:" "every man page a unit's Documentation= names is installed"
 
 # The check can fail: a unit whose program is missing, and one with a typo.
@@ -62,6 +64,10 @@ ReadWritePaths=/var/spool/tern" "units may write the queue, and only it"
 nnp='NoNewPrivileges=(yes|true|on|1)|DynamicUser|LockPersonality|MemoryDenyWriteExecute|PrivateDevices|ProtectClock|ProtectHostname|ProtectKernelLogs|ProtectKernelModules|ProtectKernelTunables|RestrictAddressFamilies|RestrictNamespaces|RestrictRealtime|RestrictSUIDSGID|SystemCallArchitectures|SystemCallFilter|SystemCallLog|PrivateUsers'
 t_unlike "$(grep -v '^#' "$unitdir/tern-smtpd@.service")" "^[[:space:]]*($nnp)" \
 	"tern-smtpd@.service sets nothing that implies no_new_privs"
+t_unlike "$(grep -v '^#' "$unitdir/tern-smtps@.service")" "^[[:space:]]*($nnp)" \
+	"tern-smtps@.service sets nothing that implies no_new_privs (setgid tlsd, setuid inject)"
+t_like "$(cat "$unitdir/tern-smtps@.service")" '^ExecStart=/usr/local/libexec/tern/tlsd -i /usr/local/sbin/tern-smtpd$' \
+	"tern-smtps@.service runs smtpd under tlsd -i"
 t_like "$(cat "$unitdir/tern-smtpd@.service")" '^User=tern-smtpd$' "tern-smtpd@.service runs as tern-smtpd"
 t_like "$(cat "$unitdir/tern-relay.service")" '^NoNewPrivileges=yes$' "tern-relay.service sets no_new_privs"
 t_like "$(cat "$unitdir/tern-relay.service")" '^Type=notify$' "tern-relay.service is Type=notify"
