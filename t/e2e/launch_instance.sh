@@ -57,3 +57,14 @@ t_ok "--route without = is refused" sh -c "! t/instance '$T_TMP/bad' --route a.t
 t_ok "an unknown option is refused" sh -c "! t/instance '$T_TMP/bad' --nope x 2>/dev/null"
 t_ok "a value with a newline is refused" sh -c "! t/instance '$T_TMP/bad' --set 'hostname a
 relay-net 0.0.0.0/0' 2>/dev/null"
+# --tls: a self-signed certificate, STARTTLS on, and the smtps command
+out=$(t/instance "$T_TMP/tls" --tls) || t_fail "t/instance --tls"
+t_like "$(grep '^tls-' "$T_TMP/tls/etc/tern.conf")" "^tls-certificate $T_TMP/tls/etc/tls/cert.pem $T_TMP/tls/etc/tls/key.pem$" \
+	"--tls: tls-certificate names the instance's certificate and key"
+t_like "$(grep '^tls-' "$T_TMP/tls/etc/tern.conf")" "^tls-program $T_ROOT/smtpd/tlsd$" "--tls: tls-program is the build tree's tlsd"
+t_ok "--tls: the pair loads (tlsd -n)" env TERN_CONFDIR="$T_TMP/tls/etc" smtpd/tlsd -n
+t_is "$(stat -c %a "$T_TMP/tls/etc/tls/key.pem")" 600 "--tls: the key is 0600"
+t_is "$(grep '^# smtpd smtps: ' <<<"$out")" \
+	"# smtpd smtps: env TERN_CONFDIR=$T_TMP/tls/etc TERN_QUEUE=$T_ROOT/queue/inject $T_ROOT/smtpd/tlsd -i $T_ROOT/smtpd/smtpd" \
+	"--tls: prints the command that runs smtpd behind implicit TLS"
+t_is "$(t/instance "$T_TMP/notls" | grep -c '^# smtpd smtps')" 0 "without --tls: no smtps line"
