@@ -55,7 +55,11 @@ static const char tlsd_usage[] =
 	"  --help      print this text and exit\n"
 	"See tlsd(8), smtpd(8), tern.conf(5).\n";
 
-/* Give up a setgid group for good and check that it cannot come back. */
+/*
+ * Give up a setgid group for good and check that it cannot come back (as
+ * root, the child of tlsd -i, it could: that child becomes PROGRAM, which
+ * drops root itself).
+ */
 static void tlsd_drop_group(void)
 {
 	gid_t g = getgid(), saved = getegid();
@@ -64,7 +68,7 @@ static void tlsd_drop_group(void)
 		return;
 	if (setresgid(g, g, g) < 0)
 		log_die(111, "setresgid %u: %s", (unsigned)g, strerror(errno));
-	if (getegid() != g || setegid(saved) == 0)
+	if (getegid() != g || (geteuid() != 0 && setegid(saved) == 0))
 		log_die(111, "group %u could be regained", (unsigned)saved);
 }
 
@@ -89,9 +93,10 @@ static void tlsd_drop_privileges(void)
  */
 static void tlsd_config(void)
 {
+	const char *env = getenv("TERN_CONFDIR");
 	char err[512];
 
-	if (getgid() != getegid() && getenv("TERN_CONFDIR"))
+	if (getgid() != getegid() && env && *env && strcmp(env, TERN_CONFDIR) != 0)
 		tlsd_drop_group();
 	if (config_load(config_dir(), &cfg, err, sizeof err) < 0)
 		log_die(111, "configuration: %s", err);
