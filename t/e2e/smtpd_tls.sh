@@ -7,11 +7,12 @@
 # 503; TLS 1.1 refused; a renewed certificate served from the next
 # connection; Received: with ESMTPS and the cipher; smtpd -n, queuectl
 # check and tlsd -n refusing missing or mismatched pairs; implicit TLS
-# (RFC 8314, tlsd -i) under systemd-socket-activate and tcpserver with
+# (RFC 8314, tlsd -i) under systemd-socket-activate, tcpserver and xinetd with
 # smtplib SMTP_SSL; smtpd's memory with and without TLS.
 . t/lib.sh
 t_netns "$@"
-t_need smtpd/smtpd smtpd/tlsd queue/inject queue/queuectl swaks openssl systemd-socket-activate tcpserver
+t_need smtpd/smtpd smtpd/tlsd queue/inject queue/queuectl swaks openssl systemd-socket-activate tcpserver \
+	xinetd
 t_tmpdir
 k=$T_TMP/keys
 mkdir -p "$k"
@@ -199,6 +200,33 @@ t_bg starttls-tcpserver tcpserver -HRl0 127.0.0.1 2526 "$T_ROOT/smtpd/smtpd"
 t_wait_port 127.0.0.1 2526 || t_bail "tcpserver did not listen on 2526"
 out=$(swaks --server 127.0.0.1:2526 --tls --helo client.test --from a@client.test --to x@example.test 2>&1)
 t_like "$out" '^<~  250 2\.0\.0 Ok: queued' "STARTTLS under tcpserver: message queued"
+
+# xinetd sets no variable: tlsd -i hands smtpd the address from getpeername()
+xuser=$(id -un)
+cat > "$T_TMP/xinetd-smtps.conf" <<XC
+service smtps
+{
+	type		= UNLISTED
+	socket_type	= stream
+	protocol	= tcp
+	bind		= 127.0.0.1
+	port		= 4652
+	wait		= no
+	user		= $xuser
+	server		= $T_ROOT/smtpd/tlsd
+	server_args	= -i $T_ROOT/smtpd/smtpd
+	env		= TERN_CONFDIR=$TERN_CONFDIR TERN_QUEUE=$TERN_QUEUE
+	log_type	= FILE $T_TMP/xinetd-smtps-service.log
+	disable		= no
+}
+XC
+t_bg xinetd-smtps xinetd -dontfork -f "$T_TMP/xinetd-smtps.conf" -pidfile "$T_TMP/xinetd-smtps.pid"
+t_wait_port 127.0.0.1 4652 || t_bail "xinetd did not listen on 4652"
+out=$(smtps 4652 2>&1)
+t_like "$out" '^sendmail \{\}$' "implicit TLS under xinetd: SMTP_SSL message accepted"
+msg=$(t_queue_message "$(t_queue_ids | tail -n1)" | tr -d '\r')
+t_like "$msg" '^Received: from client\.test \(\[127\.0\.0\.1\]\)$' \
+	"implicit TLS under xinetd: Received: names the client's address (getpeername via tlsd)"
 
 # ---- memory: smtpd with and without TLS, and tlsd ----
 "$T_PY" - $port > "$T_TMP/rss.out" <<'PY'
