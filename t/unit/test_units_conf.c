@@ -23,7 +23,8 @@ static const char *const default_keys[] = {
 	"max-message-size", "max-recipients", "command-timeout", "data-timeout",
 	"data-min-rate", "session-timeout", "smtpd-user", "queue-program", "queue-dir", "queue-user",
 	"relay-user", "smtp-port", "retry-min", "retry-max", "queue-lifetime",
-	"concurrency", "destination-concurrency", "bounce-body-max", NULL
+	"concurrency", "destination-concurrency", "bounce-body-max", "tls-handshake-timeout",
+	"tls-program", NULL
 };
 
 static char *slurp(const char *path)
