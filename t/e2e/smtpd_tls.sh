@@ -149,6 +149,30 @@ cp "$k/other.pem" "$k/rsa.pem.new" && cp "$k/other.key" "$k/rsa.key.new"
 mv "$k/rsa.key.new" "$k/rsa.key" && mv "$k/rsa.pem.new" "$k/rsa.pem"
 t_is "$(fp)" "serial=1003" "renewed certificate served by the next connection, no restart"
 
+# a client that says STARTTLS and then nothing: the handshake's deadline ends it
+echo 'tls-handshake-timeout 2s' >> "$TERN_CONFDIR/tern.conf"
+out=$("$T_PY" - $port <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+f = s.makefile("rb")
+def reply():
+    while True:
+        l = f.readline()
+        if not l or l[3:4] != b"-":
+            return l.decode().strip()
+reply()
+s.sendall(b"EHLO client.test\r\n")
+reply()
+s.sendall(b"STARTTLS\r\n")
+print("starttls", reply())
+print("closed", s.recv(100) == b"")
+PY
+)
+sed -i '/^tls-handshake-timeout 2s$/d' "$TERN_CONFDIR/tern.conf"
+t_like "$out" '^closed True$' "a silent client after STARTTLS: the connection is closed (tls-handshake-timeout)"
+t_like "$(cat "$T_TMP"/smtpd-sa-$port.log)" 'tlsd: TLS handshake failed .*reason="handshake: timeout"' \
+	"tlsd logs the handshake timeout"
+
 # ---- configuration checks ----
 t_ok "smtpd -n accepts good pairs" sh -c '"$1" -n > /dev/null' - "$T_ROOT/smtpd/smtpd"
 cp "$TERN_CONFDIR/tern.conf" "$T_TMP/good.conf"
