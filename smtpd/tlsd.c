@@ -167,14 +167,34 @@ static int control_wait_start(long long deadline_ms)
 	return tls_control_parse(line, len, &m) == TLS_CONTROL_START ? 0 : -1;
 }
 
-static int tlsd_starttls(void)
+/* After "start": the handshake, its outcome to smtpd, then the relay. */
+static int tlsd_starttls_session(SSL_CTX *ctx, long long deadline)
 {
 	char err[600], proto[64], cipher[64], bits[64], ok[200];
-	long long deadline = clock_ms() + 1000LL * cfg.tls_handshake_timeout;
 	struct tlsd_limits lim;
+	SSL *ssl = tlsd_ssl(ctx);
+	int r = 1;
+
+	if (tlsd_handshake(ssl, deadline, err, sizeof err) < 0) {
+		tlsd_log_failure("TLS handshake failed", err);
+		control_send(TLS_CONTROL_FAIL, err);
+	} else {
+		tlsd_facts(ssl, proto, cipher, bits, sizeof proto);
+		snprintf(ok, sizeof ok, "%s %s %s", proto, cipher, bits);
+		control_send(TLS_CONTROL_OK, ok);
+		tlsd_relay_limits(&lim);
+		r = tlsd_relay(ssl, FD_PLAIN, &lim) == 0 ? 0 : 1;
+	}
+	SSL_free(ssl);
+	return r;
+}
+
+static int tlsd_starttls(void)
+{
+	char err[600];
+	long long deadline = clock_ms() + 1000LL * cfg.tls_handshake_timeout;
 	SSL_CTX *ctx;
-	SSL *ssl;
-	int r;
+	int r = 0;
 
 	if (!(ctx = tlsd_keys_context(&cfg, err, sizeof err))) {
 		control_send(TLS_CONTROL_ERROR, err);
@@ -183,22 +203,11 @@ static int tlsd_starttls(void)
 	}
 	tlsd_drop_privileges();
 	control_send(TLS_CONTROL_READY, NULL);
-	if (control_wait_start(deadline) < 0)
-		return 0;	/* smtpd changed its mind (or died): nothing to do */
-	ssl = tlsd_ssl(ctx);
-	if (tlsd_handshake(ssl, deadline, err, sizeof err) < 0) {
-		tlsd_log_failure("TLS handshake failed", err);
-		control_send(TLS_CONTROL_FAIL, err);
-		return 1;
-	}
-	tlsd_facts(ssl, proto, cipher, bits, sizeof proto);
-	snprintf(ok, sizeof ok, "%s %s %s", proto, cipher, bits);
-	control_send(TLS_CONTROL_OK, ok);
-	tlsd_relay_limits(&lim);
-	r = tlsd_relay(ssl, FD_PLAIN, &lim);
-	SSL_free(ssl);
+	/* no "start": smtpd changed its mind (or died), nothing to do */
+	if (control_wait_start(deadline) == 0)
+		r = tlsd_starttls_session(ctx, deadline);
 	SSL_CTX_free(ctx);
-	return r == 0 ? 0 : 1;
+	return r;
 }
 
 /* ---- implicit TLS: tlsd -i PROGRAM ARG... ---- */
@@ -250,14 +259,36 @@ static int tlsd_wait_child(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 111;
 }
 
-static int tlsd_implicit(char **argv)
+/* The handshake on 0/1; its facts to the child, then the relay. */
+static int tlsd_implicit_session(SSL_CTX *ctx, long long deadline, int facts, int plain)
 {
 	char err[600], proto[64], cipher[64], bits[64], ok[200];
-	long long deadline = clock_ms() + 1000LL * cfg.tls_handshake_timeout;
-	int facts[2], plain[2], r;
 	struct tlsd_limits lim;
+	SSL *ssl = tlsd_ssl(ctx);
+	int r = 1;
+
+	if (tlsd_handshake(ssl, deadline, err, sizeof err) < 0) {
+		tlsd_log_failure("TLS handshake failed", err);
+		close(facts);	/* the child sees end of file and exits */
+	} else {
+		tlsd_facts(ssl, proto, cipher, bits, sizeof proto);
+		snprintf(ok, sizeof ok, "ok %s %s %s\n", proto, cipher, bits);
+		fd_write_all(facts, ok, strlen(ok));
+		close(facts);
+		tlsd_relay_limits(&lim);
+		r = tlsd_relay(ssl, plain, &lim) == 0 ? 0 : 1;
+	}
+	close(plain);
+	SSL_free(ssl);
+	return r;
+}
+
+static int tlsd_implicit(char **argv)
+{
+	char err[600];
+	long long deadline = clock_ms() + 1000LL * cfg.tls_handshake_timeout;
+	int facts[2], plain[2], r, status;
 	SSL_CTX *ctx;
-	SSL *ssl;
 	pid_t pid;
 
 	if (pipe2(facts, O_CLOEXEC) < 0 ||
@@ -275,24 +306,11 @@ static int tlsd_implicit(char **argv)
 	if (!(ctx = tlsd_keys_context(&cfg, err, sizeof err)))
 		log_die(111, "%s", err);	/* the child sees EOF and exits */
 	tlsd_drop_privileges();
-	ssl = tlsd_ssl(ctx);
-	if (tlsd_handshake(ssl, deadline, err, sizeof err) < 0) {
-		tlsd_log_failure("TLS handshake failed", err);
-		close(facts[1]);
-		tlsd_wait_child(pid);
-		return 1;
-	}
-	tlsd_facts(ssl, proto, cipher, bits, sizeof proto);
-	snprintf(ok, sizeof ok, "ok %s %s %s\n", proto, cipher, bits);
-	fd_write_all(facts[1], ok, strlen(ok));
-	close(facts[1]);
-	tlsd_relay_limits(&lim);
-	r = tlsd_relay(ssl, plain[0], &lim);
-	close(plain[0]);
-	SSL_free(ssl);
+	r = tlsd_implicit_session(ctx, deadline, facts[1], plain[0]);
 	SSL_CTX_free(ctx);
-	r = tlsd_wait_child(pid) || r;
-	return r;
+	/* PROGRAM's status; after a failed handshake the child exits 0: 1 */
+	status = tlsd_wait_child(pid);
+	return status ? status : r;
 }
 
 int main(int argc, char **argv)
