@@ -52,6 +52,7 @@ struct session {
 	struct smtpd_tls tls;	/* active once the session runs over TLS */
 	pid_t tlsd_pid;		/* STARTTLS: tlsd, else -1 */
 	int tlsd_control;	/* STARTTLS: its control socket, else -1 */
+	int tls_unavailable;	/* tlsd could not start: no second try */
 };
 
 int message_data(struct session *s);

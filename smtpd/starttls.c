@@ -24,7 +24,7 @@
 
 int starttls_offered(const struct session *s)
 {
-	return s->cfg->ntls_certs > 0 && !s->tls.active;
+	return s->cfg->ntls_certs > 0 && !s->tls.active && !s->tls_unavailable;
 }
 
 /* A CLOEXEC copy above 4, so the spawn's dup2 onto 3 and 4 clobbers nothing. */
@@ -166,6 +166,7 @@ static int starttls_hand_over(struct session *s, int plain)
 
 static int starttls_refuse(struct session *s, const char *why)
 {
+	s->tls_unavailable = 1;
 	starttls_log(s, "STARTTLS not available", why);
 	return reply_send(&s->out, "454 4.7.0 TLS not available due to temporary reason");
 }
@@ -180,6 +181,8 @@ static int starttls_checks(struct session *s, const struct command *c)
 		return reply_send(&s->out, "501 5.5.4 Syntax: STARTTLS");
 	if (s->state == SESSION_GREETED)
 		return reply_send(&s->out, "503 5.5.1 Error: send HELO/EHLO first");
+	if (s->tls_unavailable)	/* each try would start a tlsd: once is enough */
+		return reply_send(&s->out, "454 4.7.0 TLS not available due to temporary reason");
 	return 1;
 }
 

@@ -13,7 +13,8 @@
  *	a socketpair with it. Nothing of this runs for a plaintext session.
  *
  *	starttls_offered() is 1 when EHLO lists STARTTLS: at least one
- *	tls-certificate is configured and the session is not over TLS yet.
+ *	tls-certificate is configured, the session is not over TLS yet and
+ *	tlsd has not failed to start in it.
  *
  *	starttls_command() answers STARTTLS: 502 5.5.1 when none is
  *	configured, 503 5.5.1 when TLS is already active, 501 5.5.4 with an
@@ -21,7 +22,8 @@
  *	the network descriptors on its 0 and 1, one end of a socketpair on 3
  *	and a control socket on 4 (tls_control.h) and waits, at most
  *	tls-handshake-timeout, for "ready"; anything else is answered 454
- *	4.7.0 and the session goes on in plaintext. Then it throws away
+ *	4.7.0 and the session goes on in plaintext (a later STARTTLS gets 454
+ *	at once, and EHLO no longer offers it). Then it throws away
  *	whatever the client sent after the STARTTLS line (commands pipelined
  *	in plaintext are never executed, CVE-2011-0411), answers 220 2.0.0,
  *	puts the socketpair on the session's descriptors (so smtpd no longer

@@ -125,10 +125,13 @@ START_TEST(tlsd_cannot_start)
 
 	for (size_t i = 0; i < 2; i++) {
 		tls_harness(&h, modes[i], "");
-		harness_run(&h, "EHLO c\r\nSTARTTLS\r\nNOOP\r\nQUIT\r\n");
+		harness_run(&h, "EHLO c\r\nSTARTTLS\r\nNOOP\r\nSTARTTLS\r\nEHLO c\r\nQUIT\r\n");
 		ck_assert_out(&h, GREETING EHLO_TLS
 			      "454 4.7.0 TLS not available due to temporary reason\r\n"
-			      "250 2.0.0 Ok\r\n" BYE);
+			      "250 2.0.0 Ok\r\n"
+			      "454 4.7.0 TLS not available due to temporary reason\r\n"
+			      EHLO_REPLY BYE);
+		ck_assert_int_eq(tls_runs(&h), 1);	/* one tlsd per session at most */
 		tls_free(&h);
 	}
 	snprintf(conf, sizeof conf, "tls-certificate /c /k\ntls-program /nonexistent/tlsd\n");
