@@ -67,6 +67,7 @@ endif
 	@$(call units_put,0644,units/tern.sysusers,$(SYSUSERSDIR)/tern.conf)
 	@$(call units_put,0644,units/tern.tmpfiles,$(TMPFILESDIR)/tern.conf)
 	@$(call units_put,0644,units/tern-smtpd.xinetd,$(DATADIR)/tern-smtpd.xinetd)
+	@$(call units_put,0644,units/tern-smtps.xinetd,$(DATADIR)/tern-smtps.xinetd)
 	@$(call units_put,0755,units/tern-smtpd.tcpserver/run,$(DATADIR)/tern-smtpd.tcpserver/run)
 	@$(call units_put,0755,units/tern-smtpd.tcpserver/log/run,$(DATADIR)/tern-smtpd.tcpserver/log/run)
 	@$(call units_put,0644,units/tern-smtpd.tcpserver/tcp.smtp,$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp)
@@ -115,7 +116,8 @@ uninstall:
 		$(D)$(LIBEXECDIR)/tlsd \
 		$(foreach u,$(UNIT_FILES),$(D)$(SYSTEMDUNITDIR)/$(u)) \
 		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
-		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtpd.tcpserver/run \
+		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtps.xinetd \
+		$(D)$(DATADIR)/tern-smtpd.tcpserver/run \
 		$(D)$(DATADIR)/tern-smtpd.tcpserver/log/run $(D)$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp \
 		$(D)$(DATADIR)/tern-smtpd.tcpserver/per-source.nft \
 		$(D)$(DOCDIR)/README $(D)$(DOCDIR)/INSTALL \

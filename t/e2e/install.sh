@@ -93,6 +93,7 @@ usr/local/share/tern/tern-smtpd.tcpserver/per-source.nft f 644 root:root
 usr/local/share/tern/tern-smtpd.tcpserver/run f 755 root:root
 usr/local/share/tern/tern-smtpd.tcpserver/tcp.smtp f 644 root:root
 usr/local/share/tern/tern-smtpd.xinetd f 644 root:root
+usr/local/share/tern/tern-smtps.xinetd f 644 root:root
 usr/local/share/tern/tern.conf f 644 root:root
 EOF
 } | sort)

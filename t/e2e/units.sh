@@ -125,6 +125,31 @@ t_bg xinetd xinetd -dontfork -f "$T_TMP/xinetd.conf" -pidfile "$T_TMP/xinetd.pid
 if t_wait_port 127.0.0.1 "$port" 5; then t_pass "xinetd runs tern-smtpd.xinetd"
 else t_fail "xinetd runs tern-smtpd.xinetd" "$(cat "$T_TMP/xinetd.log")"; fi
 
+# tern-smtps.xinetd the same way, and it speaks SMTP over TLS: the installed
+# tlsd and smtpd, TERN_CONFDIR naming an instance with a certificate.
+port=$(t_free_port)
+tlsinst=$T_TMP/tlsinst
+out=$(t/instance "$tlsinst" --tls) && eval "$out"
+sed -e "s/^\([[:space:]]*port[[:space:]]*=\).*/\1 $port/" \
+	-e "s/^\([[:space:]]*flags[[:space:]]*=\).*/\1 NODELAY KEEPALIVE/" \
+	-e "s/^\([[:space:]]*user[[:space:]]*=\).*/\1 root/" \
+	-e "s/^\([[:space:]]*group[[:space:]]*=\).*/\1 root/" \
+	-e "s|^}|	bind = 127.0.0.1\n	env = TERN_CONFDIR=$TERN_CONFDIR TERN_QUEUE=$TERN_QUEUE\n}|" \
+	"$dest/usr/local/share/tern/tern-smtps.xinetd" > "$T_TMP/xinetd-smtps.conf"
+t_bg xinetd-smtps xinetd -dontfork -f "$T_TMP/xinetd-smtps.conf" -pidfile "$T_TMP/xinetd-smtps.pid"
+if t_wait_port 127.0.0.1 "$port" 5; then
+	out=$("$T_PY" -c 'import smtplib, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP_SSL("127.0.0.1", int(sys.argv[1]), timeout=30, context=ctx)
+print(s.ehlo("client.test")[0], s.sock.version())
+s.quit()' "$port" 2>&1)
+	t_like "$out" '^250 TLSv1\.[23]$' "xinetd runs tern-smtps.xinetd: SMTP over TLS through tlsd -i"
+else
+	t_fail "xinetd runs tern-smtps.xinetd" "$(cat "$T_TMP/xinetd-smtps.log")"
+fi
+
 # tcpserver: the rules give RELAYCLIENT to 127. only; the run script is sh
 # and, run for real (port 25 of this namespace), serves an SMTP session.
 share=$dest/usr/local/share/tern/tern-smtpd.tcpserver
