@@ -129,6 +129,60 @@ t_is "$(t_queue_message "$big" | tail -c +1 | grep -c '^Line ')" 70000 "all 7000
 t_is "$(t_queue_message "$big" | tail -n 70000 | md5sum)" "$(tail -n 70000 "$T_TMP/big.eml" | md5sum)" \
 	"the body arrived byte for byte"
 
+# close_notify after QUIT; a client that drops TLS ends smtpd and tlsd
+"$T_PY" - $port > "$T_TMP/close.out" 2>&1 <<'PY'
+import os, socket, ssl, sys, time
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+def session():
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    f = raw.makefile("rb")
+    def reply(fh):
+        while True:
+            l = fh.readline()
+            if not l or l[3:4] != b"-":
+                return l.decode().strip()
+    reply(f)
+    raw.sendall(b"EHLO client.test\r\nSTARTTLS\r\n")
+    reply(f)
+    reply(f)
+    t = ctx.wrap_socket(raw, server_hostname="mx.example.test", suppress_ragged_eofs=False)
+    return t, t.makefile("rb"), reply
+t, g, reply = session()
+t.sendall(b"QUIT\r\n")
+print("quit", reply(g)[:3])
+try:
+    print("after-quit", "close_notify" if t.recv(100) == b"" else "data")
+except ssl.SSLEOFError:
+    print("after-quit", "eof without close_notify")
+# the client vanishes (TCP close, no close_notify) in the middle of a session
+t, g, reply = session()
+t.sendall(b"EHLO client.test\r\n")
+reply(g)
+me = t.getsockname()[1]
+g.close()
+t.close()
+want = ":%04X" % me
+def held():
+    for fname in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for l in open(fname).read().splitlines()[1:]:
+            c = l.split()
+            if c[2].endswith(want) and c[3] == "01":	# ESTABLISHED from our port
+                return True
+    return False
+for i in range(200):
+    if not held():
+        break
+    time.sleep(0.05)
+print("dropped", "released" if not held() else "still held")
+PY
+t_like "$(cat "$T_TMP/close.out")" '^quit 221$' "QUIT over TLS: 221"
+t_like "$(cat "$T_TMP/close.out")" '^after-quit close_notify$' "after QUIT tlsd ends TLS with close_notify"
+t_like "$(cat "$T_TMP/close.out")" '^dropped released$' \
+	"a client that drops the connection mid-session: smtpd sees the end, tlsd closes the connection"
+
 # openssl s_client: TLS 1.2 with each key type, TLS 1.1 refused
 sc() { openssl s_client -connect 127.0.0.1:$port -starttls smtp -name client.test "$@" </dev/null 2>&1; }
 out=$(sc -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256)
