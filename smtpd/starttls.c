@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -38,7 +39,8 @@ static int fd_above_4(int fd)
 
 static int starttls_spawn_fds(struct session *s, int plain, int control)
 {
-	char confvar[4200], *envp[3], *argv[2];
+	char confvar[4200], journal[64], *envp[4], *argv[2];
+	const char *js = getenv("JOURNAL_STREAM");
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
@@ -48,6 +50,9 @@ static int starttls_spawn_fds(struct session *s, int plain, int control)
 	if (s->o->confdir && (size_t)snprintf(confvar, sizeof confvar, "TERN_CONFDIR=%s",
 					      s->o->confdir) < sizeof confvar)
 		envp[n++] = confvar;
+	/* tlsd's log lines go to the journal as smtpd's do (log.h) */
+	if (js && (size_t)snprintf(journal, sizeof journal, "JOURNAL_STREAM=%s", js) < sizeof journal)
+		envp[n++] = journal;
 	envp[n] = NULL;
 	argv[0] = (char *)s->cfg->tls_program;
 	argv[1] = NULL;

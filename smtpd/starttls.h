@@ -20,7 +20,8 @@
  *	configured, 503 5.5.1 when TLS is already active, 501 5.5.4 with an
  *	argument, 503 5.5.1 before HELO/EHLO. Otherwise it starts tlsd with
  *	the network descriptors on its 0 and 1, one end of a socketpair on 3
- *	and a control socket on 4 (tls_control.h) and waits, at most
+ *	and a control socket on 4 (tls_control.h), and an environment of PATH,
+ *	TERN_CONFDIR (o->confdir) and JOURNAL_STREAM when set, and waits, at most
  *	tls-handshake-timeout, for "ready"; anything else is answered 454
  *	4.7.0 and the session goes on in plaintext (a later STARTTLS gets 454
  *	at once, and EHLO no longer offers it). Then it throws away

@@ -41,7 +41,8 @@ static int tls_runs(const struct harness *h)
 
 static void tls_free(struct harness *h)
 {
-	static const char *names[] = { "tlsd-mode", "tlsd-input", "tlsd-runs", "tlsd-network" };
+	static const char *names[] = { "tlsd-mode", "tlsd-input", "tlsd-runs", "tlsd-network",
+				       "tlsd-env" };
 	char path[128];
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -113,6 +114,28 @@ START_TEST(received_after_starttls)
 	ck_assert_ptr_nonnull(strstr(msg, "\r\n\t(using TLSv1.3 with cipher TLS_FAKE (256/256 bits))\r\n"
 				     "\tby mx.example.test (tern) with ESMTPS id "));
 	free(msg);
+	tls_free(&h);
+}
+END_TEST
+
+/* tlsd gets PATH, TERN_CONFDIR and JOURNAL_STREAM, nothing else of smtpd's */
+START_TEST(tlsd_environment)
+{
+	struct harness h;
+	char *env, want[300];
+
+	setenv("JOURNAL_STREAM", "8:1234", 1);
+	setenv("TERN_SECRET_OF_SMTPD", "x", 1);
+	tls_harness(&h, NULL, "QUIT\r\n");
+	harness_run(&h, "EHLO c\r\nSTARTTLS\r\n");
+	unsetenv("JOURNAL_STREAM");
+	unsetenv("TERN_SECRET_OF_SMTPD");
+	env = harness_file(&h, "tlsd-env", NULL);
+	ck_assert_ptr_nonnull(env);
+	snprintf(want, sizeof want, "JOURNAL_STREAM=8:1234\nPATH=/usr/local/bin:/usr/bin:/bin\n"
+		 "TERN_CONFDIR=%s\n", h.dir);
+	ck_assert_str_eq(env, want);
+	free(env);
 	tls_free(&h);
 }
 END_TEST
@@ -215,6 +238,7 @@ Suite *suite(void)
 	tcase_add_test(tc, refusals_before_tls);
 	tcase_add_test(tc, injection_discarded_and_restart);
 	tcase_add_test(tc, received_after_starttls);
+	tcase_add_test(tc, tlsd_environment);
 	tcase_add_test(tc, tlsd_cannot_start);
 	tcase_add_test(tc, handshake_fails);
 	tcase_add_test(tc, control_lines);
