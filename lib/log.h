@@ -16,8 +16,17 @@
  *	syslog's LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG.
  *
  *	log_event() writes the message made from fmt followed by the fields, an
- *	array ended by an entry with key NULL; keys are journal field names
- *	(QUEUE_ID, CLIENT_ADDR, SENDER, RECIPIENT, REPLY, ...).
+ *	array ended by an entry with key NULL; keys are journal field names,
+ *	the LOG_FIELD_* names below, the one list every program logs with (so
+ *	that `journalctl QUEUE_ID=...` finds a message in smtpd's, inject's and
+ *	the relay's entries alike):
+ *	  QUEUE_ID     the message's queue id (queue(5))
+ *	  RECEIVED_ID  smtpd's id for the message (the Received: line)
+ *	  CLIENT_ADDR, CLIENT_PORT, CLIENT_HOST   the SMTP client (smtpd)
+ *	  SENDER, RECIPIENT   envelope addresses (one RECIPIENT per recipient)
+ *	  REPLY        the SMTP reply given or received
+ *	  SIZE, NRCPT  message size in bytes, number of recipients
+ *	  DOMAIN, HOST the destination and the host tried (relay)
  *
  *	By default a line goes to stderr as
  *	    program: message key=value key=value
@@ -45,6 +54,19 @@
  *	log_die() logs at LOG_ERR and exits with exitcode.
  */
 #include <syslog.h>
+
+#define LOG_FIELD_QUEUE_ID	"QUEUE_ID"
+#define LOG_FIELD_RECEIVED_ID	"RECEIVED_ID"
+#define LOG_FIELD_CLIENT_ADDR	"CLIENT_ADDR"
+#define LOG_FIELD_CLIENT_PORT	"CLIENT_PORT"
+#define LOG_FIELD_CLIENT_HOST	"CLIENT_HOST"
+#define LOG_FIELD_SENDER	"SENDER"
+#define LOG_FIELD_RECIPIENT	"RECIPIENT"
+#define LOG_FIELD_REPLY		"REPLY"
+#define LOG_FIELD_SIZE		"SIZE"
+#define LOG_FIELD_NRCPT		"NRCPT"
+#define LOG_FIELD_DOMAIN	"DOMAIN"
+#define LOG_FIELD_HOST		"HOST"
 
 struct log_field {
 	const char *key;

@@ -114,10 +114,10 @@ static void log_attempt(const struct deliver_job *job, const char *host, const s
 {
 	char reply[REPLY_TEXT_MAX + 32];
 	struct log_field f[] = {
-		{ "QUEUE_ID", job->queue_id ? job->queue_id : "" },
-		{ "DOMAIN", job->domain },
-		{ "HOST", host },
-		{ "REPLY", reply },
+		{ LOG_FIELD_QUEUE_ID, job->queue_id ? job->queue_id : "" },
+		{ LOG_FIELD_DOMAIN, job->domain },
+		{ LOG_FIELD_HOST, host },
+		{ LOG_FIELD_REPLY, reply },
 		{ NULL, NULL },
 	};
 

@@ -48,13 +48,13 @@ static void message_log(const struct session *s, const char *id,
 	f = calloc(s->nrcpt + 7, sizeof *f);
 	if (!f)
 		f = fixed;	/* log without the recipients rather than not at all */
-	f[n++] = (struct log_field){ "RECEIVED_ID", id };
-	f[n++] = (struct log_field){ "CLIENT_ADDR", s->o->client.addr };
-	f[n++] = (struct log_field){ "SENDER", s->sender };
+	f[n++] = (struct log_field){ LOG_FIELD_RECEIVED_ID, id };
+	f[n++] = (struct log_field){ LOG_FIELD_CLIENT_ADDR, s->o->client.addr };
+	f[n++] = (struct log_field){ LOG_FIELD_SENDER, s->sender };
 	for (i = 0; f != fixed && i < s->nrcpt; i++)
-		f[n++] = (struct log_field){ "RECIPIENT", s->rcpt[i] };
-	f[n++] = (struct log_field){ "SIZE", sizetext };
-	f[n++] = (struct log_field){ "REPLY", reply };
+		f[n++] = (struct log_field){ LOG_FIELD_RECIPIENT, s->rcpt[i] };
+	f[n++] = (struct log_field){ LOG_FIELD_SIZE, sizetext };
+	f[n++] = (struct log_field){ LOG_FIELD_REPLY, reply };
 	f[n] = (struct log_field){ NULL, NULL };
 	log_event(LOG_INFO, f, accepted ? "message accepted" : "message refused");
 	if (f != fixed)

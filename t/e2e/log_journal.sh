@@ -10,10 +10,12 @@
 # run by smtpd (a clean environment: no JOURNAL_STREAM) logs to syslog, not stderr; a
 # non-setuid inject with JOURNAL_STREAM sends its QUEUE_ID the same way;
 # without journald the events fall back to "<N>smtpd: ..." lines on stderr;
-# without JOURNAL_STREAM nothing is sent to the socket.
+# without JOURNAL_STREAM nothing is sent to the socket. The relay (linked
+# with libsystemd: sd_journal_sendv(), the same socket) sends its delivery
+# events with the same field names (log.h): QUEUE_ID, RECIPIENT, REPLY.
 . t/lib.sh
 t_netns "$@"
-t_need smtpd/smtpd queue/inject
+t_need smtpd/smtpd queue/inject relay/relay
 t_instance
 mount -t tmpfs tmpfs /run || t_bail "cannot mount a private /run"
 t_syslog_start
@@ -48,6 +50,16 @@ journald_stop() {
 # the stand-in stores each a moment after the sender is done).
 count() { ls "$jdir" | grep -vc ready; }
 wait_count() { for _ in $(seq 50); do [ "$(count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+# malformed: the datagrams that are not KEY=value lines (a valid name, no
+# control byte in a value), one file name per line.
+malformed() {
+	for f in $(ls "$jdir" | grep -v ready); do
+		"$T_PY" -c 'import re, sys
+d = open(sys.argv[1], "rb").read()
+ok = d.endswith(b"\n") and all(re.fullmatch(rb"[A-Z][A-Z0-9_]{0,63}=[^\x00-\x1f\x7f]*", l) for l in d[:-1].split(b"\n"))
+print("" if ok else sys.argv[1])' "$jdir/$f"
+	done | grep .
+}
 # entries: every datagram received so far, separated by "--".
 entries() { for f in $(ls "$jdir" | grep -v ready | sort -n); do cat "$jdir/$f"; echo --; done; }
 
@@ -76,11 +88,7 @@ t_like "$acc" '^SENDER=a@client\.test$' "SENDER is a structured field"
 t_like "$acc" '^RECIPIENT=b@example\.test$' "RECIPIENT is a structured field"
 t_like "$acc" '^RECEIVED_ID=[0-9a-f.]+$' "RECEIVED_ID is a structured field"
 t_like "$acc" '^REPLY=250 2\.0\.0 Ok: queued as' "REPLY is a structured field"
-bad=$(for f in $(ls "$jdir" | grep -v ready); do
-	"$T_PY" -c 'import re, sys
-d = open(sys.argv[1], "rb").read()
-ok = d.endswith(b"\n") and all(re.fullmatch(rb"[A-Z][A-Z0-9_]{0,63}=[^\x00-\x1f\x7f]*", l) for l in d[:-1].split(b"\n"))
-print("" if ok else sys.argv[1])' "$jdir/$f"; done | grep .)
+bad=$(malformed)
 t_is "$bad" "" "every datagram is KEY=value lines (valid names, no control byte in a value)"
 smtpd_lines=$(grep -c '^<\?[0-9]*>\?smtpd:' "$T_TMP/smtpd1.err")
 t_is "$smtpd_lines" 0 "with journald there, smtpd writes no log line to stderr"
@@ -112,3 +120,31 @@ run_smtpd "$T_TMP/smtpd3.err"
 t_like "$(cat "$T_TMP/smtpd3.err")" '^<6>smtpd: message accepted .*client_addr=192\.0\.2\.7' \
 	"without a journal socket, events go to stderr as <6>smtpd: lines"
 t_like "$(cat "$T_TMP/smtpd.out")" '250 2\.0\.0 Ok: queued as' "... and the session is unaffected"
+
+# --- the relay: libsystemd's sd_journal_sendv(), the same fields (log.h) ------------
+journald_start
+sinkport=$(t_free_port)
+t_start_sink "127.0.0.2:$sinkport" "$T_TMP/sink"
+t_instance --route "remote.test=smtp:[127.0.0.2]:$sinkport"
+printf 'Subject: r\r\n\r\nrelay me\r\n' |
+	"$T_ROOT/queue/inject" 1< <(printf 'Fa@client.test\0Tok@remote.test\0\0') 2>/dev/null
+id=$(t_queue_ids | tail -n1)
+before=$(count)
+: > "$T_TMP/relay.err"
+JOURNAL_STREAM="$(stat -c %d:%i "$T_TMP/relay.err")" timeout 60 "$T_ROOT/relay/relay" -1 2>> "$T_TMP/relay.err"
+t_is "$?" 0 "relay -1 delivered the queue and exited 0"
+wait_count $((before + 2))	# delivered, removed
+del=$(for f in $(ls "$jdir" | grep -v ready | sort -n); do
+	grep -q '^MESSAGE=delivered' "$jdir/$f" && cat "$jdir/$f"; done)
+t_like "$del" '^SYSLOG_IDENTIFIER=relay$' "the relay's 'delivered' event reached the journal socket"
+t_like "$del" '^PRIORITY=6$' "... PRIORITY is LOG_INFO (6)"
+t_like "$del" "^QUEUE_ID=$id\$" "... QUEUE_ID is a structured field, the queue id"
+t_like "$del" '^RECIPIENT=ok@remote\.test$' "... RECIPIENT is a structured field"
+t_like "$del" '^REPLY=127\.0\.0\.2 said: 250 ' "... REPLY is the remote server's reply"
+t_like "$del" "^MESSAGE=delivered queue_id=$id recipient=ok@remote\\.test reply=\"127\\.0\\.0\\.2 said: 250 " \
+	"... MESSAGE holds the same as the stderr line"
+t_unlike "$(cat "$T_TMP/relay.err")" '^(<[0-9]>)?relay: delivered' \
+	"with the journal there, the relay writes its events there, not to stderr"
+bad=$(malformed)
+t_is "$bad" "" "the relay's datagrams are KEY=value lines too"
+journald_stop
