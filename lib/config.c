@@ -568,18 +568,6 @@ const struct route *config_route_for(const struct config *c, const char *domain)
 	return route_find(c->routes, c->nroutes, domain);
 }
 
-int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen)
-{
-	return nexthop_parse(text, n, err, errlen);
-}
-
-int config_parse_cidr(const char *text, struct cidr *n)
-{
-	const char *why;
-
-	return cidr_parse(text, n, &why);
-}
-
 int config_client_in_relay_nets(const struct config *c, const char *addrtext)
 {
 	return cidr_list_match(c->relay_nets, c->nrelay_nets, addrtext);

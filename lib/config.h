@@ -10,8 +10,6 @@
  *	void config_print(const struct config *c, int fd);
  *	int config_accepts_domain(const struct config *c, const char *domain);
  *	const struct route *config_route_for(const struct config *c, const char *domain);
- *	int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen);
- *	int config_parse_cidr(const char *text, struct cidr *n);
  *	int config_client_in_relay_nets(const struct config *c, const char *addrtext);
  * DESCRIPTION
  *	config_dir() is TERN_CONFDIR from the environment when the process is not
@@ -77,9 +75,8 @@
  *	(then: MX lookup).
  *	config_client_in_relay_nets() parses addrtext (v4, v6, v4-mapped v6)
  *	and matches it against relay-net.
- *	config_parse_nexthop() and config_parse_cidr() are nexthop_parse() of
- *	nexthop.h and cidr_parse() of cidr.h, which define the syntax and the
- *	structures; config_route_for() is route_find() over c's routes.
+ *	config_route_for() is route_find() over c's routes; nexthop.h and
+ *	cidr.h define the syntax of route and relay-net values.
  * DIAGNOSTICS
  *	config_load() returns 0, or -1 with err set (ENOENT of tern.conf is an
  *	error: tern fails closed).
@@ -136,8 +133,6 @@ void config_free(struct config *c);
 void config_print(const struct config *c, int fd);
 int config_accepts_domain(const struct config *c, const char *domain);
 const struct route *config_route_for(const struct config *c, const char *domain);
-int config_parse_nexthop(const char *text, struct nexthop *n, char *err, size_t errlen);
-int config_parse_cidr(const char *text, struct cidr *n);
 int config_client_in_relay_nets(const struct config *c, const char *addrtext);
 
 #endif

@@ -5,7 +5,7 @@
  * envelope_decode() takes one straight path: first the framing of all len
  * bytes (every record typed and NUL-terminated, one final NUL, nothing
  * after it), then every address, then the copy. There is no branch that
- * accepts what an earlier check refused (DESIGN.md: CVE-2020-7247).
+ * accepts what an earlier check refused (OpenSMTPD's CVE-2020-7247 was such a fallback).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  *	enum envelope_result envelope_decode(const char *p, size_t len, struct envelope *e);
  *	void envelope_free(struct envelope *e);
  * DESCRIPTION
- *	The envelope inject reads on fd 1 (DESIGN.md, qmail-queue(8)):
+ *	The envelope inject reads on fd 1 (qmail-queue(8), inject(8)):
  *	"F" sender NUL, then "T" recipient NUL for each recipient, then one NUL.
  *	envelope_encode() appends that to out.
  *	envelope_decode() parses exactly len bytes; e->sender and e->rcpt[i]

@@ -27,6 +27,8 @@
  *	  REPLY        the SMTP reply given or received
  *	  SIZE, NRCPT  message size in bytes, number of recipients
  *	  DOMAIN, HOST the destination and the host tried (relay)
+ *	  TLS_PROTOCOL, TLS_CIPHER   the session's TLS, when it has one (smtpd)
+ *	  REASON       why a session or handshake failed (smtpd, tlsd)
  *
  *	By default a line goes to stderr as
  *	    program: message key=value key=value
@@ -67,6 +69,9 @@
 #define LOG_FIELD_NRCPT		"NRCPT"
 #define LOG_FIELD_DOMAIN	"DOMAIN"
 #define LOG_FIELD_HOST		"HOST"
+#define LOG_FIELD_TLS_PROTOCOL	"TLS_PROTOCOL"
+#define LOG_FIELD_TLS_CIPHER	"TLS_CIPHER"
+#define LOG_FIELD_REASON	"REASON"
 
 struct log_field {
 	const char *key;

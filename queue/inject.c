@@ -29,7 +29,6 @@
 #include "envelope.h"
 #include "log.h"
 #include "queue/queue.h"
-#include "queue/queue_format.h"
 #include "str.h"
 #include "usage.h"
 
@@ -289,11 +288,11 @@ static void queued_log(const char *id, const char *rid, const struct envelope *e
 {
 	char nrcpt[24], size[24];
 	struct log_field f[] = {
-		{ "QUEUE_ID", id },
-		{ "RECEIVED_ID", rid[0] ? rid : "-" },
-		{ "SENDER", e->sender[0] ? e->sender : "<>" },
-		{ "NRCPT", nrcpt },
-		{ "SIZE", size },
+		{ LOG_FIELD_QUEUE_ID, id },
+		{ LOG_FIELD_RECEIVED_ID, rid[0] ? rid : "-" },
+		{ LOG_FIELD_SENDER, e->sender[0] ? e->sender : "<>" },
+		{ LOG_FIELD_NRCPT, nrcpt },
+		{ LOG_FIELD_SIZE, size },
 		{ NULL, NULL },
 	};
 

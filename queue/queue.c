@@ -4,7 +4,7 @@
  * The interface is queue.h; the byte format is queue(5). Everything here is
  * relative to directory fds opened once by queue_open(), with O_CLOEXEC.
  * The commit path is deliberately short: one write of records + trailer,
- * one fsync of the file, one rename, one fsync of mess/ (DESIGN.md).
+ * one fsync of the file, one rename, one fsync of mess/ (queue(5)).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -27,6 +27,9 @@
  *	int queue_sweep(struct queue *q, long long now, long long tmp_max_age);
  *	int queue_retry_request(struct queue *q, const char *id);
  *	int queue_retry_take(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
+ *
+ *	int queue_id_valid(const char *id);
+ *	int queue_received_id_valid(const char *rid);
  * DESCRIPTION
  *	The layout (queue(5) is the full specification):
  *
@@ -71,8 +74,12 @@
  *	queue_retry_take() hands each pending request to fn (id NULL for "all")
  *	and removes it.
  *
+ *	queue_id_valid() says whether id can name a message: 1..QUEUE_ID_MAX-1
+ *	letters and digits (never a path). queue_received_id_valid() says
+ *	whether rid may be stored as a received id: [A-Za-z0-9.-]{1,32}.
+ *
  *	A reply stored in state has CR, LF and NUL replaced by spaces first
- *	(network-derived text, DESIGN.md).
+ *	(network-derived text: no line break or NUL may reach a state record).
  * DIAGNOSTICS
  *	Functions return 0, or -1 with errno set and a message naming the path
  *	in q->err. queue_message_load() on a malformed file returns -1 with errno
@@ -139,5 +146,7 @@ int queue_message_remove(struct queue *q, const char *id);
 int queue_sweep(struct queue *q, long long now, long long tmp_max_age);
 int queue_retry_request(struct queue *q, const char *id);
 int queue_retry_take(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
+int queue_id_valid(const char *id);
+int queue_received_id_valid(const char *rid);
 
 #endif

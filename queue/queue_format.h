@@ -2,19 +2,18 @@
 #define TERN_QUEUE_FORMAT_H
 /*
  * NAME
- *	queue_format - internals shared by the queue's own files (not an interface)
+ *	queue_format - internals shared by the queue's own files (queue*.c)
  * SYNOPSIS
  *	int queue_fail(struct queue *q, const char *what, const char *sub, const char *name);
- *	int queue_id_valid(const char *id);
- *	int queue_received_id_valid(const char *rid);
  *	void queue_trailer_format(char out[QUEUE_TRAILER_LEN + 1], unsigned long long msglen);
  *	int queue_trailer_parse(const char *t, unsigned long long *msglen);
  *	int queue_pread_exact(int fd, void *p, size_t n, off_t off);
  *	int queue_write_full(int fd, const void *p, size_t n);
  * DESCRIPTION
+ *	Not an interface: only the queue's own files and its unit test include
+ *	it; the programs (inject, queuectl, the relay) use queue.h.
  *	queue_fail() writes "what PATH/sub/name: strerror(errno)" into q->err and
- *	returns -1 with errno unchanged. queue_id_valid(): 1..QUEUE_ID_MAX-1
- *	letters and digits. queue_received_id_valid(): [A-Za-z0-9.-]{1,32}.
+ *	returns -1 with errno unchanged.
  *	The trailer (queue(5)) is QUEUE_TRAILER_LEN bytes: the magic
  *	"TERNQUEUE1:", 20 decimal digits of the message length, "\n".
  *	queue_pread_exact() reads exactly n bytes at off (EBADMSG if the file
@@ -29,8 +28,6 @@
 #define QUEUE_RECORDS_MAX (ENVELOPE_MAX + 4096)
 
 int queue_fail(struct queue *q, const char *what, const char *sub, const char *name);
-int queue_id_valid(const char *id);
-int queue_received_id_valid(const char *rid);
 void queue_trailer_format(char out[QUEUE_TRAILER_LEN + 1], unsigned long long msglen);
 int queue_trailer_parse(const char *t, unsigned long long *msglen);
 int queue_pread_exact(int fd, void *p, size_t n, off_t off);

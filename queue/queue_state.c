@@ -4,7 +4,7 @@
  *
  * State is written new-then-rename: tmp/state.ID is written and fsynced,
  * renamed over state/ID, and state/ is fsynced, so a crash leaves either the
- * old state or the new one, never a mixture (DESIGN.md: at-least-once).
+ * old state or the new one, never a mixture (at-least-once delivery, queue(5)).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -17,7 +17,6 @@
 #include "log.h"
 #include "tlscheck.h"
 #include "queue/queue.h"
-#include "queue/queue_format.h"
 #include "queue/queue_list.h"
 #include "usage.h"
 

@@ -16,7 +16,7 @@
  *	The result is never below min nor above max (a max below min counts as
  *	min); attempts 0 counts as 1. qmail's (20k)^2 and Postfix's 300..4000 s
  *	are the same idea; tern persists the resulting next-try time in the
- *	queue state so that a restart does not stampede (DESIGN.md).
+ *	queue state so that a restart does not stampede (relay(8)).
  *	backoff_next_try() is now + backoff_delay(), saturating.
  *	backoff_random() is a non-cryptographic random number for the jitter.
  */

@@ -15,8 +15,9 @@
  *	a "." that starts a line after any of them, or starts the message, is
  *	doubled (RFC 5321 §4.5.2). So the output never holds a bare CR or LF
  *	and its only CR LF "." CR LF is the one dataenc_finish() writes
- *	(DESIGN.md: the notqmail lesson). A CR at the end of a chunk is held
- *	until the next byte shows whether an LF follows.
+ *	(notqmail turned a stray CR into a line break without dot-stuffing,
+ *	so a body CR "." CR LF went out as an end of data). A CR at the end
+ *	of a chunk is held until the next byte shows whether an LF follows.
  *
  *	A line longer than DATAENC_LINE_MAX octets (RFC 5321 §4.5.3.1.6: 1000
  *	with the CR LF, not counting the doubled dot) is split by a CR LF after

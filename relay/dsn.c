@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "relay/dsn.h"
-#include "relay/msghdr.h"
+#include "relay/hdrscan.h"
 
 #define DSN_HEADER_MAX (256u << 10)
 #define DSN_SAID " said: "
@@ -232,7 +232,7 @@ static int dsn_put_original(struct str *out, const struct dsn *d, int fd,
 	unsigned long long body_off;
 	int r = -1;
 
-	if (msghdr_read(fd, len, DSN_HEADER_MAX, &hdr, &body_off) < 0)
+	if (hdrscan_read(fd, len, DSN_HEADER_MAX, &hdr, &body_off) < 0)
 		goto out;
 	if (str_appendz(out, d->body_max ?
 			"Content-Type: message/rfc822\r\n"

@@ -224,15 +224,6 @@ void pool_retire(struct pool *p, struct worker *w)
 	free(w);
 }
 
-size_t pool_idle_count(const struct pool *p)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < p->n; i++)
-		if (!p->w[i]->job)
-			n++;
-	return n;
-}
 
 void pool_stop(struct pool *p)
 {

@@ -11,7 +11,6 @@
  *	int pool_reload(struct pool *p);
  *	struct worker *pool_pick(struct pool *p, const char *dest);
  *	void pool_retire(struct pool *p, struct worker *w);
- *	size_t pool_idle_count(const struct pool *p);
  *	void pool_stop(struct pool *p);
  * DESCRIPTION
  *	pool_start() is called before the scheduler drops privileges and before
@@ -79,7 +78,6 @@ struct worker *pool_spawn(struct pool *p);
 int pool_reload(struct pool *p);
 struct worker *pool_pick(struct pool *p, const char *dest);
 void pool_retire(struct pool *p, struct worker *w);
-size_t pool_idle_count(const struct pool *p);
 void pool_stop(struct pool *p);
 
 #endif

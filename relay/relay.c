@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "privdrop.h"
 #include "log.h"
+#include "privdrop.h"
 #include "relay/pool.h"
 #include "relay/scheduler.h"
 #include "usage.h"
@@ -32,7 +32,6 @@ int main(int argc, char **argv)
 {
 	static struct config cfg;
 	struct pool pool;
-	struct sched s;
 	const char *confdir;
 	char err[512];
 	int opt, once = 0, print = 0;
@@ -63,7 +62,5 @@ int main(int argc, char **argv)
 		log_die(111, "start the worker factory: %s", err);
 	if (privdrop_to_user(cfg.queue_user, err, sizeof err) < 0)
 		log_die(111, "%s", err);
-	if (sched_init(&s, confdir, &cfg, &pool, once) < 0)
-		return 111;
-	return sched_run(&s);
+	return sched_main(confdir, &cfg, &pool, once);
 }

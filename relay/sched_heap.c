@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 
 static void heap_place(struct sched_heap *h, size_t i, struct sched_entry *e)
 {

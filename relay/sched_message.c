@@ -12,8 +12,8 @@
 #include "relay/backoff.h"
 #include "relay/dsn.h"
 #include "relay/group.h"
-#include "relay/msghdr.h"
-#include "relay/scheduler.h"
+#include "relay/hdrscan.h"
+#include "relay/scheduler_private.h"
 
 #define SCHED_HEADER_MAX (1u << 20)
 
@@ -21,7 +21,7 @@ static void sched_log(int prio, const char *id, const char *rcpt, const char *re
 		      const char *what)
 {
 	struct log_field f[] = {
-		{ "QUEUE_ID", id }, { "RECIPIENT", rcpt }, { "REPLY", reply }, { NULL, NULL },
+		{ LOG_FIELD_QUEUE_ID, id }, { LOG_FIELD_RECIPIENT, rcpt }, { LOG_FIELD_REPLY, reply }, { NULL, NULL },
 	};
 
 	if (!rcpt)
@@ -98,11 +98,11 @@ static void sched_inspect(struct sched *s, struct sched_entry *e)
 		log_msg(LOG_ERR, "%s", s->q.err);
 		return;
 	}
-	if (msghdr_read(fd, len, SCHED_HEADER_MAX, &hdr, &body_off) == 0) {
-		e->hops = msghdr_count(hdr.s ? hdr.s : "", hdr.len, "Received");
+	if (hdrscan_read(fd, len, SCHED_HEADER_MAX, &hdr, &body_off) == 0) {
+		e->hops = hdrscan_count(hdr.s ? hdr.s : "", hdr.len, "Received");
 		e->hops_checked = 1;
 	}
-	e->eightbit = msghdr_has_8bit(fd, len);	/* -1: unreadable, the worker looks */
+	e->eightbit = hdrscan_has_8bit(fd, len);	/* -1: unreadable, the worker looks */
 	close(fd);
 	str_free(&hdr);
 }

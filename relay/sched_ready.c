@@ -3,7 +3,7 @@
  * scheduler.h. Every operation is O(1). */
 #include <stddef.h>
 
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 
 static struct sched_dest **sched_ready_list(struct sched *s, enum sched_dest_list l)
 {

@@ -16,7 +16,7 @@
 
 #include "buf.h"
 #include "log.h"
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 
 static int sched_scan_one(void *ctx, const char *id)
 {
@@ -676,4 +676,13 @@ int sched_run(struct sched *s)
 	pool_stop(s->pool);
 	sched_free(s);
 	return status;
+}
+
+int sched_main(const char *confdir, struct config *c, struct pool *p, int once)
+{
+	static struct sched s;
+
+	if (sched_init(&s, confdir, c, p, once) < 0)
+		return 111;
+	return sched_run(&s);
 }

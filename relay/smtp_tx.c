@@ -5,7 +5,7 @@
  * Each recipient goes UNSENT -> SENT -> ACCEPTED (RCPT 2xx) -> DONE; the
  * result of a recipient is final once DONE. When the connection fails after
  * MAIL was accepted, whatever is not DONE becomes 451 4.4.2: the scheduler
- * retries it (at-least-once; DESIGN.md).
+ * retries it (at-least-once, queue(5)).
  *
  * Recipient limits (RFC 5321 §4.5.3.1.10): a server out of room for more
  * recipients answers 452 (or, after RFC 821, 552 5.5.3, which the client
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "relay/dataenc.h"
-#include "relay/msghdr.h"
+#include "relay/hdrscan.h"
 #include "relay/smtp_client.h"
 
 enum rcpt_state { RCPT_UNSENT, RCPT_SENT, RCPT_ACCEPTED, RCPT_LIMITED, RCPT_DONE };
@@ -75,7 +75,7 @@ static void result_rest(struct tx *t, const struct reply *r, int only)
 			result_reply(t, i, r);
 }
 
-/* CR, LF, NUL and other controls never go on the wire (DESIGN.md). */
+/* CR, LF, NUL and other controls never go on the wire (command injection). */
 static int path_ok(const char *p)
 {
 	size_t n = 0;
@@ -94,7 +94,7 @@ static int path_ok(const char *p)
  */
 static int tx_8bit(const struct deliver_job *j)
 {
-	return j->eightbit >= 0 ? j->eightbit : msghdr_has_8bit(j->body_fd, j->body_len);
+	return j->eightbit >= 0 ? j->eightbit : hdrscan_has_8bit(j->body_fd, j->body_len);
 }
 
 /* Refusals decided before MAIL: returns 1 when every recipient is decided. */

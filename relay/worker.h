@@ -10,7 +10,7 @@
  *	of file: each IPC_JOB frame (with the message body as a read-only fd)
  *	becomes one deliver() call, answered by one IPC_RESULT frame. While
  *	idle it calls deliver_idle() every few seconds; at the end
- *	deliver_close_all(). The worker runs as relay-user (DESIGN.md): it
+ *	deliver_close_all(). The worker runs as relay-user (relay(8)): it
  *	trusts nothing from DNS or remote servers, and deliver() turns every
  *	peer problem into a result, so a worker dies only if the scheduler
  *	speaks garbage or goes away.

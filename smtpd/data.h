@@ -17,7 +17,7 @@
  *	End of data is only CR LF "." CR LF: a line holding only "." that
  *	follows a CRLF line end (or starts the data). Nothing else ends it —
  *	not "." after a bare LF, not "." ended by a bare LF, not a bare CR
- *	(DESIGN.md, SMTP smuggling).
+ *	(SMTP smuggling, smtpd(8)).
  *
  *	A line break is CRLF or a bare LF; either is written as CRLF. A leading
  *	"." on a line is removed (§4.5.2 dot-unstuffing).

@@ -46,7 +46,7 @@ void session_restart(struct session *s)
 
 int session_timeout(struct session *s)
 {
-	struct log_field f[] = { { "CLIENT_ADDR", s->o->client.addr }, { NULL, NULL } };
+	struct log_field f[] = { { LOG_FIELD_CLIENT_ADDR, s->o->client.addr }, { NULL, NULL } };
 
 	reply_sendf(&s->out, "421 4.4.2 %s Error: timeout exceeded", s->cfg->hostname);
 	outbuf_flush(&s->out);
@@ -167,8 +167,8 @@ static int session_rcpt_add(struct session *s, const char *text)
 static int session_rcpt_refused(struct session *s, const char *rcpt, const char *reply)
 {
 	struct log_field f[] = {
-		{ "CLIENT_ADDR", s->o->client.addr }, { "SENDER", s->sender },
-		{ "RECIPIENT", rcpt }, { "REPLY", reply }, { NULL, NULL },
+		{ LOG_FIELD_CLIENT_ADDR, s->o->client.addr }, { LOG_FIELD_SENDER, s->sender },
+		{ LOG_FIELD_RECIPIENT, rcpt }, { LOG_FIELD_REPLY, reply }, { NULL, NULL },
 	};
 
 	log_event(LOG_INFO, f, "recipient refused");
@@ -310,7 +310,7 @@ static int session_step(struct session *s)
 	case BUF_ERROR:
 		return -1;
 	}
-	/* DESIGN.md: a bare LF never ends a command */
+	/* a bare LF never ends a command (smtpd(8), SMTP smuggling) */
 	if (len < 2 || line[len - 2] != '\r' || line[len - 1] != '\n')
 		return reply_send(&s->out, "500 5.5.2 Error: command line not ended by CRLF");
 	len -= 2;
@@ -324,14 +324,15 @@ static int session_step(struct session *s)
 static void session_log_connect(const struct session *s)
 {
 	struct log_field f[] = {
-		{ "CLIENT_ADDR", s->o->client.addr }, { "CLIENT_PORT", s->o->client.port },
-		{ "CLIENT_HOST", s->o->client.host }, { NULL, NULL }, { NULL, NULL },
+		{ LOG_FIELD_CLIENT_ADDR, s->o->client.addr },
+		{ LOG_FIELD_CLIENT_PORT, s->o->client.port },
+		{ LOG_FIELD_CLIENT_HOST, s->o->client.host }, { NULL, NULL }, { NULL, NULL },
 		{ NULL, NULL },
 	};
 
 	if (s->tls.active) {	/* implicit TLS (RFC 8314) */
-		f[3] = (struct log_field){ "TLS_PROTOCOL", s->tls.protocol };
-		f[4] = (struct log_field){ "TLS_CIPHER", s->tls.cipher };
+		f[3] = (struct log_field){ LOG_FIELD_TLS_PROTOCOL, s->tls.protocol };
+		f[4] = (struct log_field){ LOG_FIELD_TLS_CIPHER, s->tls.cipher };
 	}
 
 	log_event(LOG_INFO, f, "connect");

@@ -133,12 +133,12 @@ static void starttls_log(const struct session *s, const char *what, const char *
 	struct log_field f[5];
 	size_t n = 0;
 
-	f[n++] = (struct log_field){ "CLIENT_ADDR", s->o->client.addr };
+	f[n++] = (struct log_field){ LOG_FIELD_CLIENT_ADDR, s->o->client.addr };
 	if (why)
-		f[n++] = (struct log_field){ "REASON", why };
+		f[n++] = (struct log_field){ LOG_FIELD_REASON, why };
 	if (s->tls.active) {
-		f[n++] = (struct log_field){ "TLS_PROTOCOL", s->tls.protocol };
-		f[n++] = (struct log_field){ "TLS_CIPHER", s->tls.cipher };
+		f[n++] = (struct log_field){ LOG_FIELD_TLS_PROTOCOL, s->tls.protocol };
+		f[n++] = (struct log_field){ LOG_FIELD_TLS_CIPHER, s->tls.cipher };
 	}
 	f[n] = (struct log_field){ NULL, NULL };
 	log_event(LOG_INFO, f, "%s", what);

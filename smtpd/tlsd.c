@@ -104,7 +104,7 @@ static void tlsd_config(void)
 
 static void tlsd_log_failure(const char *what, const char *why)
 {
-	struct log_field f[] = { { "CLIENT_ADDR", peer.addr }, { "REASON", why }, { NULL, NULL } };
+	struct log_field f[] = { { LOG_FIELD_CLIENT_ADDR, peer.addr }, { LOG_FIELD_REASON, why }, { NULL, NULL } };
 
 	log_event(LOG_INFO, f, "%s", what);
 }

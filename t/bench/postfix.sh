@@ -16,7 +16,7 @@
 # Variables: B_PF (instance dir), B_PF_ETC, B_PF_SPOOL.
 #
 # Durability differs: Postfix's cleanup fsyncs the queue file but not the
-# directory it is renamed into; tern's inject fsyncs both (DESIGN.md).
+# directory it is renamed into; tern's inject fsyncs both (queue(5)).
 
 b_postfix_setup() {
 	local port=$1

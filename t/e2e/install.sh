@@ -169,7 +169,7 @@ else
 fi
 
 # --- The setuid injector under tern-smtpd@.service's credentials ---------
-# A setuid injector ignores TERN_CONFDIR and the config's queue-dir (DESIGN.md),
+# A setuid injector ignores TERN_CONFDIR and the config's queue-dir (inject(8)),
 # so build one whose compiled-in CONFDIR and QUEUEDIR are a private instance:
 # from a copy of the sources, never touching the objects of the checkout.
 dir=$T_TMP

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# queue_crash: SIGKILL the injector at random moments (DESIGN.md commit point).
+# queue_crash: SIGKILL the injector at random moments (the commit point, queue(5)).
 # 240 runs of queue/inject, each killed at a random phase (mid-message,
 # mid-envelope, just after the envelope: racing the commit) or left to
 # finish. Afterwards: every message whose inject exited 0 is in mess/ whole

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# smtpd ⇄ injector (DESIGN.md, the qmail-queue protocol) end to end, with
+# smtpd ⇄ injector (the qmail-queue protocol, inject(8)) end to end, with
 # fake injectors in TERN_QUEUE: what smtpd hands over (message on fd 0 with the
 # Received line first, envelope on fd 1 as F sender \0 T rcpt \0 ... \0), and
 # every failure mapped to a 4xx/5xx with nothing queued: temporary exit codes

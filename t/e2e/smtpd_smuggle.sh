@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SMTP smuggling (DESIGN.md, CVE-2023-51764..51766) end to end: only
+# SMTP smuggling (smtpd(8), CVE-2023-51764..51766) end to end: only
 # <CR><LF>.<CR><LF> ends DATA. For each fake end of data (\n.\n, \n.\r\n,
 # \r\n.\n, \r.\r) followed by a smuggled second transaction, at most one
 # message is queued, with the smuggled text inside it (or the whole message

@@ -43,7 +43,7 @@
 #include <sys/socket.h>
 
 #include "relay/ipc.h"
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 
 #define SCHED_HARNESS_BODY "Subject: t\r\n\r\nbody\r\n"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "relay/backoff.h"
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 #include "relay/strmap.h"
 #include "sched_harness.h"
 

@@ -470,15 +470,17 @@ static struct sockaddr_storage sa_of(const char *text)
 
 static int matches(const char *cidr, const char *addr)
 {
+	const char *why;
 	struct cidr n;
 	struct sockaddr_storage ss = sa_of(addr);
 
-	ck_assert_int_eq(config_parse_cidr(cidr, &n), 0);
+	ck_assert_int_eq(cidr_parse(cidr, &n, &why), 0);
 	return cidr_match(&n, (struct sockaddr *)&ss);
 }
 
 START_TEST(cidr_matching)
 {
+	const char *why;
 	struct cidr n;
 
 	ck_assert_int_eq(matches("127.0.0.0/8", "127.0.0.1"), 1);
@@ -501,11 +503,11 @@ START_TEST(cidr_matching)
 	ck_assert_int_eq(matches("2001:db8::/33", "2001:db8:8000::1"), 0);
 	ck_assert_int_eq(matches("::1", "::1"), 1);
 	ck_assert_int_eq(matches("::1/128", "127.0.0.1"), 0);
-	ck_assert_int_eq(config_parse_cidr("", &n), -1);
-	ck_assert_int_eq(config_parse_cidr("/8", &n), -1);
-	ck_assert_int_eq(config_parse_cidr("1.2.3.0/", &n), -1);
-	ck_assert_int_eq(config_parse_cidr("1.2.3.0/+8", &n), -1);
-	ck_assert_int_eq(config_parse_cidr("1.2.3.0/8 ", &n), -1);
+	ck_assert_int_eq(cidr_parse("", &n, &why), -1);
+	ck_assert_int_eq(cidr_parse("/8", &n, &why), -1);
+	ck_assert_int_eq(cidr_parse("1.2.3.0/", &n, &why), -1);
+	ck_assert_int_eq(cidr_parse("1.2.3.0/+8", &n, &why), -1);
+	ck_assert_int_eq(cidr_parse("1.2.3.0/8 ", &n, &why), -1);
 }
 END_TEST
 
@@ -532,7 +534,7 @@ static void hop_ok(const char *text, enum nexthop_kind kind, const char *host, u
 	struct nexthop n;
 	char err[256] = "";
 
-	ck_assert_msg(config_parse_nexthop(text, &n, err, sizeof err) == 0, "%s: %s", text, err);
+	ck_assert_msg(nexthop_parse(text, &n, err, sizeof err) == 0, "%s: %s", text, err);
 	ck_assert_int_eq(n.kind, kind);
 	ck_assert_str_eq(n.host, host);
 	ck_assert_uint_eq(n.port, port);
@@ -543,7 +545,7 @@ static void hop_bad(const char *text, const char *want)
 	struct nexthop n;
 	char err[256] = "";
 
-	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), -1);
+	ck_assert_int_eq(nexthop_parse(text, &n, err, sizeof err), -1);
 	ck_assert_str_eq(err, want);
 }
 
@@ -581,19 +583,19 @@ START_TEST(length_limits)
 	memset(host, 'h', 256);
 	host[256] = '\0';
 	snprintf(text, sizeof text, "smtp:[%s]", host);
-	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), -1);
+	ck_assert_int_eq(nexthop_parse(text, &n, err, sizeof err), -1);
 	snprintf(want, sizeof want, "'%s': too long a host", text);
 	ck_assert_str_eq(err, want);
 	memset(host, 'p', 108);
 	host[0] = '/';
 	host[108] = '\0';
 	snprintf(text, sizeof text, "lmtp:unix:%s", host);
-	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), -1);
+	ck_assert_int_eq(nexthop_parse(text, &n, err, sizeof err), -1);
 	snprintf(want, sizeof want, "'%s': socket path longer than 107 bytes", text);
 	ck_assert_str_eq(err, want);
 	host[107] = '\0';	/* 107 bytes fit sun_path with its NUL */
 	snprintf(text, sizeof text, "lmtp:unix:%s", host);
-	ck_assert_int_eq(config_parse_nexthop(text, &n, err, sizeof err), 0);
+	ck_assert_int_eq(nexthop_parse(text, &n, err, sizeof err), 0);
 	memset(host, 'd', 256);
 	host[256] = '\0';
 	snprintf(text, sizeof text, "route %s smtp:[127.0.0.1]\n", host);

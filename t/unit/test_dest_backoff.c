@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "relay/ipc.h"
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 #include "sched_harness.h"
 
 #define NW 4

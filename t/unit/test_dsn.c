@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "relay/dsn.h"
-#include "relay/msghdr.h"
-#include "relay/scheduler.h"
+#include "relay/hdrscan.h"
+#include "relay/scheduler_private.h"
 #include "sched_harness.h"
 #include "guarded.h"
 
@@ -268,10 +268,10 @@ START_TEST(header_count)
 	int fd = tmpfile_with("Received: a\r\n b continued\r\nreceived: c\r\nX-Received: no\r\n"
 			      "Receivedx: no\r\n\r\nReceived: body\r\n");
 
-	ck_assert_int_eq(msghdr_read(fd, 89, 1 << 20, &h, &off), 0);
-	ck_assert_uint_eq(msghdr_count(h.s, h.len, "Received"), 2);
+	ck_assert_int_eq(hdrscan_read(fd, 89, 1 << 20, &h, &off), 0);
+	ck_assert_uint_eq(hdrscan_count(h.s, h.len, "Received"), 2);
 	ck_assert_uint_eq(off, 73);
-	ck_assert_int_eq(msghdr_has_8bit(fd, 89), 0);
+	ck_assert_int_eq(hdrscan_has_8bit(fd, 89), 0);
 	str_free(&h);
 	close(fd);
 }

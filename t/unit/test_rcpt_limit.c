@@ -20,7 +20,7 @@
 
 #include "relay/deliver.h"
 #include "relay/ipc.h"
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 #include "relay/smtp_client.h"
 #include "fake_smtp.h"
 #include "sched_harness.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 #include "sched_harness.h"
 
 #define NREAL 100

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "relay/scheduler.h"
+#include "relay/scheduler_private.h"
 #include "sched_harness.h"
 
 static struct config cfg;

@@ -395,7 +395,7 @@ START_TEST(silent_server_times_out)
 }
 END_TEST
 
-/* No Nagle stall at the end of the data (DESIGN.md): TCP_NODELAY is set. */
+/* No Nagle stall at the end of the data: TCP_NODELAY is set. */
 START_TEST(client_socket_has_nodelay)
 {
 	struct sockaddr_in *sin;

@@ -328,7 +328,7 @@ START_TEST(command_line_512)
 }
 END_TEST
 
-/* DESIGN.md: a bare LF (or CR) never ends a command */
+/* a bare LF (or CR) never ends a command (smtpd(8), SMTP smuggling) */
 START_TEST(command_bare_lf_cr_nul)
 {
 	struct harness h;

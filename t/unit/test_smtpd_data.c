@@ -142,7 +142,7 @@ START_TEST(bare_cr_refused)
 END_TEST
 
 /*
- * SMTP smuggling (DESIGN.md): each variant is followed by a complete second
+ * SMTP smuggling (smtpd(8)): each variant is followed by a complete second
  * transaction. It must never become a second message: at most one injector
  * run, and the smuggled text is inside the one message (or it was refused).
  */
