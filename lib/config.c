@@ -32,6 +32,7 @@ enum setting_type {
 	T_HOSTNAME, T_DOMAIN_LIST, T_CIDR_LIST, T_PATH, T_SIZE, T_COUNT,
 	T_DURATION, T_USER, T_RESOLVER, T_PORT, T_ROUTE_LIST, T_ADDRESS, T_SELF_LIST,
 	T_TLS_CERT_LIST, T_OPT_USER,
+	T_MAP,
 };
 
 struct setting {
@@ -79,6 +80,9 @@ static const struct setting settings[] = {
 	{ "tls-program", T_PATH, TXT(tls_program, TERN_LIBEXECDIR "/tlsd") },
 	{ "tls-handshake-timeout", T_DURATION, NUM(tls_handshake_timeout, 1, UMAX, 60) },
 	{ "tls-user", T_OPT_USER, TXT(tls_user, "") },
+	{ "recipients", T_MAP, TXT(recipients, "") },
+	{ "aliases", T_MAP, TXT(aliases, "") },
+	{ "maildir-user", T_USER, TXT(maildir_user, "tern-mail") },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -368,7 +372,7 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		if (!domain_valid(v))
 			return str_errorf(err, errlen, "hostname: '%s': not a domain name", v);
 		break;
-	case T_PATH:
+	case T_PATH: case T_MAP:
 		if (v[0] != '/')
 			return str_errorf(err, errlen, "%s: '%s': not an absolute path", st->key, v);
 		break;
@@ -650,6 +654,14 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 		return;
 	case T_COUNT: case T_PORT:
 		str_appendf(o, "%s %llu\n", st->key, load_number(c, st));
+		return;
+	case T_MAP:
+		if (!*((const char *)c + st->off))
+			str_appendf(o, "# %s: none, %s\n", st->key, !strcmp(st->key, "recipients") ?
+				    "every local part of an accepted domain is valid" :
+				    "no aliases");
+		else
+			str_appendf(o, "%s %s\n", st->key, (const char *)c + st->off);
 		return;
 	default:
 		if (st->type == T_RESOLVER && !c->resolver[0])

@@ -44,7 +44,8 @@
  *	                              at it is a mail loop (relay(8))
  *	  route DOMAIN NEXTHOP (r)    DOMAIN or "*" (default route); NEXTHOP is
  *	                              smtp:[host]:port, smtp:host (MX lookup of
- *	                              host), lmtp:[host]:port or lmtp:unix:/path
+ *	                              host), lmtp:[host]:port, lmtp:unix:/path
+ *	                              or maildir:/path/%d/%u/
  *	  retry-min DURATION          default 5m
  *	  retry-max DURATION          default 1h
  *	  queue-lifetime DURATION     default 5d
@@ -125,6 +126,9 @@ struct config {
 	char tls_program[4096];
 	unsigned tls_handshake_timeout;	/* seconds */
 	char tls_user[64];	/* "": the smtpd_user */
+	char recipients[4096];		/* map source, "" : none */
+	char aliases[4096];		/* map source, "" : none */
+	char maildir_user[64];
 };
 
 const char *config_dir(void);

@@ -58,6 +58,30 @@ static int hostport_parse(const char *s, struct nexthop *n, int *bracketed,
 	return 0;
 }
 
+/* A Maildir path template: absolute, only %d, %u and %%, no "." or ".." component. */
+static int maildir_template_parse(const char *text, struct nexthop *n, char *err, size_t errlen)
+{
+	const char *t = text + 8, *p;
+
+	if (t[0] != '/')
+		return str_errorf(err, errlen, "'%s': Maildir path must be absolute", text);
+	if (strlen(t) >= sizeof n->host)
+		return str_errorf(err, errlen, "'%s': Maildir path longer than %zu bytes", text,
+				  sizeof n->host - 1);
+	for (p = t; *p; p++)
+		if (*p == '%' && (p[1] == 'd' || p[1] == 'u' || p[1] == '%'))
+			p++;
+		else if (*p == '%')
+			return str_errorf(err, errlen, "'%s': want %%d, %%u or %%%% after %%", text);
+	for (p = t; *p; p++)
+		if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || !p[2] ||
+						   (p[2] == '.' && (p[3] == '/' || !p[3]))))
+			return str_errorf(err, errlen, "'%s': '.' or '..' in the Maildir path", text);
+	n->kind = NEXTHOP_MAILDIR;
+	strcpy(n->host, t);
+	return 0;
+}
+
 int nexthop_parse(const char *text, struct nexthop *n, char *err, size_t errlen)
 {
 	int bracketed;
@@ -87,8 +111,10 @@ int nexthop_parse(const char *text, struct nexthop *n, char *err, size_t errlen)
 		n->kind = NEXTHOP_LMTP_TCP;	/* RFC 2033: no MX lookup for LMTP */
 		return 0;
 	}
+	if (strncmp(text, "maildir:", 8) == 0)
+		return maildir_template_parse(text, n, err, errlen);
 	return str_errorf(err, errlen, "'%s': want smtp:[host]:port, smtp:host, "
-			  "lmtp:[host]:port or lmtp:unix:/path", text);
+			  "lmtp:[host]:port, lmtp:unix:/path or maildir:/path", text);
 }
 
 int nexthop_format(struct str *out, const struct nexthop *n)
@@ -97,6 +123,8 @@ int nexthop_format(struct str *out, const struct nexthop *n)
 
 	if (n->kind == NEXTHOP_LMTP_UNIX)
 		return str_appendf(out, "lmtp:unix:%s", n->host);
+	if (n->kind == NEXTHOP_MAILDIR)
+		return str_appendf(out, "maildir:%s", n->host);
 	if (n->kind == NEXTHOP_SMTP_MX) {
 		if (str_appendf(out, "%s:%s", proto, n->host) < 0)
 			return -1;

@@ -16,6 +16,11 @@
  *	  smtp:host:port     SMTP to the MX hosts of host (NEXTHOP_SMTP_MX)
  *	  lmtp:[host]:port   LMTP over TCP, never an MX lookup (RFC 2033)
  *	  lmtp:unix:/path    LMTP over a unix socket (absolute, < 108 bytes)
+ *	  maildir:/path      Maildir delivery by the relay (NEXTHOP_MAILDIR):
+ *	                     path is a template, absolute, < 256 bytes, in
+ *	                     which %d stands for the recipient's domain, %u
+ *	                     for its local part and %% for "%" (maildir.h);
+ *	                     no other "%", no "." or ".." component
  *
  *	The port is optional (0 in n: the kind's default); host is a domain
  *	(RFC 5321 §4.1.2) or an IPv4 or IPv6 address, brackets allowing IPv6
@@ -34,11 +39,14 @@
 
 #include "str.h"
 
-enum nexthop_kind { NEXTHOP_SMTP, NEXTHOP_SMTP_MX, NEXTHOP_LMTP_TCP, NEXTHOP_LMTP_UNIX };
+enum nexthop_kind {
+	NEXTHOP_SMTP, NEXTHOP_SMTP_MX, NEXTHOP_LMTP_TCP, NEXTHOP_LMTP_UNIX, NEXTHOP_MAILDIR
+};
 
 struct nexthop {
 	enum nexthop_kind kind;
-	char host[256];		/* host name or address; socket path for LMTP_UNIX */
+	char host[256];		/* host name or address; socket path for LMTP_UNIX;
+				   path template for MAILDIR */
 	unsigned port;		/* 0: the default for the kind */
 };
 

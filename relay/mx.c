@@ -411,6 +411,10 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 		p->lmtp = 1;
 		return plan_unix(h->host, p, v);
 	}
+	if (h->kind == NEXTHOP_MAILDIR) {	/* no network destination */
+		reply_set(v, 451, "4.3.5", "Maildir route: no Maildir writer in this relay");
+		return -1;
+	}
 	p->lmtp = h->kind == NEXTHOP_LMTP_TCP;
 	if (h->kind != NEXTHOP_SMTP_MX) {
 		struct sockaddr_storage ss;

@@ -175,6 +175,25 @@ static int session_rcpt_refused(struct session *s, const char *rcpt, const char 
 	return reply_send(&s->out, reply);
 }
 
+/* The addresses the maps make of text, each added once (recipient.h). */
+static int session_rcpt_resolve(struct session *s, const char *text)
+{
+	struct recipient_list l = { NULL, 0, 0 };
+	enum recipient_result r = recipient_resolve(&s->maps, s->cfg, text, &l);
+	size_t i, j;
+
+	for (i = 0; r == RECIPIENT_OK && i < l.n; i++) {
+		for (j = 0; j < s->nrcpt && strcasecmp(s->rcpt[j], l.a[i]) != 0; j++)
+			;
+		if (j == s->nrcpt && session_rcpt_add(s, l.a[i]) < 0)
+			r = RECIPIENT_NO_MEMORY;
+	}
+	recipient_list_free(&l);
+	if (r != RECIPIENT_OK)
+		return session_rcpt_refused(s, text, recipient_reply(r));
+	return reply_send(&s->out, "250 2.1.5 Ok");
+}
+
 static int session_rcpt(struct session *s, const struct command *c)
 {
 	const char *path, *text;
@@ -208,6 +227,8 @@ static int session_rcpt(struct session *s, const struct command *c)
 			return session_rcpt_refused(s, a.text,
 						    "550 5.7.1 Error: relay access denied");
 	}
+	if (recipient_maps_used(s->cfg))
+		return session_rcpt_resolve(s, text);
 	if (session_rcpt_add(s, text) < 0)
 		return reply_send(&s->out, "452 4.3.1 Error: out of memory");
 	return reply_send(&s->out, "250 2.1.5 Ok");
@@ -372,6 +393,7 @@ int session_run(const struct session_options *o, int in, int out)
 		r = -1;
 	starttls_finish(s);
 	session_transaction_reset(s);
+	recipient_maps_close(&s->maps);
 	free(s->rcpt);
 	r = r < 0 && s->state != SESSION_QUIT && !s->eof;
 	free(s);

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "command.h"
 #include "session.h"
+#include "smtpd/recipient.h"
 
 enum session_state {
 	SESSION_GREETED,	/* no HELO/EHLO yet */
@@ -53,6 +54,7 @@ struct session {
 	pid_t tlsd_pid;		/* STARTTLS: tlsd, else -1 */
 	int tlsd_control;	/* STARTTLS: its control socket, else -1 */
 	int tls_unavailable;	/* tlsd could not start: no second try */
+	struct recipient_maps maps;	/* opened at the first RCPT that needs them */
 };
 
 int message_data(struct session *s);

@@ -48,7 +48,7 @@ t_pass "make install DESTDIR"
 # The expected tree. Man pages: whichever the programs' engineers wrote, under
 # their installed names (tern.conf.5 as is, every other one prefixed "tern-").
 man=
-for m in smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] lib/*.[1-8]; do
+for m in smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8]; do
 	[ -e "$m" ] || continue
 	b=${m##*/}; s=${b##*.}
 	case $b in tern*) ;; *) b=tern-$b ;; esac
@@ -80,6 +80,7 @@ usr/local/libexec/tern/inject f 4711 tern-queue:tern-queue
 usr/local/libexec/tern/smtpd l 777 root:root /usr/local/sbin/tern-smtpd
 usr/local/libexec/tern/tlsd f 2755 root:tern-tls
 usr/local/sbin/sendmail l 777 root:root /usr/local/sbin/tern-sendmail
+usr/local/sbin/tern-newmap f 755 root:root
 usr/local/sbin/tern-queuectl f 755 root:root
 usr/local/sbin/tern-relay f 755 root:root
 usr/local/sbin/tern-sendmail f 755 root:root
@@ -182,7 +183,7 @@ T_TMP=$dir t_instance
 src=$dir/src
 mkdir -p "$src"
 tar -cf - --exclude='*.o' --exclude='*.d' --exclude='*.a' --exclude='t/log' \
-	GNUmakefile lib queue smtpd/build.mk relay/build.mk t/build.mk t/sanitize.c units/build.mk | tar -xf - -C "$src"
+	GNUmakefile lib queue smtpd/build.mk relay/build.mk map/build.mk t/build.mk t/sanitize.c units/build.mk | tar -xf - -C "$src"
 if ! make -C "$src" -j2 --no-print-directory queue/inject CONFDIR="$T_INST/etc" \
 	QUEUEDIR="$T_INST/queue" > "$T_TMP/build.log" 2>&1; then
 	t_fail "build an injector for the private queue" "$(tail -n 20 "$T_TMP/build.log")"

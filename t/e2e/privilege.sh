@@ -54,7 +54,7 @@ chown -R tern-queue:tern-queue "$q"
 src=$dir/src
 mkdir -p "$src"
 tar -cf - --exclude='*.o' --exclude='*.d' --exclude='*.a' --exclude='t/log' \
-	GNUmakefile lib queue smtpd/build.mk relay/build.mk t/build.mk t/sanitize.c units/build.mk | tar -xf - -C "$src"
+	GNUmakefile lib queue smtpd/build.mk relay/build.mk map/build.mk t/build.mk t/sanitize.c units/build.mk | tar -xf - -C "$src"
 if ! make -C "$src" -j2 --no-print-directory queue/inject CONFDIR="$T_INST/etc" \
 	QUEUEDIR="$q" > "$dir/build.log" 2>&1; then
 	t_fail "build an injector for the private queue" "$(tail -n 20 "$dir/build.log")"

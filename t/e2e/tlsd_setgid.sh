@@ -27,7 +27,7 @@ T_TMP=$dir t_instance --set 'smtpd-user nobody'
 src=$dir/src
 mkdir -p "$src"
 tar -cf - --exclude='*.o' --exclude='*.d' --exclude='*.a' --exclude='t/log' --exclude=smtpd/smtpd \
-	--exclude=smtpd/tlsd GNUmakefile lib queue smtpd relay/build.mk t/build.mk t/sanitize.c \
+	--exclude=smtpd/tlsd GNUmakefile lib queue smtpd relay/build.mk map/build.mk t/build.mk t/sanitize.c \
 	units/build.mk | tar -xf - -C "$src"
 if ! make -C "$src" -j2 --no-print-directory smtpd/tlsd CONFDIR="$T_INST/etc" MUSL=no \
 	> "$dir/build.log" 2>&1; then

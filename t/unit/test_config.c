@@ -81,6 +81,9 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.smtpd_user, "tern-smtpd");
 	ck_assert_str_eq(c.queue_user, "tern-queue");
 	ck_assert_str_eq(c.relay_user, "tern-relay");
+	ck_assert_str_eq(c.maildir_user, "tern-mail");
+	ck_assert_str_eq(c.recipients, "");
+	ck_assert_str_eq(c.aliases, "");
 	ck_assert_str_eq(c.resolver, "");
 	ck_assert_uint_eq(c.smtp_port, 25);
 	ck_assert_uint_eq(c.nroutes, 0);
@@ -129,6 +132,7 @@ static const char full_conf[] =
 	"route mx.example smtp:relay.example.net\n"
 	"route lmtp.example lmtp:[::1]:24\n"
 	"route sock.example lmtp:unix:/run/dovecot/lmtp\n"
+	"route box.example maildir:/var/mail/%d/%u/\n"
 	"route * smtp:[smarthost.example.net]\n"
 	"retry-min 1m\n"
 	"retry-max 1d\n"
@@ -137,6 +141,9 @@ static const char full_conf[] =
 	"destination-concurrency 3\n"
 	"bounce-body-max 1k\n"
 	"postmaster hostmaster@example.test\n"
+	"recipients /etc/tern/recipients\n"
+	"aliases /etc/tern/aliases\n"
+	"maildir-user vmail\n"
 	"last-line-without-lf-is-ok-too";
 
 START_TEST(every_setting)
@@ -148,7 +155,7 @@ START_TEST(every_setting)
 
 	/* the last line of full_conf is an unknown setting without LF */
 	ck_assert_int_eq(load(full_conf, &c, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, ":35: unknown setting 'last-line-without-lf-is-ok-too' (tern.conf(5) lists them)"));
+	ck_assert_ptr_nonnull(strstr(err, ":39: unknown setting 'last-line-without-lf-is-ok-too' (tern.conf(5) lists them)"));
 	strcpy(t, full_conf);
 	*strstr(t, "last-line") = '\0';
 	ck_assert_msg(load(t, &c, err, sizeof err) == 0, "%s", err);
@@ -178,7 +185,7 @@ START_TEST(every_setting)
 	ck_assert_uint_eq(c.self_addrs[0].prefix, 32);
 	ck_assert_int_eq(c.self_addrs[1].family, AF_INET6);
 	ck_assert_uint_eq(c.self_addrs[1].prefix, 128);
-	ck_assert_uint_eq(c.nroutes, 5);
+	ck_assert_uint_eq(c.nroutes, 6);
 	ck_assert_uint_eq(c.retry_min, 60);
 	ck_assert_uint_eq(c.retry_max, 86400);
 	ck_assert_uint_eq(c.queue_lifetime, 3 * 86400);
@@ -186,7 +193,13 @@ START_TEST(every_setting)
 	ck_assert_uint_eq(c.destination_concurrency, 3);
 	ck_assert_uint_eq(c.bounce_body_max, 1024);
 	ck_assert_str_eq(c.postmaster, "hostmaster@example.test");
+	ck_assert_str_eq(c.recipients, "/etc/tern/recipients");
+	ck_assert_str_eq(c.aliases, "/etc/tern/aliases");
+	ck_assert_str_eq(c.maildir_user, "vmail");
 
+	r = config_route_for(&c, "box.example");
+	ck_assert_int_eq(r->hop.kind, NEXTHOP_MAILDIR);
+	ck_assert_str_eq(r->hop.host, "/var/mail/%d/%u/");
 	r = config_route_for(&c, "EXAMPLE.ORG");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->hop.kind, NEXTHOP_SMTP);
@@ -249,6 +262,10 @@ START_TEST(print_round_trip)
 	ck_assert_ptr_nonnull(strstr(out, "route mx.example smtp:relay.example.net\n"));
 	ck_assert_ptr_nonnull(strstr(out, "route sock.example lmtp:unix:/run/dovecot/lmtp\n"));
 	ck_assert_ptr_nonnull(strstr(out, "route * smtp:[smarthost.example.net]\n"));
+	ck_assert_ptr_nonnull(strstr(out, "route box.example maildir:/var/mail/%d/%u/\n"));
+	ck_assert_ptr_nonnull(strstr(out, "recipients /etc/tern/recipients\n"));
+	ck_assert_ptr_nonnull(strstr(out, "aliases /etc/tern/aliases\n"));
+	ck_assert_ptr_nonnull(strstr(out, "maildir-user vmail\n"));
 	/* what config_print writes loads back to the same settings */
 	ck_assert_int_eq(load(out, &d, err, sizeof err), 0);
 	ck_assert_str_eq(d.hostname, c.hostname);
@@ -321,7 +338,10 @@ START_TEST(errors_name_file_and_line)
 	expect_error("route example.org smtp:[a]:1 x\n", 1, "route: want 'route DOMAIN NEXTHOP'");
 	expect_error("route ex_ample smtp:a.example\n", 1, "route: 'ex_ample': not a domain, literal or '*'");
 	expect_error("route a.example ftp:x\n", 1, "route: 'ftp:x': want smtp:[host]:port, smtp:host, "
-		     "lmtp:[host]:port or lmtp:unix:/path");
+		     "lmtp:[host]:port, lmtp:unix:/path or maildir:/path");
+	expect_error("recipients etc/rcpt\n", 1, "recipients: 'etc/rcpt': not an absolute path");
+	expect_error("aliases x\n", 1, "aliases: 'x': not an absolute path");
+	expect_error("maildir-user a/b\n", 1, "maildir-user: 'a/b': not a user name");
 	expect_error("route * smtp:[a.example]:1\nroute * smtp:[b.example]:1\n", 2,
 		     "route: duplicate route for '*'");
 	expect_error("retry-min x\n", 1, "retry-min: 'x': not a number");
@@ -569,7 +589,16 @@ START_TEST(nexthops)
 	hop_bad("smtp:bad_host", "'smtp:bad_host': bad host 'bad_host'");
 	hop_bad("lmtp:unix:run/lmtp", "'lmtp:unix:run/lmtp': socket path must be absolute");
 	hop_bad("lmtp:[h.example]:x", "'lmtp:[h.example]:x': bad port 'x'");
-	hop_bad("SMTP:[a]", "'SMTP:[a]': want smtp:[host]:port, smtp:host, lmtp:[host]:port or lmtp:unix:/path");
+	hop_bad("SMTP:[a]", "'SMTP:[a]': want smtp:[host]:port, smtp:host, lmtp:[host]:port, "
+		"lmtp:unix:/path or maildir:/path");
+	hop_ok("maildir:/var/mail/%d/%u/", NEXTHOP_MAILDIR, "/var/mail/%d/%u/", 0);
+	hop_ok("maildir:/m/%%/%d-%u", NEXTHOP_MAILDIR, "/m/%%/%d-%u", 0);
+	hop_bad("maildir:var/%d/%u", "'maildir:var/%d/%u': Maildir path must be absolute");
+	hop_bad("maildir:/var/%x/%u", "'maildir:/var/%x/%u': want %d, %u or %% after %");
+	hop_bad("maildir:/var/%", "'maildir:/var/%': want %d, %u or %% after %");
+	hop_bad("maildir:/var/../%u", "'maildir:/var/../%u': '.' or '..' in the Maildir path");
+	hop_bad("maildir:/var/./%u", "'maildir:/var/./%u': '.' or '..' in the Maildir path");
+	hop_bad("maildir:/var/%d/..", "'maildir:/var/%d/..': '.' or '..' in the Maildir path");
 }
 END_TEST
 
