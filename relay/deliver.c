@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "log.h"
 #include "relay/deliver.h"
+#include "relay/deliver_maildir.h"
 #include "relay/mx.h"
 #include "relay/smtp_client.h"
 
@@ -178,6 +179,14 @@ static int deliver_plan(struct deliver_ctx *d, const struct deliver_job *job,
 	return 0;
 }
 
+/* A maildir: route: the Maildir writer delivers (deliver_maildir.h). */
+static int deliver_is_maildir(const struct config *c, const char *domain)
+{
+	const struct route *r = config_route_for(c, domain);
+
+	return r && r->hop.kind == NEXTHOP_MAILDIR;
+}
+
 void deliver(struct deliver_ctx *d, const struct deliver_job *job,
 	     struct deliver_result *res)
 {
@@ -191,6 +200,10 @@ void deliver(struct deliver_ctx *d, const struct deliver_job *job,
 		return;
 	mx_key(d->cfg, job->domain, key, sizeof key);
 	conn_close_others(d, key);
+	if (deliver_is_maildir(d->cfg, job->domain)) {
+		deliver_maildir(job, res);
+		return;
+	}
 	if (deliver_reused(d, job, res, key))
 		return;
 	plan = malloc(sizeof *plan);

@@ -454,13 +454,15 @@ void mx_key(const struct config *c, const char *domain, char *key, size_t len)
 		snprintf(key, len, "%s%s", domain[0] == '[' ? "literal:" : "mx:", domain);
 	else if (h->kind == NEXTHOP_LMTP_UNIX)
 		snprintf(key, len, "lmtp:unix:%s", h->host);	/* a path keeps its case */
+	else if (h->kind == NEXTHOP_MAILDIR)
+		snprintf(key, len, "maildir:%s", h->host);
 	else if (h->kind == NEXTHOP_SMTP_MX)
 		snprintf(key, len, "smtp:%s:%u", h->host, route_port(c, h));
 	else
 		snprintf(key, len, "%s:[%s]:%u", h->kind == NEXTHOP_SMTP ? "smtp" : "lmtp",
 			 h->host, route_port(c, h));
 	/* RFC 5321 §2.4: host names compare without case */
-	if (!h || h->kind != NEXTHOP_LMTP_UNIX)
+	if (!h || (h->kind != NEXTHOP_LMTP_UNIX && h->kind != NEXTHOP_MAILDIR))
 		key_lower(key);
 }
 

@@ -14,6 +14,8 @@
 #include "config.h"
 #include "log.h"
 #include "privdrop.h"
+#include "relay/deliver_maildir.h"
+#include "relay/maildir_agent.h"
 #include "relay/pool.h"
 #include "relay/scheduler.h"
 #include "usage.h"
@@ -34,7 +36,7 @@ int main(int argc, char **argv)
 	struct pool pool;
 	const char *confdir;
 	char err[512];
-	int opt, once = 0, print = 0;
+	int opt, once = 0, print = 0, writer;
 
 	log_init("relay");
 	usage_help(argc, argv, relay_usage);
@@ -56,10 +58,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_journal_enable();
-	/* Workers first, from a factory that is relay-user before any queue
-	 * descriptor exists; then the scheduler becomes queue-user. */
+	/* The Maildir writer (maildir-user) and the workers, from a factory that
+	 * is relay-user, before any queue descriptor exists; then the scheduler
+	 * becomes queue-user and keeps no way to the writer. */
+	if (maildir_agent_needed(&cfg)) {
+		if (maildir_agent_start(confdir, &cfg, &writer, err, sizeof err) < 0)
+			log_die(111, "start the Maildir writer: %s", err);
+		deliver_maildir_set_writer(writer);
+	}
 	if (pool_start(&pool, confdir, &cfg, err, sizeof err) < 0)
 		log_die(111, "start the worker factory: %s", err);
+	deliver_maildir_set_writer(-1);
 	if (privdrop_to_user(cfg.queue_user, err, sizeof err) < 0)
 		log_die(111, "%s", err);
 	return sched_main(confdir, &cfg, &pool, once);

@@ -37,7 +37,7 @@ SENDMAIL_MAN := $(call man_dest,queue/sendmail.1)
 SENDMAIL_MAN_LINKS := $(dir $(SENDMAIL_MAN))sendmail.1 $(dir $(SENDMAIL_MAN))mailq.1
 
 D := $(DESTDIR)
-TERN_USERS := tern-smtpd tern-queue tern-relay
+TERN_USERS := tern-smtpd tern-queue tern-relay tern-mail
 UNIT_FILES := tern-smtpd.socket tern-smtpd@.service tern-smtps.socket tern-smtps@.service \
 	tern-relay.service
 

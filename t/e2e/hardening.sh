@@ -10,7 +10,7 @@
 # on a program built without that hardening, and passes with it.
 . t/lib.sh
 t_netns "$@"
-t_need readelf objdump nm cc smtpd/smtpd queue/inject queue/sendmail queue/queuectl relay/relay
+t_need readelf objdump nm cc smtpd/smtpd queue/inject queue/sendmail queue/queuectl relay/relay map/newmap
 t_tmpdir
 
 # elf_type FILE: DYN, EXEC, ... (readelf -h).
@@ -79,7 +79,7 @@ nm --defined-only lib/*.o smtpd/*.o queue/*.o relay/*.o 2>/dev/null |
 	awk '$2 ~ /^[Tt]$/ { n = $3; sub(/\..*/, "", n); print n }' | sort -u > "$T_TMP/tern.names"
 t_like "$(wc -l < "$T_TMP/tern.names")" '^[0-9]{3,}$' "nm lists tern's functions"
 
-for p in smtpd/smtpd queue/inject queue/sendmail queue/queuectl relay/relay; do
+for p in smtpd/smtpd queue/inject queue/sendmail queue/queuectl relay/relay map/newmap; do
 	t_is "$(elf_type "$p")" DYN "$p is a PIE (ELF type DYN)"
 	t_ok "$p has a GNU_RELRO segment" has_relro "$p"
 	t_ok "$p is linked with BIND_NOW" has_bind_now "$p"

@@ -138,15 +138,16 @@ overlay() {
 }
 if overlay etc 2> "$T_TMP/overlay.err" && overlay usr 2>> "$T_TMP/overlay.err" &&
 	overlay var 2>> "$T_TMP/overlay.err"; then
-	for u in tern-smtpd tern-queue tern-relay; do userdel "$u" 2> /dev/null; done
+	for u in tern-smtpd tern-queue tern-relay tern-mail; do userdel "$u" 2> /dev/null; done
 	groupdel tern-tls 2> /dev/null
 	rm -rf /etc/tern /var/spool/tern
 	make --no-print-directory install > "$T_TMP/install-real.log" 2>&1
 	t_is "$?" 0 "make install (DESTDIR empty, overlays) succeeds"
-	t_is "$(for u in tern-smtpd tern-queue tern-relay; do getent passwd $u | cut -d: -f1,6,7; done)" \
+	t_is "$(for u in tern-smtpd tern-queue tern-relay tern-mail; do getent passwd $u | cut -d: -f1,6,7; done)" \
 		"tern-smtpd:/:/usr/sbin/nologin
 tern-queue:/:/usr/sbin/nologin
-tern-relay:/:/usr/sbin/nologin" "install created the three users"
+tern-relay:/:/usr/sbin/nologin
+tern-mail:/:/usr/sbin/nologin" "install created the four users"
 	t_is "$(cd /var/spool && find tern -printf '%p %y %m %u:%g\n' | sort)" "tern d 700 tern-queue:tern-queue
 tern/mess d 700 tern-queue:tern-queue
 tern/retry d 700 tern-queue:tern-queue

@@ -100,7 +100,8 @@ t_is "$?" 0 "systemd-sysusers accepts tern.sysusers"
 users=$(awk -F: '{ print $1 ":" $6 ":" $7 ":" ($3 < 1000 ? "system" : "regular") ":" ($3 == $4 ? "own-group" : "other-group") }' "$root/etc/passwd")
 t_is "$users" "tern-smtpd:/:/usr/sbin/nologin:system:own-group
 tern-queue:/:/usr/sbin/nologin:system:own-group
-tern-relay:/:/usr/sbin/nologin:system:own-group" "three system users, no login, each with its own group"
+tern-relay:/:/usr/sbin/nologin:system:own-group
+tern-mail:/:/usr/sbin/nologin:system:own-group" "four system users, no login, each with its own group"
 qid=$(awk -F: '$1 == "tern-queue" { print $3 ":" $4 }' "$root/etc/passwd")
 out=$(systemd-tmpfiles --root="$root" --create "$dest/usr/lib/tmpfiles.d/tern.conf" 2>&1)
 t_is "$?:$out" "0:" "systemd-tmpfiles --create accepts tern.tmpfiles"

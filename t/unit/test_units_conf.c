@@ -22,7 +22,7 @@
 static const char *const default_keys[] = {
 	"max-message-size", "max-recipients", "command-timeout", "data-timeout",
 	"data-min-rate", "session-timeout", "smtpd-user", "queue-program", "queue-dir", "queue-user",
-	"relay-user", "smtp-port", "retry-min", "retry-max", "queue-lifetime",
+	"relay-user", "maildir-user", "smtp-port", "retry-min", "retry-max", "queue-lifetime",
 	"concurrency", "destination-concurrency", "bounce-body-max", "tls-handshake-timeout",
 	"tls-program", NULL
 };
