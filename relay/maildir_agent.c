@@ -5,6 +5,7 @@
  * file, only a recipient.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "privdrop.h"
 
 #define AGENT_JOB_TIMEOUT_MS 30000	/* for the worker to send its job */
+#define AGENT_READY_TIMEOUT_MS 30000	/* for the writer to drop privileges */
 
 int maildir_agent_needed(const struct config *c)
 {
@@ -142,6 +144,8 @@ static void __attribute__((noreturn)) agent_main(int fd, const char *confdir, co
 		_exit(111);
 	}
 	umask(077);
+	if (send(fd, "r", 1, MSG_NOSIGNAL) != 1)	/* ready: maildir_agent_start() waits */
+		_exit(111);
 	for (;;) {
 		conn = agent_receive(fd);
 		if (conn == -2)
@@ -161,6 +165,21 @@ static void __attribute__((noreturn)) agent_main(int fd, const char *confdir, co
 			log_msg(LOG_ERR, "maildir writer: fork: %s", strerror(errno));
 		close(conn);	/* a failed fork: the worker reads EOF and defers */
 	}
+}
+
+/* The writer's "r" once it runs as maildir-user; -1 if it exits first. */
+static int agent_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char byte = 0;
+	int r;
+
+	do
+		r = poll(&p, 1, AGENT_READY_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	return recv(fd, &byte, 1, 0) == 1 && byte == 'r' ? 0 : -1;
 }
 
 int maildir_agent_start(const char *confdir, const struct config *c, int *fd,
@@ -185,6 +204,12 @@ int maildir_agent_start(const char *confdir, const struct config *c, int *fd,
 		agent_main(sv[1], confdir, c->maildir_user);
 	}
 	close(sv[1]);
+	if (agent_ready(sv[0]) < 0) {
+		snprintf(err, errlen, "it did not start as %s (its log line says why)",
+			 c->maildir_user);
+		close(sv[0]);
+		return -1;
+	}
 	*fd = sv[0];
 	return 0;
 }

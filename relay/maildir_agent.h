@@ -22,8 +22,11 @@
  *	maildir_agent_needed() says whether a route of c is a maildir: route;
  *	the relay starts the writer only then (a route added later by a reload
  *	needs a restart; until then its jobs are deferred with 4.3.5).
- *	maildir_agent_start() forks the writer and returns in *fd the end the
- *	workers use (deliver_maildir.h).
+ *	maildir_agent_start() forks the writer, waits until it runs as
+ *	maildir-user (it says so over the socket) and returns in *fd the end
+ *	the workers use (deliver_maildir.h); a writer that cannot drop (an
+ *	unknown maildir-user, one with uid 0) fails the start, so the relay
+ *	refuses to run rather than defer every Maildir job.
  *
  *	Per job a worker makes a socketpair and sends one end over *fd; the
  *	writer forks a child for it, which runs maildir_agent_serve(): it reads
@@ -36,8 +39,7 @@
  *	have closed the socket.
  * DIAGNOSTICS
  *	maildir_agent_start() returns 0, or -1 with err set. The writer logs
- *	its own failures (unknown maildir-user: it exits, and Maildir jobs are
- *	deferred).
+ *	its own failures.
  */
 #include <stddef.h>
 

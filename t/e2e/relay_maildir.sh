@@ -95,3 +95,11 @@ t_is "$(cd "$mail" && find . -path '*/new/*' -type f | sed 's|/new/.*||' | sort)
 ./open.test/%22..%2F..%2Fescape%22" "every file inside the tree; ../ encoded into one component"
 t_ok "nothing outside it" test ! -e "$T_TMP/escape" -a ! -e "$mail/escape" -a ! -e "$T_TMP/escape\""
 t_relay_stop
+
+# --- a writer that cannot become maildir-user: the relay does not start ----------
+if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then
+	t_instance --accept x.test --maildir "$T_TMP/mail2" --set 'maildir-user tern-no-such-user'
+	timeout 20 "$T_ROOT/relay/relay" -f > "$T_TMP/relay2.log" 2>&1
+	t_is "$?" 111 "maildir-user unknown: the relay exits 111"
+	t_like "$(cat "$T_TMP/relay2.log")" 'did not start as tern-no-such-user' "... and says why"
+fi

@@ -106,7 +106,7 @@ START_TEST(through_the_writer)
 	deliver_maildir_set_writer(fd);
 	memset(out, 0, sizeof out);
 	run(rcpt, 3, out);
-	ck_assert_int_eq(out[0].code, 250);
+	ck_assert_msg(out[0].code == 250, "%d %s %s", out[0].code, out[0].enhanced, out[0].text);
 	ck_assert_str_eq(out[0].enhanced, "2.0.0");
 	ck_assert_int_eq(out[1].code, 451);	/* its domain's route is not a maildir: route */
 	ck_assert_str_eq(out[1].enhanced, "4.3.5");
@@ -131,6 +131,24 @@ START_TEST(through_the_writer)
 
 	/* the writer exits when the last holder of its socket closes it */
 	deliver_maildir_set_writer(-1);
+	ck_assert_int_gt(wait(NULL), 0);
+}
+END_TEST
+
+/* A writer that cannot become maildir-user fails the start (root only:
+ * not root, nothing is dropped). */
+START_TEST(unknown_user_fails_start)
+{
+	struct config c = cfg;
+	char err[256];
+	int fd = -1;
+
+	if (geteuid() != 0)
+		return;
+	strcpy(c.maildir_user, "tern-no-such-user");
+	ck_assert_int_eq(maildir_agent_start(dir, &c, &fd, err, sizeof err), -1);
+	ck_assert_str_eq(err, "it did not start as tern-no-such-user (its log line says why)");
+	ck_assert_int_eq(fd, -1);
 	ck_assert_int_gt(wait(NULL), 0);
 }
 END_TEST
@@ -164,6 +182,7 @@ Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, through_the_writer);
 	tcase_add_test(tc, no_writer);
+	tcase_add_test(tc, unknown_user_fails_start);
 	suite_add_tcase(s, tc);
 	return s;
 }
