@@ -32,7 +32,7 @@ struct data_reader {
 
 static int data_refused(const struct data_result *r)
 {
-	return r->too_big || r->bare_cr || r->long_line || r->write_failed;
+	return r->too_big || r->bare_cr || r->nul || r->long_line || r->write_failed;
 }
 
 static void data_flush_chunk(struct data_reader *d)
@@ -61,6 +61,8 @@ static void data_text(struct data_reader *d, char ch)
 {
 	if (++d->line_len > DATA_LINE_MAX)
 		d->r->long_line = 1;
+	if (ch == '\0')	/* RFC 5322 §2.1, §3.5: no NUL in a message */
+		d->r->nul = 1;
 	data_emit(d, &ch, 1);
 }
 

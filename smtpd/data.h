@@ -26,6 +26,8 @@
  *	is seen, writing stops but reading goes on to the end of data:
  *	  r->too_big    size over max_size (RFC 1870, §4.5.3.1.9)
  *	  r->bare_cr    a CR not followed by LF (RFC 5321 §2.3.8)
+ *	  r->nul        a NUL octet (RFC 5322 §2.1 and §3.5 allow none; C
+ *	                string filters downstream would see the text end there)
  *	  r->long_line  a line of more than 998 octets before its line break
  *	                (§4.5.3.1.6: 1000 with the CRLF)
  *	  r->write_failed  out refused data (errno in r->write_errno)
@@ -55,6 +57,7 @@ struct data_result {
 	unsigned long long bare_lf;
 	int too_big;
 	int bare_cr;
+	int nul;
 	int long_line;
 	int write_failed;
 	int write_errno;

@@ -103,12 +103,14 @@ static int message_verdict(struct session *s, struct queue_client *j, const char
 	int timeout = session_ms(s->cfg->data_timeout), status;
 	struct str env = STR_INIT(0);
 
-	if (dr->too_big || dr->long_line || dr->bare_cr) {
+	if (dr->too_big || dr->long_line || dr->bare_cr || dr->nul) {
 		queue_client_abort(j, timeout);	/* no envelope: nothing is committed */
 		if (dr->too_big)	/* RFC 1870 §6.3, RFC 5321 §4.5.3.1.9 */
 			snprintf(reply, replylen, "552 5.3.4 Error: message exceeds fixed maximum message size");
 		else if (dr->long_line)
 			snprintf(reply, replylen, "554 5.5.2 Error: message has a line longer than 1000 octets (RFC 5321 4.5.3.1.6)");
+		else if (dr->nul)
+			snprintf(reply, replylen, "554 5.6.0 Error: message has a NUL octet (RFC 5322 2.1)");
 		else
 			snprintf(reply, replylen, "550 5.6.0 Error: message has a bare CR (RFC 5321 2.3.8)");
 		return 0;

@@ -141,6 +141,32 @@ START_TEST(bare_cr_refused)
 }
 END_TEST
 
+/* A NUL anywhere, also where a dot is unstuffed or after a bare LF (issue 9
+ * #3: it was queued): refused after the end of data, nothing queued, and
+ * the session goes on (the pipelined QUIT after the dot is answered). */
+START_TEST(nul_refused)
+{
+#define B(s) { s, sizeof s - 1 }
+	static const struct { const char *body; size_t len; } t[] = {
+		B("a\0b\r\n.\r\n"), B("\0\r\n.\r\n"), B("ok\r\n.\0\r\n.\r\n"),
+		B("ok\n\0\r\n.\r\n"),
+	};
+#undef B
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct harness h;
+		char *got;
+
+		harness_init(&h, NULL, NULL);
+		got = run_body(&h, t[i].body, t[i].len);
+		assert_refused(&h, "554 5.6.0 Error: message has a NUL octet (RFC 5322 2.1)");
+		free(got);
+		harness_free(&h);
+	}
+}
+END_TEST
+
 /*
  * SMTP smuggling (smtpd(8)): each variant is followed by a complete second
  * transaction. It must never become a second message: at most one injector
@@ -621,6 +647,7 @@ Suite *suite(void)
 	tcase_add_test(tc, empty_message);
 	tcase_add_test(tc, bare_lf_normalised);
 	tcase_add_test(tc, bare_cr_refused);
+	tcase_add_test(tc, nul_refused);
 	tcase_add_loop_test(tc, smuggling, 0, (int)(sizeof smuggles / sizeof smuggles[0]));
 	tcase_add_test(tc, text_line_1000);
 	tcase_add_test(tc, long_line_then_smuggle);
