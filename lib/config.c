@@ -595,6 +595,15 @@ static void print_scaled(struct str *o, unsigned long long v, enum setting_type 
 	str_appendf(o, t == T_DURATION ? "%llus" : "%llu", v);
 }
 
+void config_size_text(unsigned long long bytes, char out[24])
+{
+	struct str s = STR_INIT(24);
+
+	print_scaled(&s, bytes, T_SIZE);
+	snprintf(out, 24, "%s", s.s ? str_cstr(&s) : "?");
+	str_free(&s);
+}
+
 static void print_setting(struct str *o, const struct config *c, const struct setting *st)
 {
 	size_t i;

@@ -8,6 +8,7 @@
  *	int config_load(const char *dir, struct config *c, char *err, size_t errlen);
  *	void config_free(struct config *c);
  *	void config_print(const struct config *c, int fd);
+ *	void config_size_text(unsigned long long bytes, char out[24]);
  *	int config_accepts_domain(const struct config *c, const char *domain);
  *	const struct route *config_route_for(const struct config *c, const char *domain);
  *	int config_client_in_relay_nets(const struct config *c, const char *addrtext);
@@ -70,6 +71,7 @@
  *	config_load() fills c with defaults first. err receives
  *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
  *	effective setting in tern.conf syntax, defaults included.
+ *	config_size_text() writes bytes as tern.conf would (1048576: "1M").
  *	config_accepts_domain() compares ignoring case; an address literal is
  *	never accepted unless listed literally.
  *	config_route_for() gives the route for domain, the "*" route, or NULL
@@ -134,6 +136,7 @@ struct config {
 const char *config_dir(void);
 int config_load(const char *dir, struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
+void config_size_text(unsigned long long bytes, char out[24]);
 void config_print(const struct config *c, int fd);
 int config_accepts_domain(const struct config *c, const char *domain);
 const struct route *config_route_for(const struct config *c, const char *domain);

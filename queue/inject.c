@@ -11,6 +11,10 @@
  * CONFDIR and QUEUEDIR (config_dir(), queue_dir()). TERN_RECEIVED_ID is the
  * only variable read before the environment is cleared; it only ever lands
  * in the "i" record and the log, after checking it against [A-Za-z0-9.-]{1,32}.
+ *
+ * max-message-size (with HEADER_ROOM) and max-recipients of that
+ * configuration hold for every caller: past them, exit 31 and nothing
+ * queued.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +39,7 @@
 /* qmail-queue(8) exit codes */
 enum {
 	EXIT_ADDRESS_TOO_LONG = 11,
+	EXIT_REFUSED = 31,
 	EXIT_NOMEM = 51,
 	EXIT_TIMEOUT = 52,
 	EXIT_WRITE = 53,
@@ -52,6 +57,17 @@ enum {
  */
 #define INJECT_TIMEOUT 86400
 #define RECORD_MAX 1000		/* bytes of one envelope address before exit 11 */
+/*
+ * Beyond max-message-size, room for the header lines added before inject
+ * sees the message: smtpd's Received:, sendmail's Date:, Message-ID:,
+ * From:, a qmail-queue filter's verdict. smtpd and sendmail enforce
+ * max-message-size on the message itself.
+ */
+#define HEADER_ROOM (64u << 10)
+
+/* The limits of tern.conf, for every caller (queue_setup()). */
+static unsigned long long size_max;	/* max-message-size */
+static unsigned rcpt_max;		/* max-recipients */
 
 static const char inject_usage[] =
 	"usage: inject < message 1< envelope\n"
@@ -171,9 +187,20 @@ static ssize_t input_read(int fd, void *p, size_t n)
 	}
 }
 
+/* message_too_big: exit 31 without reading on; nothing is queued. */
+static void message_too_big(void)
+{
+	char text[24];
+
+	config_size_text(size_max, text);
+	inject_fail(EXIT_REFUSED, "message exceeds max-message-size %s (with %u bytes "
+		    "for added header lines)", text, HEADER_ROOM);
+}
+
 static void message_read(void)
 {
 	static char buf[65536];
+	unsigned long long total = 0;
 
 	for (;;) {
 		ssize_t r = input_read(0, buf, sizeof buf);	/* EINTR, EAGAIN: waits */
@@ -181,6 +208,9 @@ static void message_read(void)
 			inject_fail(EXIT_READ, "read message: %s", strerror(errno));
 		if (r == 0)
 			return;
+		total += (unsigned long long)r;	/* < 2^64: bounded by size_max */
+		if (total > size_max + HEADER_ROOM)
+			message_too_big();
 		if (queue_file_write(&qfile, buf, (size_t)r) < 0)
 			inject_fail(write_exit(errno), "write %s/%s%s: %s", queue.path,
 				    qfile.tmpname[0] ? "tmp/" : "mess/",
@@ -251,6 +281,9 @@ static void envelope_check(const char *p, size_t len, struct envelope *e)
 {
 	switch (envelope_decode(p, len, e)) {
 	case ENVELOPE_OK:
+		if (e->nrcpt > rcpt_max)	/* as smtpd's 452 4.5.3 */
+			inject_fail(EXIT_REFUSED, "%zu recipients, more than max-recipients %u",
+				    e->nrcpt, rcpt_max);
 		return;
 	case ENVELOPE_ADDRESS_TOO_LONG:
 		inject_fail(EXIT_ADDRESS_TOO_LONG, "envelope address too long");
@@ -272,6 +305,8 @@ static void queue_setup(void)
 
 	if (config_load(dir, &cfg, err, sizeof err) < 0)
 		inject_fail(EXIT_CONFIG, "%s", err);
+	size_max = cfg.max_message_size;
+	rcpt_max = cfg.max_recipients;
 	if (queue_open_commit(&queue, queue_dir(&cfg)) < 0) {
 		config_free(&cfg);
 		inject_fail(EXIT_QUEUE, "%s", queue.err);

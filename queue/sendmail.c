@@ -300,13 +300,32 @@ static int sendmail_exit(int status, const char *prog)
 struct body_out {
 	struct outbuf ob;
 	int broken;		/* the injector stopped reading */
+	unsigned long long size, max;	/* bytes of the message as queued; the limit */
 	char mem[65536];
 };
 
+/* Nothing past max-message-size goes out (the injector would refuse it too). */
 static void body_put(struct body_out *b, const void *p, size_t n)
 {
+	b->size += n;
+	if (b->size > b->max)
+		b->broken = 1;
 	if (!b->broken && outbuf_put(&b->ob, p, n) < 0)
 		b->broken = 1;
+}
+
+/*
+ * body_too_big: stop the injector (nothing is queued; it would only
+ * complain of the missing envelope) and say why.
+ */
+static void body_too_big(struct body_out *b, struct queue_client *qc)
+{
+	char text[24];
+
+	kill(qc->pid, SIGTERM);	/* our real uid is its real uid, setuid or not */
+	queue_client_abort(qc, SENDMAIL_QUEUE_WAIT_MS);
+	config_size_text(b->max, text);
+	log_die(EX_DATAERR, "message exceeds max-message-size %s; not queued", text);
 }
 
 /*
@@ -366,7 +385,7 @@ static void input_body(struct mailinput *mi, struct body_out *b)
 	char buf[65536];
 	int r = 0;
 
-	while (r == 0) {
+	while (r == 0 && b->size <= b->max) {
 		ssize_t n = read(0, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -403,6 +422,9 @@ static int deliver(struct sendmail *s)
 	header_build(s, str_cstr(&norm), hdr_len, &hdr);
 	if (s->nrcpt == 0)
 		log_die(EX_USAGE, "no recipients%s", s->extract ? " (none in To:, Cc: or Bcc:)" : "");
+	if (s->nrcpt > s->cfg.max_recipients)	/* the injector refuses them too */
+		log_die(EX_DATAERR, "%zu recipients, more than max-recipients %u; not queued",
+			s->nrcpt, s->cfg.max_recipients);
 	if (envelope_encode(&env, s->sender, (const char *const *)s->rcpt, s->nrcpt) < 0)
 		log_die(EX_OSERR, "envelope: out of memory");
 
@@ -412,12 +434,15 @@ static int deliver(struct sendmail *s)
 	outbuf_init(&b.ob, qc.msg_fd, b.mem, sizeof b.mem);
 	b.ob.notsock = 1;	/* a pipe */
 	b.ob.timeout_ms = SENDMAIL_QUEUE_WAIT_MS;
+	b.max = s->cfg.max_message_size;
 	body_put(&b, hdr.s, hdr.len);
 	body_put(&b, str_cstr(&norm) + body_start, norm.len - body_start);
 	str_free(&norm);
 	str_free(&hdr);
 	if (!at_end)
 		input_body(&mi, &b);
+	if (b.size > b.max)
+		body_too_big(&b, &qc);
 	if (!b.broken && outbuf_flush(&b.ob) < 0)
 		b.broken = 1;
 	if (b.broken)	/* it stopped reading: its exit code says why */

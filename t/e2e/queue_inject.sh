@@ -2,7 +2,8 @@
 # queue_inject: every exit code of queue/inject (inject(8)) and what it leaves:
 # 0 with the exact bytes and envelope queued; 91 and 11 for bad envelopes; 54
 # for a short envelope; 53 for ENOSPC (tiny tmpfs) and EFBIG (RLIMIT_FSIZE);
-# 55 for configuration; 61 for a missing queue; TERN_RECEIVED_ID filtering;
+# 55 for configuration; 61 for a missing queue; 31 past max-message-size or
+# max-recipients; TERN_RECEIVED_ID filtering;
 # the setuid rules (environment ignored). Nothing half-written stays in tmp/.
 . t/lib.sh
 t_netns "$@"
@@ -151,6 +152,27 @@ EOF
 )
 t_like "$out" '^0 ' "non-blocking message and envelope pipes: inject waits and exits 0"
 t_is "$(ls "$q/mess" | wc -l)" "$((before + 1))" "... and the message is queued"
+
+# --- max-message-size and max-recipients hold for every caller: exit 31
+t_instance --set 'max-message-size 1M' --set 'max-recipients 3' >/dev/null; q=$(t_queue_dir)
+before=$(ls "$q/mess" | wc -l)
+head -c 5000000 /dev/zero | tr '\0' 'z' | fold -w 76 | sed 's/$/\r/' > "$T_TMP/5M"
+rc=$(run_inject 'Fs@example.org\0Ta@example.test\0\0' "$T_TMP/5M")
+t_is "$rc" 31 "a 5 MB message with max-message-size 1M: exit 31"
+t_like "$(tail -n1 "$T_TMP/inject.err")" 'message exceeds max-message-size 1M .*\(exit 31\)$' \
+	"... the diagnostic names the setting"
+head -c 1049000 "$T_TMP/5M" > "$T_TMP/1M+"
+rc=$(run_inject 'Fs@example.org\0Ta@example.test\0\0' "$T_TMP/1M+")
+t_is "$rc" 0 "1M and 424 bytes (added header lines' room): queued"
+rc=$(run_inject 'Fs@example.org\0Ta@example.test\0Tb@example.test\0Tc@example.test\0Td@example.test\0\0')
+t_is "$rc" 31 "4 recipients with max-recipients 3: exit 31"
+t_like "$(tail -n1 "$T_TMP/inject.err")" '4 recipients, more than max-recipients 3 \(exit 31\)$' \
+	"... the diagnostic names the setting"
+rc=$(run_inject 'Fs@example.org\0Ta@example.test\0Tb@example.test\0Tc@example.test\0\0')
+t_is "$rc" 0 "3 recipients: queued"
+t_is "$(ls "$q/mess" | wc -l)" "$((before + 2))" "only the two within the limits were queued"
+t_is "$(ls -A "$q/tmp" | wc -l)" 0 "nothing left in tmp/"
+t_instance >/dev/null; q=$(t_queue_dir)
 
 # --- configuration and queue directory
 rc=$(TERN_CONFDIR=$T_TMP/nonexistent run_inject 'Fs@example.org\0Ta@example.test\0\0')

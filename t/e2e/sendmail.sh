@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sendmail: the sendmail(1) interface end to end into a private instance:
 # -t (To/Cc/Bcc, Bcc removed), -f, -F, -i/-oi and the "." line, LF/CR to
-# CRLF, added Date:/Message-ID:/From:, sysexits codes, -bp and mailq, -bs;
+# CRLF, added Date:/Message-ID:/From:, sysexits codes, max-message-size and
+# max-recipients with the reason, -bp and mailq, -bs;
 # quiet on success (nothing on stdout or stderr, as cron wants), the queued
 # event in syslog.
 . t/lib.sh
@@ -113,6 +114,24 @@ t_unlike "$(cat "$T_TMP/qenv")" '^LEAKME=' "the caller's environment does not re
 t_like "$(cat "$T_TMP/qenv")" "^TERN_CONFDIR=$TERN_CONFDIR\$" "... but TERN_CONFDIR does (sendmail is not setuid)"
 t_like "$(cat "$T_TMP/qenv")" '^PATH=/usr/local/bin:/usr/bin:/bin$' "... and a fixed PATH"
 t_is "$(ls "$q/mess" | wc -l)" "$n_before" "no failed run queued anything"
+
+# --- max-message-size and max-recipients, with the reason on stderr
+main_inst=$T_INST main_conf=$TERN_CONFDIR
+t_instance --set 'max-message-size 1M' --set 'max-recipients 3' >/dev/null
+lq=$(t_queue_dir)
+{ printf 'Subject: big\n\n'; head -c 5000000 /dev/zero | tr '\0' 'z' | fold -w 76; } > "$T_TMP/5M"
+"$sm" big@example.test < "$T_TMP/5M" 2>"$T_TMP/e"
+t_is "$?" 65 "a 5 MB message with max-message-size 1M: EX_DATAERR"
+t_is "$(cat "$T_TMP/e")" "sendmail: message exceeds max-message-size 1M; not queued" "... and says why"
+printf 'Subject: x\n\nx\n' | "$sm" a@example.test b@example.test c@example.test d@example.test 2>"$T_TMP/e"
+t_is "$?" 65 "4 recipients with max-recipients 3: EX_DATAERR"
+t_is "$(cat "$T_TMP/e")" "sendmail: 4 recipients, more than max-recipients 3; not queued" "... and says why"
+t_is "$(ls "$lq/mess" | wc -l)" 0 "neither was queued"
+head -c 1000000 "$T_TMP/5M" | "$sm" a@example.test b@example.test c@example.test 2>"$T_TMP/e"
+t_is "$?" 0 "within both limits: queued"
+t_is "$(ls "$lq/mess" | wc -l)" 1 "... once"
+export TERN_INSTANCE=$main_inst TERN_CONFDIR=$main_conf
+T_INST=$main_inst
 printf 'x\n' | "$sm" -oem -odi -odb -v -em -B 8BITMIME -N never a@example.test 2>/dev/null
 t_is "$?" 0 "common ignored flags are accepted"
 
