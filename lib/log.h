@@ -28,6 +28,7 @@
  *	  SIZE, NRCPT  message size in bytes, number of recipients
  *	  DOMAIN, HOST the destination and the host tried (relay)
  *	  TLS_PROTOCOL, TLS_CIPHER   the session's TLS, when it has one (smtpd)
+ *	  UID, USER    the real uid of inject's caller and its user name
  *	  REASON       why a session or handshake failed (smtpd, tlsd)
  *
  *	By default a line goes to stderr as
@@ -72,6 +73,8 @@
 #define LOG_FIELD_TLS_PROTOCOL	"TLS_PROTOCOL"
 #define LOG_FIELD_TLS_CIPHER	"TLS_CIPHER"
 #define LOG_FIELD_REASON	"REASON"
+#define LOG_FIELD_UID		"UID"
+#define LOG_FIELD_USER		"USER"
 
 struct log_field {
 	const char *key;

@@ -10,7 +10,10 @@
  * clears its environment, ignores its arguments and uses the compiled-in
  * CONFDIR and QUEUEDIR (config_dir(), queue_dir()). TERN_RECEIVED_ID is the
  * only variable read before the environment is cleared; it only ever lands
- * in the "i" record and the log, after checking it against [A-Za-z0-9.-]{1,32}.
+ * in the "i" record and the log, after checking it against [A-Za-z0-9.-]{1,32},
+ * and setuid only when the caller (real uid) is smtpd-user: from anyone else
+ * it would make a local user's message look like an SMTP session's. The log
+ * names the caller's real uid (and user) for every message.
  *
  * max-message-size (with HEADER_ROOM) and max-recipients of that
  * configuration hold for every caller: past them, exit 31 and nothing
@@ -32,6 +35,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "log.h"
+#include "passwd.h"
 #include "queue/queue.h"
 #include "str.h"
 #include "usage.h"
@@ -68,6 +72,14 @@ enum {
 /* The limits of tern.conf, for every caller (queue_setup()). */
 static unsigned long long size_max;	/* max-message-size */
 static unsigned rcpt_max;		/* max-recipients */
+
+/* Who runs us: the real ids, whether they differ from the effective ones. */
+static struct {
+	unsigned uid;
+	char name[64];		/* "" when /etc/passwd has no such uid */
+	int setuid;
+} caller;
+static char rid[33];	/* TERN_RECEIVED_ID when valid and trusted, else "" */
 
 static const char inject_usage[] =
 	"usage: inject < message 1< envelope\n"
@@ -297,6 +309,22 @@ static void envelope_check(const char *p, size_t len, struct envelope *e)
 	}
 }
 
+/*
+ * received_id_check: setuid, smtpd's id is taken only from smtpd-user (the
+ * real uid). Not setuid, every caller is the instance's own user (private
+ * instances and tests, where smtpd keeps the uid it was started with): the
+ * id gains nothing there and is taken.
+ */
+static void received_id_check(const char *smtpd_user)
+{
+	unsigned uid, gid;
+
+	if (!caller.setuid || !rid[0])
+		return;
+	if (passwd_user(smtpd_user, &uid, &gid) < 0 || uid != caller.uid)
+		rid[0] = '\0';
+}
+
 static void queue_setup(void)
 {
 	struct config cfg;
@@ -307,6 +335,7 @@ static void queue_setup(void)
 		inject_fail(EXIT_CONFIG, "%s", err);
 	size_max = cfg.max_message_size;
 	rcpt_max = cfg.max_recipients;
+	received_id_check(cfg.smtpd_user);
 	if (queue_open_commit(&queue, queue_dir(&cfg)) < 0) {
 		config_free(&cfg);
 		inject_fail(EXIT_QUEUE, "%s", queue.err);
@@ -319,18 +348,21 @@ static void queue_setup(void)
 			    "%s", queue.err);
 }
 
-static void queued_log(const char *id, const char *rid, const struct envelope *e)
+static void queued_log(const char *id, const struct envelope *e)
 {
-	char nrcpt[24], size[24];
+	char nrcpt[24], size[24], uid[24];
 	struct log_field f[] = {
 		{ LOG_FIELD_QUEUE_ID, id },
 		{ LOG_FIELD_RECEIVED_ID, rid[0] ? rid : "-" },
+		{ LOG_FIELD_UID, uid },
+		{ LOG_FIELD_USER, caller.name[0] ? caller.name : "-" },
 		{ LOG_FIELD_SENDER, e->sender[0] ? e->sender : "<>" },
 		{ LOG_FIELD_NRCPT, nrcpt },
 		{ LOG_FIELD_SIZE, size },
 		{ NULL, NULL },
 	};
 
+	snprintf(uid, sizeof uid, "%u", caller.uid);
 	snprintf(nrcpt, sizeof nrcpt, "%zu", e->nrcpt);
 	snprintf(size, sizeof size, "%llu", qfile.len);
 	log_event(LOG_INFO, f, "queued");
@@ -340,7 +372,7 @@ int main(int argc, char **argv)
 {
 	struct str env = STR_INIT(ENVELOPE_MAX);
 	struct envelope e;
-	char id[QUEUE_ID_MAX], rid[33] = "";
+	char id[QUEUE_ID_MAX];
 	const char *r;
 	size_t envlen;
 
@@ -351,8 +383,12 @@ int main(int argc, char **argv)
 	r = getenv("TERN_RECEIVED_ID");
 	if (r && queue_received_id_valid(r))
 		snprintf(rid, sizeof rid, "%s", r);
-	if (getuid() != geteuid() || getgid() != getegid())
+	caller.uid = (unsigned)getuid();
+	caller.setuid = getuid() != geteuid() || getgid() != getegid();
+	if (caller.setuid)
 		clearenv();	/* before log_init(), which reads JOURNAL_STREAM */
+	if (passwd_name(caller.uid, caller.name, sizeof caller.name) < 0)
+		caller.name[0] = '\0';
 	log_init("inject");
 	log_journal_native_enable();	/* not setuid, under systemd (JOURNAL_STREAM) */
 	log_syslog_enable();	/* "queued" never on the caller's stderr (cron) */
@@ -368,7 +404,7 @@ int main(int argc, char **argv)
 	commit_begin();
 	if (queue_file_commit(&queue, &qfile, &e, rid, id) < 0)
 		inject_fail(write_exit(errno), "%s", queue.err);
-	queued_log(id, rid, &e);
+	queued_log(id, &e);
 	envelope_free(&e);
 	return 0;
 }

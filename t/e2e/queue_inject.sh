@@ -48,8 +48,8 @@ body_of "$id" > "$T_TMP/got"
 t_file_is "$T_TMP/got" "$T_TMP/msg" "queued bytes are the message exactly"
 t_like "$(records_of "$id")" '^t[0-9]+\|iSess-1\.a\|Fs@example\.org\|Ta@example\.test\|Tb@example\.test\|\|$' \
 	"records: arrival, received id, sender, recipients, end"
-t_like "$(t_syslog_wait "queued queue_id=$id ")" "inject\[[0-9]+\]: queued queue_id=$id received_id=Sess-1\.a sender=s@example\.org nrcpt=2 size=$(wc -c < "$T_TMP/msg")" \
-	"one syslog line with queue id, received id, sender, count, size"
+t_like "$(t_syslog_wait "queued queue_id=$id ")" "inject\[[0-9]+\]: queued queue_id=$id received_id=Sess-1\.a uid=$(id -u) user=$(id -un) sender=s@example\.org nrcpt=2 size=$(wc -c < "$T_TMP/msg")" \
+	"one syslog line with queue id, received id, the caller's uid and user, sender, count, size"
 t_is "$(cat "$T_TMP/inject.err")" "" "nothing on stderr on success"
 t_like "$id" '^[0-9A-Za-z]{17,39}$' "queue id is alphanumeric"
 t_is "$(stat -c %U "$q/mess/$id")" nobody "run as root, inject wrote as the queue's owner"
@@ -203,3 +203,37 @@ else
 	t_like "$(cat "$T_TMP/suid2.err")" '^inject: /etc/tern/tern\.conf' \
 		"setuid inject ignores JOURNAL_STREAM too: it reads no variable before clearing"
 fi
+
+# --- setuid: the caller's uid in the log, TERN_RECEIVED_ID only from smtpd-user.
+# The compiled-in CONFDIR (/etc/tern) and QUEUEDIR (/var/spool/tern) exist in
+# this test's own mount namespace only: an overlay on /etc, a tmpfs on /var/spool.
+suid_queue_ids() { ls /var/spool/tern/mess; }
+if findmnt -no OPTIONS -T "$T_TMP" | grep -q nosuid; then
+	t_skip "setuid inject: caller logged, received id from smtpd-user only" "$T_TMP is mounted nosuid"
+elif ! { mkdir -p "$T_TMP/etc-up" "$T_TMP/etc-work" &&
+	 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T_TMP/etc-up,workdir=$T_TMP/etc-work" /etc &&
+	 mount -t tmpfs -o mode=0755 tmpfs /var/spool; } 2>/dev/null; then
+	t_skip "setuid inject: caller logged, received id from smtpd-user only" "cannot overlay /etc here"
+else
+	mkdir -p /etc/tern /var/spool/tern/{tmp,mess,state,retry}
+	chown -R nobody: /var/spool/tern; chmod -R 0700 /var/spool/tern
+	printf 'hostname mx.example.test\naccept example.test\nsmtpd-user daemon\nqueue-user nobody\nrelay-user bin\n' \
+		> /etc/tern/tern.conf
+	TERN_RECEIVED_ID=Forged-1 "$suid" < "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') \
+		2>"$T_TMP/suid3.err"
+	t_is "$?" 0 "setuid inject run by root (not smtpd-user): queued"
+	id=$(suid_queue_ids)
+	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|i\|Fs@' "... TERN_RECEIVED_ID from root is not stored"
+	t_like "$(t_syslog_wait "queued queue_id=$id ")" "queued queue_id=$id received_id=- uid=0 user=root sender=" \
+		"... the log names the caller, uid 0 (root), and no received id"
+	setpriv --reuid daemon --regid daemon --clear-groups env TERN_RECEIVED_ID=Sess-2 "$suid" \
+		< "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') 2>>"$T_TMP/suid3.err"
+	t_is "$?" 0 "setuid inject run by smtpd-user (daemon): queued"
+	id=$(suid_queue_ids | grep -vx "$id")
+	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|iSess-2\|Fs@' "... its TERN_RECEIVED_ID is stored"
+	t_like "$(t_syslog_wait "queued queue_id=$id ")" \
+		"queued queue_id=$id received_id=Sess-2 uid=$(id -u daemon) user=daemon sender=" \
+		"... the log names the caller (daemon) and its received id"
+	umount /var/spool /etc
+fi
+
