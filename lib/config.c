@@ -23,6 +23,7 @@
 #include "cidr.h"
 #include "config.h"
 #include "nexthop.h"
+#include "passwd.h"
 #include "str.h"
 
 #define CONFIG_FILE "tern.conf"
@@ -486,6 +487,52 @@ static int config_read(int fd, struct config *c, unsigned char *seen,
 }
 
 /* Checks that span settings, after the whole file is read. */
+/* uid of a user in /etc/passwd; -1 when it has none (the drop to it fails then). */
+static long config_user_uid(const char *name)
+{
+	unsigned uid, gid;
+
+	if (strcmp(name, "root") == 0)
+		return 0;
+	return passwd_user(name, &uid, &gid) == 0 ? (long)uid : -1;
+}
+
+/*
+ * The three users are the privilege split: none may be root, no two one
+ * user (by name or by uid). smtpd as the queue user could write the queue
+ * past the injector, delivery workers as the queue user could alter it,
+ * and smtpd and the workers as one user could take each other over
+ * (signals, ptrace), so a flaw in either would reach both peers' sides.
+ */
+static int config_check_users(const struct config *c, const char *path, char *err,
+			      size_t errlen)
+{
+	static const char *const key[3] = { "smtpd-user", "queue-user", "relay-user" };
+	static const char *const why[3] = {
+		"smtpd could write the queue without the injector",
+		"smtpd and the delivery workers could take each other over",
+		"the delivery workers could write the queue",
+	};
+	const char *name[3] = { c->smtpd_user, c->queue_user, c->relay_user };
+	long uid[3];
+	size_t i, j;
+
+	for (i = 0; i < 3; i++)
+		if ((uid[i] = config_user_uid(name[i])) == 0)
+			return str_errorf(err, errlen, "%s: %s %s: uid 0 (root) would undo the "
+					  "privilege split (set %s to an unprivileged user of its "
+					  "own, tern-%.*s)", path, key[i], name[i], key[i],
+					  (int)strcspn(key[i], "-"), key[i]);
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (strcmp(name[i], name[j]) == 0 || (uid[i] > 0 && uid[i] == uid[j]))
+				return str_errorf(err, errlen, "%s: %s %s and %s %s are one user: "
+						  "%s (give each its own: tern-smtpd, "
+						  "tern-queue, tern-relay)", path, key[i],
+						  name[i], key[j], name[j], why[i + j - 1]);
+	return 0;
+}
+
 static int config_finish(struct config *c, const char *path, char *err, size_t errlen)
 {
 	if (!c->postmaster[0] &&
@@ -497,7 +544,7 @@ static int config_finish(struct config *c, const char *path, char *err, size_t e
 		return str_errorf(err, errlen, "%s: retry-min (%us) is greater than retry-max (%us) "
 				  "(lower retry-min or raise retry-max)",
 			       path, c->retry_min, c->retry_max);
-	return 0;
+	return config_check_users(c, path, err, errlen);
 }
 
 int config_load(const char *dir, struct config *c, char *err, size_t errlen)

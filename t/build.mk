@@ -35,3 +35,11 @@ t/fault/inject: queue/inject.o queue/libqueue.a lib/libtern.a $(SANITIZE_OBJ)
 
 TEST_PROGRAMS += t/fault/libfault.so t/fault/inject
 CLEAN += t/fault/libfault.so t/fault/inject
+
+# t/inject-as-owner: the setuid injector of a private instance run as root
+# (t/instance copies it into the instance); never installed.
+t/inject-as-owner: t/inject-as-owner.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $<
+
+TEST_PROGRAMS += t/inject-as-owner
+CLEAN += t/inject-as-owner

@@ -32,15 +32,22 @@ q=$(t_queue_dir)
 f=$T_TMP/fault
 mkdir -p "$f/msg" && chmod 1777 "$f"
 
-# the queue program: the dynamic injector with the shim (runs as smtpd's user)
-cat > "$f/inject" <<EOF
+# the queue program: the dynamic injector with the shim. As root smtpd runs
+# as smtpd-user, not the queue's owner: then a copy of the instance's setuid
+# injector (t/instance, t/inject-as-owner) runs it, as f/inject.real.
+cat > "$f/inject.real" <<EOF
 #!/bin/sh
 export LD_PRELOAD='$T_ROOT/t/fault/libfault.so' TFAULT_DIR='$q'
 export TFAULT_LOG='$f/log' TFAULT_PLAN='$f/plan'
 export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0"
 exec '$T_ROOT/t/fault/inject'
 EOF
-chmod 0755 "$f/inject"
+chmod 0755 "$f/inject.real"
+if [ "$TERN_QUEUE" = "$T_INST/inject" ]; then
+	cp -p "$T_INST/inject" "$f/inject"
+else
+	ln -s "$f/inject.real" "$f/inject"
+fi
 
 # make check: the errno turns with the call (ENOSPC, EIO, EDQUOT, ENOSPC...);
 # T_SLOW=1: every call with each of the three. (A bigger message only adds

@@ -193,7 +193,9 @@ fi
 inject=$dir/inject
 install -o tern-queue -g tern-queue -m 4711 "$src/queue/inject" "$inject"
 chown -R tern-queue:tern-queue "$T_INST/queue"
-sed -i 's/^\(queue-user\|smtpd-user\|relay-user\) .*/\1 tern-queue/' "$T_INST/etc/tern.conf"
+# the installed users, one each (tern.conf(5) refuses shared ones)
+sed -i -e 's/^smtpd-user .*/smtpd-user tern-smtpd/' -e 's/^queue-user .*/queue-user tern-queue/' \
+	-e 's/^relay-user .*/relay-user tern-relay/' "$T_INST/etc/tern.conf"
 printf 'Subject: setuid\r\n\r\nqueued by tern-smtpd through the setuid injector\r\n' > "$dir/msg"
 printf 'Fsender@example.test\0Trcpt@example.test\0\0' > "$dir/env"
 

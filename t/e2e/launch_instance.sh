@@ -2,7 +2,8 @@
 # t/instance: the configuration it writes is what the config reader loads
 # (relay -n prints the effective settings), every option lands, --set
 # replaces a default line, the queue directories exist with mode 0700 (owned
-# by nobody as root, with DIR and its parents traversable), the export lines
+# by nobody as root, with DIR and its parents traversable; as root three
+# distinct users and a setuid injector), the export lines
 # select the instance, the command that starts its relay is always printed,
 # and bad options are refused.
 . t/lib.sh
@@ -12,7 +13,11 @@ t_instance --accept a.test --accept b.test --dns 127.0.0.53:53 --smtp-port 2525 
 	--route 'a.test=smtp:[127.0.0.5]:25' --route '*=lmtp:unix:/tmp/x.sock' \
 	--relay-net 10.0.0.0/8 --relay-net fd00::/8 --set 'max-recipients 7' --set 'hostname mx2.test'
 t_is "$TERN_CONFDIR" "$T_INST/etc" "TERN_CONFDIR selects the instance's etc/"
-t_is "$TERN_QUEUE" "$T_ROOT/queue/inject" "TERN_QUEUE is the build tree's injector"
+if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then
+	t_is "$TERN_QUEUE" "$T_INST/inject" "as root: TERN_QUEUE is the instance's setuid injector"
+else
+	t_is "$TERN_QUEUE" "$T_ROOT/queue/inject" "TERN_QUEUE is the build tree's injector"
+fi
 t_is "$(command -v smtpd)" "$T_ROOT/smtpd/smtpd" "PATH finds the build tree's programs"
 eff=$(relay/relay -n 2>&1); rc=$?
 t_is "$rc" 0 "relay -n loads the instance's tern.conf"
@@ -35,9 +40,12 @@ for d in tmp mess state retry; do
 done
 if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then
 	t_is "$(stat -c %U "$T_INST/queue/mess")" nobody "as root: the queue belongs to nobody"
-	t_is "$(grep -E '^(smtpd|queue|relay)-user ' "$TERN_CONFDIR/tern.conf")" "smtpd-user nobody
+	t_is "$(grep -E '^(smtpd|queue|relay)-user ' "$TERN_CONFDIR/tern.conf")" "smtpd-user daemon
 queue-user nobody
-relay-user nobody" "as root: every privilege drop goes to nobody"
+relay-user bin" "as root: three distinct users, as an installation has"
+	t_is "$(stat -c '%a %U' "$T_INST/inject")" "4755 nobody" "as root: the injector is setuid the queue user"
+	t_is "$(grep '^queue-program ' "$TERN_CONFDIR/tern.conf")" "queue-program $T_INST/inject" \
+		"as root: and it is the queue-program"
 	t_ok "as root: nobody can reach the instance" setpriv --reuid nobody --regid nogroup --clear-groups \
 		test -r "$TERN_CONFDIR/tern.conf"
 fi
@@ -64,7 +72,9 @@ t_like "$(grep '^tls-' "$T_TMP/tls/etc/tern.conf")" "^tls-certificate $T_TMP/tls
 t_like "$(grep '^tls-' "$T_TMP/tls/etc/tern.conf")" "^tls-program $T_ROOT/smtpd/tlsd$" "--tls: tls-program is the build tree's tlsd"
 t_ok "--tls: the pair loads (tlsd -n)" env TERN_CONFDIR="$T_TMP/tls/etc" smtpd/tlsd -n
 t_is "$(stat -c %a "$T_TMP/tls/etc/tls/key.pem")" 600 "--tls: the key is 0600"
+inj=$T_ROOT/queue/inject	# as root the instance's setuid injector
+[ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ] && inj=$T_TMP/tls/inject
 t_is "$(grep '^# smtpd smtps: ' <<<"$out")" \
-	"# smtpd smtps: env TERN_CONFDIR=$T_TMP/tls/etc TERN_QUEUE=$T_ROOT/queue/inject $T_ROOT/smtpd/tlsd -i $T_ROOT/smtpd/smtpd" \
+	"# smtpd smtps: env TERN_CONFDIR=$T_TMP/tls/etc TERN_QUEUE=$inj $T_ROOT/smtpd/tlsd -i $T_ROOT/smtpd/smtpd" \
 	"--tls: prints the command that runs smtpd behind implicit TLS"
 t_is "$(t/instance "$T_TMP/notls" | grep -c '^# smtpd smtps')" 0 "without --tls: no smtps line"

@@ -67,7 +67,7 @@ t_instance --set 'relay-user no-such-user-xyz' >/dev/null
 "$ctl" check >/dev/null 2>"$T_TMP/check.err"; t_is "$?" 1 "check fails on a missing user"
 t_like "$(cat "$T_TMP/check.err")" 'relay-user no-such-user-xyz: no such user' "and names it"
 t_instance --set 'smtpd-user daemon' >/dev/null
-"$ctl" check >/dev/null 2>"$T_TMP/check.err"
+TERN_QUEUE=$T_ROOT/queue/inject "$ctl" check >/dev/null 2>"$T_TMP/check.err"
 t_like "$(cat "$T_TMP/check.err")" 'not setuid nobody, so smtpd \(as daemon\) cannot queue mail' \
 	"check: a non-setuid injector with smtpd-user != queue-user is a problem"
 printf 'bogus-key 1\n' >> "$T_INST/etc/tern.conf"

@@ -120,8 +120,8 @@ t_wait_for 10 has3
 t_is "$(workers | wc -l)" 3 "the factory made concurrency (3) workers"
 if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then
 	t_is "$(ps -o user= -p "$relay")" nobody "the scheduler runs as queue-user"
-	t_is "$(ps -o user= -p "$factory")" nobody "the factory runs as relay-user"
-	t_is "$(ps -o user= -p "$(workers | head -n1)" )" nobody "workers run as relay-user"
+	t_is "$(ps -o user= -p "$factory")" bin "the factory runs as relay-user (bin: t/instance)"
+	t_is "$(ps -o user= -p "$(workers | head -n1)" )" bin "workers run as relay-user"
 else
 	t_skip "privilege drops need real root"
 fi

@@ -23,7 +23,9 @@ if findmnt -no OPTIONS -T "$dir" | grep -qw nosuid; then
 	chmod 0755 "$dir"
 	trap 'rm -rf "$dir"; t_cleanup' EXIT
 fi
-T_TMP=$dir t_instance --set 'smtpd-user nobody'
+# smtpd as nobody (its queue is still written as nobody, through the
+# instance's setuid injector); queue-user another user, as tern.conf(5) wants
+T_TMP=$dir t_instance --set 'smtpd-user nobody' --set 'queue-user daemon'
 src=$dir/src
 mkdir -p "$src"
 tar -cf - --exclude='*.o' --exclude='*.d' --exclude='*.a' --exclude='t/log' --exclude=smtpd/smtpd \

@@ -170,9 +170,10 @@ t_instance
 # The shipped rules, with 127.0.0.2 carved out of the relay clients.
 { echo '127.0.0.2:allow'; cat "$share/tcp.smtp"; } > "$T_TMP/tcp.smtp"
 rm -f "$T_TMP/tcp.smtp.cdb"
-# smtpd, and the build tree's injector it runs, as the owner of the
-# instance's queue (nobody, as root: t/instance)
-runuser=$(stat -c %U "$T_INST/queue/mess")
+# smtpd as the instance's smtpd-user (daemon as root: t/instance, whose
+# setuid injector writes the queue), else as the queue's owner, the caller
+runuser=$(sed -n 's/^smtpd-user //p' "$TERN_CONFDIR/tern.conf")
+[ -n "$runuser" ] || runuser=$(stat -c %U "$T_INST/queue/mess")
 sed -e "s|^RULES=.*|RULES=$T_TMP/tcp.smtp|" -e "s|^USER=.*|USER=$runuser|" \
 	"$share/run" > "$T_TMP/run"
 # tcpserver's resolver (DNSCACHEIP, djbdns's dns library: port 53) is a

@@ -426,6 +426,43 @@ START_TEST(tls_settings)
 }
 END_TEST
 
+/* The privilege split: no user root, no two one user (issue 9 #6). */
+static const struct { const char *text, *want; } user_errors[] = {
+	{ "relay-user root\n", "relay-user root: uid 0 (root) would undo the privilege split "
+	  "(set relay-user to an unprivileged user of its own, tern-relay)" },
+	{ "queue-user root\n", "queue-user root: uid 0 (root) would undo the privilege split "
+	  "(set queue-user to an unprivileged user of its own, tern-queue)" },
+	{ "smtpd-user root\n", "smtpd-user root: uid 0 (root) would undo the privilege split "
+	  "(set smtpd-user to an unprivileged user of its own, tern-smtpd)" },
+	{ "smtpd-user x\nqueue-user x\n", "smtpd-user x and queue-user x are one user: smtpd "
+	  "could write the queue without the injector (give each its own: tern-smtpd, "
+	  "tern-queue, tern-relay)" },
+	{ "relay-user x\nqueue-user x\n", "queue-user x and relay-user x are one user: the "
+	  "delivery workers could write the queue (give each its own: tern-smtpd, "
+	  "tern-queue, tern-relay)" },
+	{ "smtpd-user x\nrelay-user x\n", "smtpd-user x and relay-user x are one user: smtpd "
+	  "and the delivery workers could take each other over (give each its own: "
+	  "tern-smtpd, tern-queue, tern-relay)" },
+	/* users /etc/passwd has */
+	{ "smtpd-user nobody\nqueue-user nobody\n", "smtpd-user nobody and queue-user nobody "
+	  "are one user: smtpd could write the queue without the injector (give each its own: "
+	  "tern-smtpd, tern-queue, tern-relay)" },
+	{ "smtpd-user nobody\nrelay-user nobody\nqueue-user daemon\n", "smtpd-user nobody and "
+	  "relay-user nobody are one user: smtpd and the delivery workers could take each "
+	  "other over (give each its own: tern-smtpd, tern-queue, tern-relay)" },
+};
+
+START_TEST(user_split_errors)
+{
+	struct config c;
+	char err[512], want[600];
+
+	ck_assert_int_eq(load(user_errors[_i].text, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: %s", path, user_errors[_i].want);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
 START_TEST(retry_order_error)
 {
 	struct config c;
@@ -685,6 +722,8 @@ Suite *suite(void)
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, tls_settings);
 	tcase_add_test(tc, retry_order_error);
+	tcase_add_loop_test(tc, user_split_errors, 0,
+			    (int)(sizeof user_errors / sizeof user_errors[0]));
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, long_lines);
 	tcase_add_test(tc, cidr_matching);
