@@ -36,6 +36,29 @@ const char *received_protocol(int esmtp, int smtputf8, int tls, int auth)
 	return names[!!smtputf8][(tls ? 2 : 0) + (auth ? 1 : 0)];
 }
 
+/*
+ * A recipient written into the "for" clause as it is: no quoted local part
+ * and nothing but atext (RFC 5322 §3.2.3), ".", "@", the brackets and
+ * colons of an address literal, and UTF-8 (RFC 6531). A quoted local part
+ * may hold "<>;()" and spaces, and "x>; by forged.example ..." would read
+ * as a trace clause of its own: such a recipient is left out.
+ */
+int received_for_safe(const char *rcpt)
+{
+	const char *p;
+
+	if (rcpt[0] == '"')
+		return 0;
+	for (p = rcpt; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (!(ch >= 0x80 || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.@[]:", ch)))
+			return 0;
+	}
+	return 1;
+}
+
 int received_format(struct str *out, const struct received_info *r)
 {
 	char helo[256], tcpinfo[320], date[64], using[200];
@@ -57,7 +80,8 @@ int received_format(struct str *out, const struct received_info *r)
 	if (str_appendf(out, "\tby %s (tern) with %s id %s", r->hostname, r->protocol,
 			r->id) < 0)
 		return -1;
-	if (r->rcpt && str_appendf(out, "\r\n\tfor <%s>", r->rcpt) < 0)
+	if (r->rcpt && received_for_safe(r->rcpt) &&
+	    str_appendf(out, "\r\n\tfor <%s>", r->rcpt) < 0)
 		return -1;
 	return str_appendf(out, ";\r\n\t%s\r\n", date);
 }

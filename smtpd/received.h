@@ -6,8 +6,8 @@
  * SYNOPSIS
  *	int received_format(struct str *out, const struct received_info *r);
  *	const char *received_protocol(int esmtp, int smtputf8, int tls, int auth);
- *	const char *received_protocol(int esmtp, int smtputf8, int tls, int auth);
-void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
+ *	int received_for_safe(const char *rcpt);
+ *	void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
  * DESCRIPTION
  *	received_format() appends (RFC 5321 §4.4, RFC 5322 §3.6.7)
  *
@@ -20,8 +20,12 @@ void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
  *	to out, every line ended by CRLF. TCP-INFO is client_format()'s
  *	"reverse-name [address]", "[address]" or "unknown": the address and the
  *	reverse name come from the launcher or the kernel, never from the client.
- *	The "for" line appears only when there is exactly one recipient; the
- *	";" ends the "for" line, or the "by" line when there is none.
+ *	The "for" line appears only when there is exactly one recipient and
+ *	received_for_safe() says it may be written as it is: not with a quoted
+ *	local part, nor with any byte outside atext (RFC 5322 §3.2.3), ".@[]:"
+ *	and UTF-8 (a quoted "x>; by forged.example ..." would read as a trace
+ *	clause of its own). The ";" ends the "for" line, or the "by" line when
+ *	there is none.
  *	The "using" line, as Postfix writes it, appears only when r->tls is
  *	active (tls_state_format()). PROTOCOL is received_protocol()'s. DATE is
  *	the RFC 5322 date-time in local time with a numeric zone.
@@ -60,6 +64,7 @@ struct received_info {
 
 int received_format(struct str *out, const struct received_info *r);
 const char *received_protocol(int esmtp, int smtputf8, int tls, int auth);
+int received_for_safe(const char *rcpt);
 void received_sanitise_helo(char *dst, size_t dstlen, const char *helo);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <sys/wait.h>
 
+#include "smtpd/received.h"
 #include "smtpd_harness.h"
 
 #if defined(__has_include)
@@ -300,6 +301,37 @@ START_TEST(size_at_end_of_data)
 	free(env);
 	free(got);
 	harness_free(&h);
+}
+END_TEST
+
+/* A quoted local part that imitates a trace clause gets no "for" (issue 9 #7). */
+START_TEST(received_for_quoted)
+{
+	struct harness h;
+	char *msg, want[512], *id;
+
+	harness_init(&h, NULL, NULL);
+	ck_assert_int_eq(client_set(&h.o.client, "192.0.2.9", "25", NULL), 0);
+	harness_run(&h, "EHLO c\r\nMAIL FROM:<a@b.test>\r\n"
+		    "RCPT TO:<\"x>; by forged.example (tern) with ESMTP id 1\"@example.test>\r\n"
+		    "DATA\r\nbody\r\n.\r\nQUIT\r\n");
+	msg = harness_file(&h, "message", NULL);
+	id = harness_file(&h, "id", NULL);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(id);
+	snprintf(want, sizeof want, "Received: from c ([192.0.2.9])\r\n"
+		 "\tby mx.example.test (tern) with ESMTP id %s;\r\n\t", id);
+	ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "got %s", msg);
+	ck_assert_ptr_null(strstr(msg, "forged"));
+	free(msg);
+	free(id);
+	harness_free(&h);
+	ck_assert(received_for_safe("x@example.test"));
+	ck_assert(received_for_safe("j\xc3\xb6rg+tag@[IPv6:2001:db8::1]"));
+	ck_assert(!received_for_safe("\"x\"@example.test"));
+	ck_assert(!received_for_safe("x>;y@example.test"));
+	ck_assert(!received_for_safe("x(y)@example.test"));
+	ck_assert(!received_for_safe("x y@example.test"));
 }
 END_TEST
 
@@ -654,6 +686,7 @@ Suite *suite(void)
 	tcase_add_test(tc, size_at_end_of_data);
 	tcase_add_test(tc, received_line);
 	tcase_add_test(tc, received_line_tls);
+	tcase_add_test(tc, received_for_quoted);
 	tcase_add_test(tc, injector_env_and_id);
 	tcase_add_loop_test(tc, injector_exit_codes, 0, (int)(sizeof exits / sizeof exits[0]));
 	tcase_add_test(tc, injector_epipe_big_message);
