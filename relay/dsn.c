@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "relay/dsn.h"
 #include "relay/hdrscan.h"
@@ -23,6 +24,30 @@ void dsn_date(long long t, char out[40])
 	snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", wday[tm.tm_wday],
 		 tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec);
+}
+
+int dsn_boundary(char out[DSN_BOUNDARY_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[16];
+	size_t i, got = 0;
+
+	while (got < sizeof rnd) {	/* blocks only before the kernel's pool is ready */
+		ssize_t n = getrandom(rnd + got, sizeof rnd - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		got += (size_t)n;
+	}
+	memcpy(out, "=_tern.", 7);
+	for (i = 0; i < sizeof rnd; i++) {
+		out[7 + 2 * i] = hex[rnd[i] >> 4];
+		out[8 + 2 * i] = hex[rnd[i] & 15];
+	}
+	out[7 + 2 * sizeof rnd] = '\0';
+	return 0;
 }
 
 /* Appends z with every byte outside printable ASCII as '?'. */

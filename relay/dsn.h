@@ -11,6 +11,7 @@
  *	void dsn_reply_parse(const char *reply, char *mta, size_t mtalen,
  *	                     const char **diagnostic, char status[16]);
  *	void dsn_date(long long t, char out[40]);
+ *	int dsn_boundary(char out[DSN_BOUNDARY_SIZE]);
  * DESCRIPTION
  *	dsn_compose() appends to out a whole message (CRLF lines): From
  *	"MAILER-DAEMON@hostname", To the original sender (or, for a postmaster
@@ -39,12 +40,19 @@
  *	itself) and the RFC 3463 status: the enhanced code if present, else
  *	"5.0.0" or "4.0.0" by the reply's class.
  *	dsn_date() formats t as an RFC 5322 §3.3 date in UTC.
+ *	dsn_boundary() makes a MIME boundary (RFC 2046 §5.1.1) for d->boundary:
+ *	"=_tern." and 32 hex digits of getrandom(2), 128 bits no sender can
+ *	guess, so the original message quoted in the bounce cannot hold a line
+ *	that ends its part early ("=_" also never occurs in quoted-printable).
  * DIAGNOSTICS
  *	dsn_compose() returns 0, or -1 with errno (reading fd, ENOMEM, E2BIG).
+ *	dsn_boundary() returns 0, or -1 with errno when getrandom() fails.
  */
 #include <stddef.h>
 
 #include "str.h"
+
+#define DSN_BOUNDARY_SIZE 40	/* "=_tern." 32 hex digits, NUL */
 
 struct dsn_rcpt {
 	const char *address;
@@ -70,5 +78,6 @@ int dsn_reply_format(struct str *out, const char *remote_mta, int code,
 void dsn_reply_parse(const char *reply, char *mta, size_t mtalen,
 		     const char **diagnostic, char status[16]);
 void dsn_date(long long t, char out[40]);
+int dsn_boundary(char out[DSN_BOUNDARY_SIZE]);
 
 #endif

@@ -381,7 +381,7 @@ int sched_bounce(struct sched *s, const struct queue_message *m)
 	struct dsn_rcpt *dr;
 	struct dsn d;
 	struct str msg = STR_INIT(0);
-	char boundary[96];
+	char boundary[DSN_BOUNDARY_SIZE];
 	unsigned long long len;
 	size_t i, n = 0;
 	int fd = -1, r = -1;
@@ -411,7 +411,10 @@ int sched_bounce(struct sched *s, const struct queue_message *m)
 	d.queue_id = m->id;
 	d.orig_sender = m->sender;
 	d.to = m->sender[0] ? m->sender : s->cfg->postmaster;
-	snprintf(boundary, sizeof boundary, "=_tern.%.40s.%08x", m->id, backoff_random());
+	if (dsn_boundary(boundary) < 0) {
+		log_msg(LOG_ERR, "queue a bounce for %s: getrandom: %s", m->id, strerror(errno));
+		goto out;
+	}
 	d.boundary = boundary;
 	d.arrival = m->arrival;
 	d.now = (long long)time(NULL);

@@ -65,6 +65,11 @@ t_unlike "$msg" '^body line$' "no original body with bounce-body-max 0"
 t_is "$(grep -c '^Final-Recipient' <<<"$msg")" 1 "only the failed recipient is reported"
 t_is "$(grep -lx 'delivered ok@remote.test' "$T_TMP/remote"/*.env | wc -l)" 1 "the other recipient was delivered once"
 
+# --- MIME boundaries: 128 random bits each (getrandom), never the same twice
+bounds=$(cat "$T_TMP/senders"/*.eml | tr -d '\r' | sed -n 's/^\tboundary="\(.*\)"$/\1/p')
+t_is "$(grep -cE '^=_tern\.[0-9a-f]{32}$' <<<"$bounds")" 4 "each notice's boundary is =_tern. and 32 hex digits"
+t_is "$(sort -u <<<"$bounds" | wc -l)" 4 "no two boundaries are the same"
+
 # --- a bare "550" (no text) -> DSN with the class's status ------------------------
 f=$(dsn_for bare@remote.test carol@sender.test)
 [ -n "$f" ] && t_pass "bare 550: a DSN arrived" || t_fail "bare 550: a DSN arrived" "$(tail -n 20 "$T_TMP/relay.log")"

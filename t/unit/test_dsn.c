@@ -261,6 +261,38 @@ START_TEST(bare_code_bounce)
 }
 END_TEST
 
+/* Boundaries: 128 random bits as hex, never the same twice, and a body that
+ * tries to guess one only quotes its own text (issue 9 #7). */
+START_TEST(boundary_random)
+{
+	static const char body[] = "Subject: x\r\n\r\n--=_tern.\r\n--=_tern.00000000\r\n";
+	char a[DSN_BOUNDARY_SIZE], b[DSN_BOUNDARY_SIZE];
+	struct dsn_rcpt two[2];
+	struct dsn d;
+	struct str out = STR_INIT(0);
+	const char *p;
+	int fd = tmpfile_with(body), n = 0;
+	size_t i;
+
+	ck_assert_int_eq(dsn_boundary(a), 0);
+	ck_assert_int_eq(dsn_boundary(b), 0);
+	ck_assert_str_ne(a, b);
+	ck_assert_uint_eq(strlen(a), 39);
+	ck_assert(strncmp(a, "=_tern.", 7) == 0);
+	for (i = 7; i < 39; i++)
+		ck_assert_msg(strchr("0123456789abcdef", a[i]) != NULL, "%s", a);
+	base_dsn(&d, two);
+	d.boundary = a;
+	d.body_max = 1024;
+	ck_assert_int_eq(dsn_compose(&out, &d, fd, strlen(body)), 0);
+	for (p = str_cstr(&out); (p = strstr(p, a)); p++)
+		n++;
+	ck_assert_int_eq(n, 5);	/* the header's parameter, 3 part delimiters, the close */
+	str_free(&out);
+	close(fd);
+}
+END_TEST
+
 START_TEST(header_count)
 {
 	struct str h = STR_INIT(0);
@@ -415,6 +447,7 @@ Suite *suite(void)
 	tcase_add_test(tc, peer_text_is_ascii_and_one_line);
 	tcase_add_test(tc, reply_format_and_parse);
 	tcase_add_test(tc, header_count);
+	tcase_add_test(tc, boundary_random);
 	tcase_add_test(tc, short_replies_read_nothing_past_the_end);
 	tcase_add_test(tc, bare_code_bounce);
 	suite_add_tcase(su, tc);
