@@ -12,8 +12,7 @@
 
 enum data_state {
 	DATA_START_CLEAN,	/* line start after CRLF (or the start of data) */
-	DATA_START_BARE,	/* line start after a bare LF */
-	DATA_IN_LINE,
+	DATA_IN_LINE,		/* also after a bare LF: see data_in_line() */
 	DATA_CR,		/* saw CR inside a line */
 	DATA_DOT,		/* saw "." at a clean line start */
 	DATA_DOT_CR,		/* saw ".\r" at a clean line start */
@@ -79,8 +78,13 @@ static void data_in_line(struct data_reader *d, char ch)
 	if (ch == '\r') {
 		d->state = DATA_CR;
 	} else if (ch == '\n') {
+		/*
+		 * Normalised to CRLF in what is queued, but no line start for
+		 * SMTP (only CRLF ends a line, RFC 5321 §2.3.8): a "." after it
+		 * is text, neither §4.5.2 stuffing nor an end of data.
+		 */
 		d->r->bare_lf++;
-		data_line_end(d, DATA_START_BARE);
+		data_line_end(d, DATA_IN_LINE);
 	} else {
 		d->state = DATA_IN_LINE;
 		data_text(d, ch);
@@ -102,14 +106,6 @@ static void data_byte(struct data_reader *d, char ch)
 		if (ch == '.') {
 			d->line_len = 1;
 			d->state = DATA_DOT;
-			return;
-		}
-		data_in_line(d, ch);
-		return;
-	case DATA_START_BARE:
-		if (ch == '.') {	/* §4.5.2 unstuffing; never an end of data */
-			d->line_len = 1;
-			d->state = DATA_IN_LINE;
 			return;
 		}
 		data_in_line(d, ch);

@@ -20,7 +20,10 @@
  *	(SMTP smuggling, smtpd(8)).
  *
  *	A line break is CRLF or a bare LF; either is written as CRLF. A leading
- *	"." on a line is removed (§4.5.2 dot-unstuffing).
+ *	"." on a line after CRLF (or at the start) is removed (§4.5.2
+ *	dot-unstuffing). A "." after a bare LF is kept: that is no line start
+ *	for SMTP (only CRLF ends a line, §2.3.8), so it can be neither stuffing
+ *	nor an end of data; once the LF is CRLF, the relay stuffs it.
  *
  *	r->size counts the octets of the message as queued. Once one of these
  *	is seen, writing stops but reading goes on to the end of data:

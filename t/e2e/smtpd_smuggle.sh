@@ -24,7 +24,8 @@ head=$'EHLO client.test\r\nMAIL FROM:<good@client.test>\r\nRCPT TO:<victim@examp
 n=0
 for variant in '\n.\n' '\n.\r\n' '\r\n.\n' '\r.\r'; do
 	n=$((n + 1))
-	fake=$(printf "$variant")
+	fake=$(printf "$variant"; echo x)	# x: $() would drop a trailing LF
+	fake=${fake%x}
 	before=$(t_queue_count)
 	body="Subject: smuggle $n"$'\r\n\r\nhello'"$fake"$'MAIL FROM:<evil@attacker.test>\r\nRCPT TO:<other@example.test>\r\nDATA\r\nSubject: smuggled '"$n"$'\r\n\r\nI am smuggled\r\n.\r\nQUIT\r\n'
 	out=$(t_smtp_batches 127.0.0.1 $port 4 "$head" 0 "$body")
@@ -55,15 +56,16 @@ done
 # Bare LF line ends are normalised to CRLF (smtpd(8)); the data still ends
 # only at CRLF.CRLF.
 before=$(t_queue_count)
-out=$(t_smtp_batches 127.0.0.1 $port 4 "$head" 2 $'Subject: lf\n\nline one\nline two\r\nthree\n..dot\r\n.\r\nQUIT\r\n')
+out=$(t_smtp_batches 127.0.0.1 $port 4 "$head" 2 $'Subject: lf\n\nline one\nline two\r\nthree\n..dot\r\n..four\r\n.\r\nQUIT\r\n')
 t_is "$(t_codes "$out")" "220 250 250 250 354 250 221" "bare LF lines: accepted"
 if [ "$(t_queue_count)" -eq $((before + 1)) ]; then
 	t_queue_message "$(t_queue_ids | tail -n1)" > "$T_TMP/lf"
 	"$T_PY" -c 'import sys
 d = open(sys.argv[1], "rb").read()
 sys.stdout.buffer.write(d[d.index(b"Subject: lf"):])' "$T_TMP/lf" > "$T_TMP/lf.rest"
-	printf 'Subject: lf\r\n\r\nline one\r\nline two\r\nthree\r\n.dot\r\n' > "$T_TMP/lf.want"
-	t_file_is "$T_TMP/lf.rest" "$T_TMP/lf.want" "bare LF lines: queued with CRLF, dot-unstuffed"
+	printf 'Subject: lf\r\n\r\nline one\r\nline two\r\nthree\r\n..dot\r\n.four\r\n' > "$T_TMP/lf.want"
+	t_file_is "$T_TMP/lf.rest" "$T_TMP/lf.want" \
+		"bare LF lines: queued with CRLF; the dots after a bare LF kept, after CRLF unstuffed"
 	t_ok "bare LF lines: no bare LF in the queue" no_bare "$T_TMP/lf"
 else
 	t_fail "bare LF lines: one message queued"

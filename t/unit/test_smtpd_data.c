@@ -114,13 +114,14 @@ END_TEST
 
 START_TEST(bare_lf_normalised)
 {
-	static const char body[] = "a\nb\r\nc\n\nd\r\n.\r\n";
+	/* a "." after a bare LF is kept, one after CRLF is unstuffed (issue 9 #7) */
+	static const char body[] = "a\nb\r\nc\n\nd\r\ne\n.f\n..g\r\n..h\r\n.\r\n";
 	struct harness h;
 	char *got;
 
 	harness_init(&h, NULL, NULL);
 	got = run_body(&h, body, sizeof body - 1);
-	ck_assert_str_eq(got, "a\r\nb\r\nc\r\n\r\nd\r\n");
+	ck_assert_str_eq(got, "a\r\nb\r\nc\r\n\r\nd\r\ne\r\n.f\r\n..g\r\n.h\r\n");
 	assert_queued(&h);
 	free(got);
 	harness_free(&h);
@@ -182,10 +183,10 @@ struct smuggle {
 };
 
 static const struct smuggle smuggles[] = {
-	{ "one\n.\n" SMUGGLED ".\r\n",
-	  "one\r\n\r\n" SMUGGLED, NULL },
+	{ "one\n.\n" SMUGGLED ".\r\n",	/* the dot after a bare LF is text */
+	  "one\r\n.\r\n" SMUGGLED, NULL },
 	{ "one\n.\r\n" SMUGGLED ".\r\n",
-	  "one\r\n\r\n" SMUGGLED, NULL },
+	  "one\r\n.\r\n" SMUGGLED, NULL },
 	{ "one\r\n.\n" SMUGGLED ".\r\n",
 	  "one\r\n\r\n" SMUGGLED, NULL },
 	{ "one\r.\r" SMUGGLED ".\r\n", NULL,
