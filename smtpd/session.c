@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "reply.h"
@@ -16,6 +17,7 @@
 #include "starttls.h"
 
 #define HELO_MAX 255
+#define SESSION_LINGER_MS 2000	/* after a timeout's 421: see session_linger() */
 
 int session_ms(unsigned seconds)
 {
@@ -44,6 +46,27 @@ void session_restart(struct session *s)
 	s->in.start = s->in.end = 0;
 }
 
+/*
+ * After a 421 to a client that may still be sending (a slow line, slow
+ * data): send FIN, then read and drop its bytes for up to
+ * SESSION_LINGER_MS. Closing a TCP socket with unread input sends a reset
+ * (RFC 2525 §2.17), which can reach the client before it has read the 421
+ * and makes it see "connection reset" instead of the reply and the end.
+ * Not a socket (a pipe, a file): nothing to do.
+ */
+static void session_linger(struct session *s)
+{
+	char junk[4096];
+	size_t n;
+
+	if (shutdown(s->out.fd, SHUT_WR) < 0)
+		return;
+	buf_set_timeout(&s->in, -1);
+	buf_set_deadline(&s->in, clock_ms() + SESSION_LINGER_MS);
+	while (inbuf_read(&s->in, junk, sizeof junk, &n) == BUF_OK)
+		;
+}
+
 int session_timeout(struct session *s)
 {
 	struct log_field f[] = { { LOG_FIELD_CLIENT_ADDR, s->o->client.addr }, { NULL, NULL } };
@@ -51,6 +74,7 @@ int session_timeout(struct session *s)
 	reply_sendf(&s->out, "421 4.4.2 %s Error: timeout exceeded", s->cfg->hostname);
 	outbuf_flush(&s->out);
 	log_event(LOG_INFO, f, "timeout");
+	session_linger(s);
 	return -1;
 }
 

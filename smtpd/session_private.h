@@ -10,7 +10,9 @@
  *	    the session (timeout, client gone, write error).
  *	void session_transaction_reset(struct session *s);
  *	int session_timeout(struct session *s);
- *	    421 4.4.2, log; returns -1.
+ *	    421 4.4.2, log; on a socket then FIN and up to 2 s of reading
+ *	    and dropping what the client still sends, so that the close is
+ *	    no reset that could hide the 421 from it; returns -1.
  *	int session_ms(unsigned seconds);
  *	void session_restart(struct session *s);
  *	    forget everything the client said (RFC 3207 §4.2, after STARTTLS):
