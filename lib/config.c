@@ -533,6 +533,37 @@ static int config_check_users(const struct config *c, const char *path, char *er
 	return 0;
 }
 
+/*
+ * With a maildir: route, the Maildir writer's user is a fourth side of the
+ * split: as queue-user it could write the queue, as relay-user or
+ * smtpd-user the processes that face the network could write mailboxes.
+ */
+static int config_check_maildir_user(const struct config *c, const char *path, char *err,
+				     size_t errlen)
+{
+	static const char *const key[3] = { "smtpd-user", "queue-user", "relay-user" };
+	const char *name[3] = { c->smtpd_user, c->queue_user, c->relay_user };
+	long uid = config_user_uid(c->maildir_user);
+	size_t i;
+
+	for (i = 0; i < c->nroutes && c->routes[i].hop.kind != NEXTHOP_MAILDIR; i++)
+		;
+	if (i == c->nroutes)
+		return 0;
+	if (uid == 0)
+		return str_errorf(err, errlen, "%s: maildir-user %s: uid 0 (root) may not write "
+				  "the Maildirs (set maildir-user to a user of its own, tern-mail)",
+				  path, c->maildir_user);
+	for (i = 0; i < 3; i++)
+		if (strcmp(name[i], c->maildir_user) == 0 ||
+		    (uid > 0 && uid == config_user_uid(name[i])))
+			return str_errorf(err, errlen, "%s: maildir-user %s and %s %s are one user: "
+					  "the Maildir writer must be apart from the queue and "
+					  "the network (give it its own: tern-mail)", path,
+					  c->maildir_user, key[i], name[i]);
+	return 0;
+}
+
 static int config_finish(struct config *c, const char *path, char *err, size_t errlen)
 {
 	if (!c->postmaster[0] &&
@@ -544,7 +575,9 @@ static int config_finish(struct config *c, const char *path, char *err, size_t e
 		return str_errorf(err, errlen, "%s: retry-min (%us) is greater than retry-max (%us) "
 				  "(lower retry-min or raise retry-max)",
 			       path, c->retry_min, c->retry_max);
-	return config_check_users(c, path, err, errlen);
+	if (config_check_users(c, path, err, errlen) < 0)
+		return -1;
+	return config_check_maildir_user(c, path, err, errlen);
 }
 
 int config_load(const char *dir, struct config *c, char *err, size_t errlen)

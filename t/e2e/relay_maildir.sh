@@ -23,7 +23,7 @@ t_instance --accept example.test --accept open.test --accept full.test --maildir
 	--alias 'team@example.test=alice@example.test,bob@example.test,x@remote.test' \
 	--alias 'loop1@example.test=loop2@example.test' --alias 'loop2@example.test=loop1@example.test' \
 	--set 'retry-min 1h' --set 'retry-max 1h'
-if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then chown nobody: "$full"; fi
+if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then chown mail: "$full"; fi
 port=$(t_free_port)
 t_start_smtpd_sa 127.0.0.1 "$port"
 
@@ -73,7 +73,7 @@ t_is "$(ls -A "$mail/example.test/alice/tmp" "$mail/example.test/alice/cur" | gr
 	"tmp/ and cur/ empty"
 t_unlike "$(cat "$mail/example.test/alice/new/$f")" $'\r' "stored with LF line ends"
 if [ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ]; then
-	t_is "$(stat -c %U "$mail/example.test/alice/new/$f")" nobody "written by maildir-user, not root"
+	t_is "$(stat -c %U "$mail/example.test/alice/new/$f")" mail "written by maildir-user (mail), not root"
 fi
 
 # --- Delivered-To loop -------------------------------------------------------------

@@ -450,6 +450,18 @@ static const struct { const char *text, *want; } user_errors[] = {
 	{ "smtpd-user nobody\nrelay-user nobody\nqueue-user daemon\n", "smtpd-user nobody and "
 	  "relay-user nobody are one user: smtpd and the delivery workers could take each "
 	  "other over (give each its own: tern-smtpd, tern-queue, tern-relay)" },
+	/* with a maildir: route, the Maildir writer's user is apart too */
+	{ "route a.test maildir:/m/%u\nmaildir-user root\n", "maildir-user root: uid 0 (root) "
+	  "may not write the Maildirs (set maildir-user to a user of its own, tern-mail)" },
+	{ "route a.test maildir:/m/%u\nmaildir-user tern-queue\n", "maildir-user tern-queue and "
+	  "queue-user tern-queue are one user: the Maildir writer must be apart from the queue "
+	  "and the network (give it its own: tern-mail)" },
+	{ "route a.test maildir:/m/%u\nmaildir-user bin\nrelay-user bin\n", "maildir-user bin "
+	  "and relay-user bin are one user: the Maildir writer must be apart from the queue "
+	  "and the network (give it its own: tern-mail)" },
+	{ "route a.test maildir:/m/%u\nmaildir-user daemon\nsmtpd-user daemon\n", "maildir-user "
+	  "daemon and smtpd-user daemon are one user: the Maildir writer must be apart from the "
+	  "queue and the network (give it its own: tern-mail)" },
 };
 
 START_TEST(user_split_errors)
@@ -460,6 +472,18 @@ START_TEST(user_split_errors)
 	ck_assert_int_eq(load(user_errors[_i].text, &c, err, sizeof err), -1);
 	snprintf(want, sizeof want, "%s: %s", path, user_errors[_i].want);
 	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+/* Without a maildir: route no writer runs: its user is not checked. */
+START_TEST(maildir_user_unchecked_without_route)
+{
+	struct config c;
+	char err[512];
+
+	ck_assert_msg(load("maildir-user bin\nrelay-user bin\n", &c, err, sizeof err) == 0,
+		      "%s", err);
+	config_free(&c);
 }
 END_TEST
 
@@ -722,6 +746,7 @@ Suite *suite(void)
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, tls_settings);
 	tcase_add_test(tc, retry_order_error);
+	tcase_add_test(tc, maildir_user_unchecked_without_route);
 	tcase_add_loop_test(tc, user_split_errors, 0,
 			    (int)(sizeof user_errors / sizeof user_errors[0]));
 	tcase_add_test(tc, nul_byte_refused);
