@@ -192,7 +192,7 @@ const char *recipient_reply(enum recipient_result r)
 	case RECIPIENT_TOO_DEEP:
 		return "451 4.4.6 Error: aliases nested too deep, try again later";
 	case RECIPIENT_TOO_MANY:
-		return "452 4.5.3 Error: alias expands to too many recipients";
+		return "452 4.5.3 Error: too many recipients";
 	case RECIPIENT_NO_MEMORY:
 		return "452 4.3.1 Error: out of memory";
 	}

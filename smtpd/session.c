@@ -204,14 +204,24 @@ static int session_rcpt_resolve(struct session *s, const char *text)
 {
 	struct recipient_list l = { NULL, 0, 0 };
 	enum recipient_result r = recipient_resolve(&s->maps, s->cfg, text, &l);
-	size_t i, j;
+	size_t i, j, fresh = 0;
+	unsigned char *add = r == RECIPIENT_OK ? calloc(l.n + 1, 1) : NULL;
 
+	if (r == RECIPIENT_OK && !add)
+		r = RECIPIENT_NO_MEMORY;
 	for (i = 0; r == RECIPIENT_OK && i < l.n; i++) {
 		for (j = 0; j < s->nrcpt && strcasecmp(s->rcpt[j], l.a[i]) != 0; j++)
 			;
-		if (j == s->nrcpt && session_rcpt_add(s, l.a[i]) < 0)
-			r = RECIPIENT_NO_MEMORY;
+		add[i] = j == s->nrcpt;
+		fresh += add[i];
 	}
+	/* max-recipients bounds the envelope, expanded addresses included */
+	if (r == RECIPIENT_OK && fresh > s->cfg->max_recipients - s->nrcpt)
+		r = RECIPIENT_TOO_MANY;
+	for (i = 0; r == RECIPIENT_OK && i < l.n; i++)
+		if (add[i] && session_rcpt_add(s, l.a[i]) < 0)
+			r = RECIPIENT_NO_MEMORY;
+	free(add);
 	recipient_list_free(&l);
 	if (r != RECIPIENT_OK)
 		return session_rcpt_refused(s, text, recipient_reply(r));

@@ -67,3 +67,14 @@ newmap "$T_TMP/broken" > /dev/null 2> "$T_TMP/newmap.err"
 t_is "$?" 111 "newmap: a bad source exits 111"
 t_like "$(cat "$T_TMP/newmap.err")" "broken:2: 'not': not an address" "... naming file, line and word"
 t_ok "... and writes no database" test ! -e "$T_TMP/broken.cdb"
+
+# max-recipients bounds the expanded envelope: an alias past it adds nothing.
+t_instance --accept example.test --set 'max-recipients 2' \
+	--alias 'info@example.test=a@example.test,b@example.test,c@example.test' \
+	--alias 'two@example.test=a@example.test,b@example.test'
+port=$(t_free_port)
+t_start_smtpd_sa 127.0.0.1 "$port"
+out=$(t_smtp_chat 127.0.0.1 "$port" 'HELO c' 'MAIL FROM:<s@client.test>' 'RCPT TO:<info@example.test>' \
+	'RCPT TO:<two@example.test>' 'RCPT TO:<x@example.test>' QUIT)
+t_is "$(t_codes "$out")" "220 250 250 452 250 452 221" \
+	"max-recipients 2: an alias of three gets 452, one of two fits, then no more"
