@@ -209,26 +209,37 @@ static void message_too_big(void)
 		    "for added header lines)", text, HEADER_ROOM);
 }
 
+/*
+ * message_read: copy the message from fd 0 to the queue file in whole
+ * buffers: each write but the last is a full one, so the writes a message
+ * costs depend on its size alone, never on how the pipe happened to bring
+ * it in (one write per read made their number vary from run to run).
+ */
 static void message_read(void)
 {
 	static char buf[65536];
 	unsigned long long total = 0;
+	size_t len;
 
-	for (;;) {
-		ssize_t r = input_read(0, buf, sizeof buf);	/* EINTR, EAGAIN: waits */
-		if (r < 0)
-			inject_fail(EXIT_READ, "read message: %s", strerror(errno));
-		if (r == 0)
-			return;
-		total += (unsigned long long)r;	/* < 2^64: bounded by size_max */
-		if (total > size_max + HEADER_ROOM)
-			message_too_big();
-		if (queue_file_write(&qfile, buf, (size_t)r) < 0)
+	do {
+		len = 0;
+		while (len < sizeof buf) {
+			ssize_t r = input_read(0, buf + len, sizeof buf - len);	/* waits */
+			if (r < 0)
+				inject_fail(EXIT_READ, "read message: %s", strerror(errno));
+			if (r == 0)
+				break;
+			len += (size_t)r;
+			total += (unsigned long long)r;	/* < 2^64: bounded by size_max */
+			if (total > size_max + HEADER_ROOM)
+				message_too_big();
+		}
+		if (len > 0 && queue_file_write(&qfile, buf, len) < 0)
 			inject_fail(write_exit(errno), "write %s/%s%s: %s", queue.path,
 				    qfile.tmpname[0] ? "tmp/" : "mess/",
 				    qfile.tmpname[0] ? qfile.tmpname : "(unnamed new file)",
 				    strerror(errno));
-	}
+	} while (len == sizeof buf);
 }
 
 struct envelope_scan {
