@@ -359,6 +359,29 @@ static void queue_setup(void)
 			    "%s", queue.err);
 }
 
+/*
+ * message_commit: the commit point. smtpd's id (rid: TERN_RECEIVED_ID, when
+ * valid and trusted, see received_id_check) names the message, so the id of
+ * smtpd's 250 reply is the queue id everywhere after; a message of that id
+ * already there fails temporarily (61), never under another name. Else the
+ * queue makes an id.
+ */
+static void message_commit(const struct envelope *e, char id[QUEUE_ID_MAX])
+{
+	int r;
+
+	if (rid[0] && queue_id_valid(rid)) {
+		snprintf(id, QUEUE_ID_MAX, "%s", rid);
+		r = queue_file_commit_named(&queue, &qfile, e, rid);
+	} else {
+		r = queue_file_commit(&queue, &qfile, e, rid, id);
+	}
+	if (r < 0 && errno == EEXIST)
+		inject_fail(EXIT_QUEUE, "%s (queue id %s is taken)", queue.err, id);
+	if (r < 0)
+		inject_fail(write_exit(errno), "%s", queue.err);
+}
+
 static void queued_log(const char *id, const struct envelope *e)
 {
 	char nrcpt[24], size[24], uid[24];
@@ -413,8 +436,7 @@ int main(int argc, char **argv)
 	envelope_check(env.s, envlen, &e);
 	str_free(&env);
 	commit_begin();
-	if (queue_file_commit(&queue, &qfile, &e, rid, id) < 0)
-		inject_fail(write_exit(errno), "%s", queue.err);
+	message_commit(&e, id);
 	queued_log(id, &e);
 	envelope_free(&e);
 	return 0;

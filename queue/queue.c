@@ -418,8 +418,13 @@ static int queue_file_fail(struct queue *q, const struct queue_file *f, const ch
 	return queue_fail(q, what, "mess", "(unnamed new file)");
 }
 
-int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelope *e,
-		      const char *received_id, char id[QUEUE_ID_MAX])
+/*
+ * queue_commit: the commit point (queue.h). named: the file is to be called
+ * id as given (the received id the client was already told), never another
+ * name; else id is made here.
+ */
+static int queue_commit(struct queue *q, struct queue_file *f, const struct envelope *e,
+			const char *received_id, char id[QUEUE_ID_MAX], int named)
 {
 	struct timespec ts;
 	struct stat st;
@@ -435,8 +440,9 @@ int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelo
 		return queue_file_fail(q, f, "fstat");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* unique over time: no two files share an inode at the same nanosecond */
-	snprintf(id, QUEUE_ID_MAX, "%09llX%08lX%llX", (unsigned long long)ts.tv_sec,
-		 (unsigned long)ts.tv_nsec, (unsigned long long)st.st_ino);
+	if (!named)
+		snprintf(id, QUEUE_ID_MAX, "%09llX%08lX%llX", (unsigned long long)ts.tv_sec,
+			 (unsigned long)ts.tv_nsec, (unsigned long long)st.st_ino);
 	rec = queue_records_build(e, rid, (long long)ts.tv_sec, f->len, &len);
 	if (!rec)
 		return queue_file_fail(q, f, "commit");
@@ -447,7 +453,9 @@ int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelo
 	free(rec);
 	if (fsync(f->fd) < 0)
 		return queue_file_fail(q, f, "fsync");
-	if (queue_file_publish(q, f, id) < 0)
+	if (named && queue_file_link(q, f, id) < 0)	/* EEXIST: that id is taken */
+		return queue_fail(q, f->tmpname[0] ? "rename" : "link", "mess", id);
+	if (!named && queue_file_publish(q, f, id) < 0)
 		return -1;
 	if (fsync(q->messfd) < 0) {
 		int e2 = errno;
@@ -461,6 +469,25 @@ int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelo
 	f->fd = -1;
 	f->tmpname[0] = 0;
 	return 0;
+}
+
+int queue_file_commit(struct queue *q, struct queue_file *f, const struct envelope *e,
+		      const char *received_id, char id[QUEUE_ID_MAX])
+{
+	return queue_commit(q, f, e, received_id, id, 0);
+}
+
+int queue_file_commit_named(struct queue *q, struct queue_file *f, const struct envelope *e,
+			    const char *id)
+{
+	char name[QUEUE_ID_MAX];
+
+	if (!queue_id_valid(id) || !queue_received_id_valid(id)) {
+		errno = EINVAL;
+		return queue_file_fail(q, f, "commit");
+	}
+	snprintf(name, sizeof name, "%s", id);
+	return queue_commit(q, f, e, id, name, 1);
 }
 
 void queue_file_abort(struct queue *q, struct queue_file *f)

@@ -15,6 +15,8 @@
  *	int queue_file_commit(struct queue *q, struct queue_file *f,
  *	                      const struct envelope *e, const char *received_id,
  *	                      char id[QUEUE_ID_MAX]);
+ *	int queue_file_commit_named(struct queue *q, struct queue_file *f,
+ *	                            const struct envelope *e, const char *id);
  *	void queue_file_abort(struct queue *q, struct queue_file *f);
  *
  *	int queue_scan(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
@@ -51,6 +53,14 @@
  *	replacing anything and fsyncs mess/. Before that only tmp/ garbage can
  *	exist (queue_sweep() removes it); after the fsync of mess/ the message
  *	will be delivered. It returns 0 only then.
+ *	queue_file_commit() makes the queue id (time and inode: unique; a
+ *	letter is added in the rare case that it is taken).
+ *	queue_file_commit_named() commits under the id given, which is also
+ *	stored as the received id: the id smtpd chose for the message and told
+ *	the client (Received:, the 250 reply), so that one id names the message
+ *	everywhere. It must be both a queue id and a received id
+ *	(queue_id_valid(), queue_received_id_valid(): else EINVAL); when a
+ *	message of that id exists nothing is committed and errno is EEXIST.
  *	The relay learns of new files by inotify on mess/ and retry/ and rescans
  *	periodically.
  *
@@ -134,6 +144,8 @@ int queue_file_write(struct queue_file *f, const void *p, size_t n);
 int queue_file_commit(struct queue *q, struct queue_file *f,
 		      const struct envelope *e, const char *received_id,
 		      char id[QUEUE_ID_MAX]);
+int queue_file_commit_named(struct queue *q, struct queue_file *f, const struct envelope *e,
+			    const char *id);
 void queue_file_abort(struct queue *q, struct queue_file *f);
 
 int queue_scan(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);

@@ -23,13 +23,21 @@
 #include "str.h"
 
 /* The session's id for one message: [0-9a-f.]{<=32}, as inject keeps it. */
+/*
+ * message_id_new: the message's one id (queue(5)): the Received: line, the
+ * 250 reply, and, when the queue program takes it (inject run by
+ * smtpd-user), the queue id that queuectl, the relay's log and bounces
+ * show. Letters and digits only, at most 32: time (seconds, nanoseconds),
+ * pid and the session's message count make it unique on this host; if it
+ * were taken anyway, inject fails temporarily and the client retries.
+ */
 static void message_id_new(struct session *s, char id[33])
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(id, 33, "%llx%05lx.%x.%lu", (unsigned long long)ts.tv_sec,
-		 (unsigned long)(ts.tv_nsec / 1000), (unsigned)getpid(), ++s->messages);
+	snprintf(id, 33, "%09llX%08lX%07X%lX", (unsigned long long)ts.tv_sec,
+		 (unsigned long)ts.tv_nsec, (unsigned)getpid() & 0xfffffffu, ++s->messages);
 }
 
 static const char *message_protocol(const struct session *s)

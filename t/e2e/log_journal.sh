@@ -86,7 +86,7 @@ t_like "$acc" '^SYSLOG_IDENTIFIER=smtpd$' "SYSLOG_IDENTIFIER=smtpd"
 t_like "$acc" '^CLIENT_ADDR=192\.0\.2\.7$' "CLIENT_ADDR is a structured field"
 t_like "$acc" '^SENDER=a@client\.test$' "SENDER is a structured field"
 t_like "$acc" '^RECIPIENT=b@example\.test$' "RECIPIENT is a structured field"
-t_like "$acc" '^RECEIVED_ID=[0-9a-f.]+$' "RECEIVED_ID is a structured field"
+t_like "$acc" '^RECEIVED_ID=[0-9A-F]+$' "RECEIVED_ID is a structured field"
 t_like "$acc" '^REPLY=250 2\.0\.0 Ok: queued as' "REPLY is a structured field"
 bad=$(malformed)
 t_is "$bad" "" "every datagram is KEY=value lines (valid names, no control byte in a value)"
@@ -94,7 +94,7 @@ smtpd_lines=$(grep -c '^<\?[0-9]*>\?smtpd:' "$T_TMP/smtpd1.err")
 t_is "$smtpd_lines" 0 "with journald there, smtpd writes no log line to stderr"
 t_unlike "$(cat "$T_TMP/smtpd1.err")" '^inject: ' \
 	"inject (run by smtpd with a clean environment) writes nothing to stderr on success"
-t_like "$(t_syslog_wait 'inject\[[0-9]+\]: queued queue_id=')" 'received_id=[0-9a-f.]+ ' \
+t_like "$(t_syslog_wait 'inject\[[0-9]+\]: queued queue_id=')" 'received_id=[0-9A-F]+ ' \
 	"... it logs to syslog (where journald also listens under systemd)"
 
 # --- inject on its own (not setuid) under JOURNAL_STREAM ---------------------------

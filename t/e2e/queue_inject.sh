@@ -219,20 +219,22 @@ else
 	chown -R nobody: /var/spool/tern; chmod -R 0700 /var/spool/tern
 	printf 'hostname mx.example.test\naccept example.test\nsmtpd-user daemon\nqueue-user nobody\nrelay-user bin\n' \
 		> /etc/tern/tern.conf
-	TERN_RECEIVED_ID=Forged-1 "$suid" < "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') \
+	TERN_RECEIVED_ID=Forged1 "$suid" < "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') \
 		2>"$T_TMP/suid3.err"
 	t_is "$?" 0 "setuid inject run by root (not smtpd-user): queued"
 	id=$(suid_queue_ids)
 	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|i\|Fs@' "... TERN_RECEIVED_ID from root is not stored"
+	t_unlike "$id" '^Forged1$' "... nor does it name the message (a queue id the caller chose)"
 	t_like "$(t_syslog_wait "queued queue_id=$id ")" "queued queue_id=$id received_id=- uid=0 user=root sender=" \
 		"... the log names the caller, uid 0 (root), and no received id"
-	setpriv --reuid daemon --regid daemon --clear-groups env TERN_RECEIVED_ID=Sess-2 "$suid" \
+	setpriv --reuid daemon --regid daemon --clear-groups env TERN_RECEIVED_ID=Sess2 "$suid" \
 		< "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') 2>>"$T_TMP/suid3.err"
 	t_is "$?" 0 "setuid inject run by smtpd-user (daemon): queued"
 	id=$(suid_queue_ids | grep -vx "$id")
-	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|iSess-2\|Fs@' "... its TERN_RECEIVED_ID is stored"
+	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|iSess2\|Fs@' "... its TERN_RECEIVED_ID is stored"
+	t_is "$id" Sess2 "... and names the message: smtpd's id is the queue id (queue(5))"
 	t_like "$(t_syslog_wait "queued queue_id=$id ")" \
-		"queued queue_id=$id received_id=Sess-2 uid=$(id -u daemon) user=daemon sender=" \
+		"queued queue_id=$id received_id=Sess2 uid=$(id -u daemon) user=daemon sender=" \
 		"... the log names the caller (daemon) and its received id"
 	umount /var/spool /etc
 fi

@@ -474,6 +474,40 @@ START_TEST(ids_unique)
 }
 END_TEST
 
+/* The id smtpd chose names the message, or nothing is committed. */
+START_TEST(commit_named)
+{
+	struct envelope e = { "s@example.org", rcpts2, 1, NULL };
+	struct queue_message m;
+	struct queue_file f;
+	static const char *bad[] = { "", "a.b", "a-b", "../x", "0123456789ABCDEF0123456789ABCDEF0" };
+	size_t i;
+
+	ck_assert_int_eq(queue_file_create(&q, &f), 0);
+	ck_assert_int_eq(queue_file_write(&f, body1, strlen(body1)), 0);
+	ck_assert_int_eq(queue_file_commit_named(&q, &f, &e, "6B1AB0C0D0E0F"), 0);
+	ck_assert_int_eq(queue_message_load(&q, "6B1AB0C0D0E0F", &m), 0);
+	ck_assert_str_eq(m.received_id, "6B1AB0C0D0E0F");
+	queue_message_free(&m);
+	/* taken: EEXIST, nothing new in mess/ or tmp/ */
+	ck_assert_int_eq(queue_file_create(&q, &f), 0);
+	ck_assert_int_eq(queue_file_write(&f, body1, strlen(body1)), 0);
+	ck_assert_int_eq(queue_file_commit_named(&q, &f, &e, "6B1AB0C0D0E0F"), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	queue_file_abort(&q, &f);
+	ck_assert_uint_eq(count_dir("mess"), 1);
+	ck_assert_uint_eq(count_dir("tmp"), 0);
+	/* not a queue id and a received id: EINVAL */
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(queue_file_create(&q, &f), 0);
+		ck_assert_int_eq(queue_file_commit_named(&q, &f, &e, bad[i]), -1);
+		ck_assert_int_eq(errno, EINVAL);
+		queue_file_abort(&q, &f);
+	}
+	ck_assert_uint_eq(count_dir("mess"), 1);
+}
+END_TEST
+
 START_TEST(open_missing_queue_fails)
 {
 	struct queue q2;
@@ -506,6 +540,7 @@ Suite *suite(void)
 	/* ids_unique fsyncs 500 messages: seconds on a loaded 2-CPU machine,
 	 * past Check's default 4 s (speed is not what it tests) */
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, commit_named);
 	tcase_add_test(tc, open_missing_queue_fails);
 	suite_add_tcase(s, tc);
 	return s;
