@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-Suite *suite(void);
+#include "t/unit/check_main.h"
 
 int main(int argc, char **argv)
 {

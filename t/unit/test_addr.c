@@ -4,6 +4,7 @@
  * plus the length limits at and over 64/255/256 octets.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <string.h>
 
 #include "addr.h"

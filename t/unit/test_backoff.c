@@ -1,6 +1,7 @@
 /* test_backoff - relay/backoff.c bounds and growth; relay/strmap.c; and the
  * scheduler's persisted next-try (relay/sched_message.c with a real queue). */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

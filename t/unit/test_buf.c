@@ -3,6 +3,7 @@
  * partial last line, timeouts, deadlines, outbuf and its write timeout.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* test_cdb - lib/cdb.c, cdb_make.c, map.c, map_build.c: round trips (100,000
  * keys), corrupt files, the map source syntax, newmap's atomic rebuild. */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

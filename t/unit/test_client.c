@@ -8,6 +8,7 @@
  * Received: line's TCP-info (client_format()).
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>

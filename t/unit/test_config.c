@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
  * short lines: test_reply.c.)
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -11,6 +11,7 @@
  * playing the delivery workers at the other end of their sockets.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* test_dsn - relay/dsn.c: exact RFC 3464 structure, truncation, reply format;
  * and the scheduler's bounce rules (null sender, postmaster notice). */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * branch of envelope_decode().
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * log_syslog_enable() keeping success reports off stderr.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * and deliveries into a temporary tree: tmp → new, the added header lines,
  * LF line ends, created Maildirs, symbolic links refused. */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * taking templates from its own configuration (per recipient domain),
  * and every failure of the way there a 4xx. */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>

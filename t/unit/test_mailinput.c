@@ -3,6 +3,7 @@
  * header block's end, fields, RFC 5322 address lists.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <string.h>
 
 #include "queue/mailinput.h"

@@ -1,6 +1,7 @@
 /* test_mx - MX ordering, self-loop rule, address literals, next-hop selection (relay/mx.c) */
 #include <arpa/inet.h>
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>

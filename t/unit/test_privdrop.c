@@ -6,6 +6,7 @@
  * user the cases that need root are skipped.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>

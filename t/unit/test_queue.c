@@ -3,6 +3,7 @@
  * every malformed-file branch (EBADMSG), sweep, retry requests, unique ids.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -5,6 +5,7 @@
  * environment the queue program gets.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

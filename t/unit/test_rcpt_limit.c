@@ -13,6 +13,7 @@
  * 127.0.0.1, which is this host: a loop, relay/mx.h): fake_smtp.h.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

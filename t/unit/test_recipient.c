@@ -2,6 +2,7 @@
  * (several targets, remote ones, catch-alls), loops, the depth limit,
  * the expansion limit, a missing database failing closed. */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /* test_reply - reply parsing (relay/reply.c) and DATA encoding (relay/dataenc.c) */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <string.h>
 #include <unistd.h>
 
@@ -66,7 +67,7 @@ START_TEST(multi_line)
 	ck_assert_int_eq(r.code, 550);
 	ck_assert_str_eq(r.enhanced, "5.1.1");
 	ck_assert_str_eq(r.text, "The email account does not exist.");
-	ck_assert_int_eq(r.nlines, 3);
+	ck_assert_uint_eq(r.nlines, 3);
 }
 END_TEST
 
@@ -145,7 +146,7 @@ START_TEST(too_long_and_too_many)
 	reply_init(&r);
 	ck_assert_int_eq(reply_feed(&r, line, REPLY_LINE_MAX + 1), REPLY_MALFORMED);
 	ck_assert_int_eq(reply_feed(&r, line, REPLY_LINE_MAX), REPLY_OK);
-	ck_assert_int_eq(r.textlen, REPLY_TEXT_MAX - 1);
+	ck_assert_uint_eq(r.textlen, REPLY_TEXT_MAX - 1);
 	reply_init(&r);
 	for (i = 0; i < REPLY_LINES_MAX; i++)
 		ck_assert_int_eq(reply_feed(&r, "250-x", 5), REPLY_MORE);

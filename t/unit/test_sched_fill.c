@@ -8,6 +8,7 @@
  * waiting entries itself (sched_heap.c): order, moves, removals, counting.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * the idle worker that holds a connection to it (pool_pick), and never sends
  * more than destination-concurrency jobs to it. */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* test_scheduler_group - relay/group.c (one job per domain) and relay/ipc
  * (framing, fd passing, the scheduler's check of what a worker claims). */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * as scripted dialogues through session_run() (smtpd/libsmtpd.a).
  */
 #include "smtpd_harness.h"
+#include "t/unit/check_main.h"
 
 #define MAILTX "MAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\n"
 

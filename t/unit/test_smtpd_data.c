@@ -5,6 +5,7 @@
  * an injector that stops reading, and timeouts in DATA.
  */
 #include <sys/wait.h>
+#include "t/unit/check_main.h"
 
 #include "smtpd/received.h"
 #include "smtpd_harness.h"

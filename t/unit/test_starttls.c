@@ -7,6 +7,7 @@
  * (smtpd/tls_control.c).
  */
 #include <limits.h>
+#include "t/unit/check_main.h"
 
 #include "smtpd_harness.h"
 #include "smtpd/tls_control.h"

@@ -1,5 +1,6 @@
 /* test_str - lib/str.c: appends, limits, all-or-nothing, size_add. */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * received_protocol()'s RFC 3848 names.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdlib.h>
 #include <string.h>
 

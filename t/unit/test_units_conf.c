@@ -6,6 +6,7 @@
  * Run from the checkout root (t/run does).
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
