@@ -35,21 +35,34 @@ n = 0
 while True:
     data = s.recv(65536)
     n += 1
-    with open(os.path.join(d, str(n)), "wb") as f:
+    with open(os.path.join(d, ".%d" % n), "wb") as f:   # whole before it counts
         f.write(data)
+    os.rename(os.path.join(d, ".%d" % n), os.path.join(d, str(n)))
 EOF
 	journald_pid=$!
-	for _ in $(seq 50); do [ -e "$jdir/ready" ] && return 0; sleep 0.1; done
+	t_wait_for 60 test -e "$jdir/ready" && return 0
 	t_bail "stand-in journald did not start"
 }
 journald_stop() {
 	kill "$journald_pid" 2>/dev/null; wait "$journald_pid" 2>/dev/null
-	rm -f /run/systemd/journal/socket "$jdir/ready"
+	rm -f /run/systemd/journal/socket "$jdir/ready" "$jdir"/[0-9]* "$jdir"/.[0-9]*
 }
-# count: datagrams stored so far. wait_count N: until there are N (5 s at most:
-# the stand-in stores each a moment after the sender is done).
+# count: datagrams stored so far (the stand-in stores each a moment after
+# the sender is done; journald_stop forgets them).
 count() { ls "$jdir" | grep -vc ready; }
-wait_count() { for _ in $(seq 50); do [ "$(count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+# journal_sync: send a datagram of our own and wait until it is stored: the
+# socket keeps datagrams in order, so everything a program that has exited
+# sent is stored by then. Prints the marker's file name.
+journal_sync() {
+	local n=$(($(count) + 1)) m
+	m="MESSAGE=sync $n"
+	"$T_PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(sys.argv[1].encode() + b"\n", "/run/systemd/journal/socket")' "$m"
+	t_wait_for 60 eval 'grep -lx -- "$m" "$jdir"/[0-9]* >/dev/null 2>&1' ||
+		t_bail "stand-in journald stored no sync datagram"
+	grep -lx -- "$m" "$jdir"/[0-9]* | head -n1
+}
 # malformed: the datagrams that are not KEY=value lines (a valid name, no
 # control byte in a value), one file name per line.
 malformed() {
@@ -76,7 +89,7 @@ run_smtpd() {
 # --- smtpd, journald present ------------------------------------------------------
 journald_start
 run_smtpd "$T_TMP/smtpd1.err"
-wait_count 2	# connect, message accepted
+journal_sync >/dev/null	# connect, message accepted, then the marker
 t_like "$(cat "$T_TMP/smtpd.out")" '250 2\.0\.0 Ok: queued as' "the message was queued"
 e=$(entries)
 t_like "$e" '^MESSAGE=message accepted' "smtpd's 'message accepted' event reached the journal socket"
@@ -98,20 +111,19 @@ t_like "$(t_syslog_wait 'inject\[[0-9]+\]: queued queue_id=')" 'received_id=[0-9
 	"... it logs to syslog (where journald also listens under systemd)"
 
 # --- inject on its own (not setuid) under JOURNAL_STREAM ---------------------------
-before=$(count)
 : > "$T_TMP/inject.err"
 printf 'Subject: direct\r\n\r\nx\r\n' | JOURNAL_STREAM="$(stat -c %d:%i "$T_TMP/inject.err")" \
 	"$T_ROOT/queue/inject" 1< <(printf 'Fa@client.test\0Tb@example.test\0\0') 2>> "$T_TMP/inject.err"
 t_is "$?" 0 "inject exits 0"
-wait_count $((before + 1))
+journal_sync >/dev/null
 t_like "$(entries)" '^QUEUE_ID=[0-9A-Fa-z]+$' "inject's QUEUE_ID is a structured field"
 t_is "$(cat "$T_TMP/inject.err")" "" "inject writes nothing to stderr then"
 
 # --- no JOURNAL_STREAM: nothing to the socket -----------------------------------------
 before=$(count)
 run_smtpd "$T_TMP/smtpd2.err" JOURNAL_STREAM=
-sleep 0.5	# what would have been sent has arrived by now
-t_is "$(count)" "$before" "without JOURNAL_STREAM smtpd sends nothing to journald"
+t_is "$(basename "$(journal_sync)")" "$((before + 1))" \
+	"without JOURNAL_STREAM smtpd sends nothing to journald (the next datagram is ours)"
 t_like "$(cat "$T_TMP/smtpd2.err")" '^smtpd: message accepted ' "... and logs plain lines to stderr"
 journald_stop
 
@@ -129,11 +141,10 @@ t_instance --route "remote.test=smtp:[127.0.0.2]:$sinkport"
 printf 'Subject: r\r\n\r\nrelay me\r\n' |
 	"$T_ROOT/queue/inject" 1< <(printf 'Fa@client.test\0Tok@remote.test\0\0') 2>/dev/null
 id=$(t_queue_ids | tail -n1)
-before=$(count)
 : > "$T_TMP/relay.err"
 JOURNAL_STREAM="$(stat -c %d:%i "$T_TMP/relay.err")" timeout 60 "$T_ROOT/relay/relay" -1 2>> "$T_TMP/relay.err"
 t_is "$?" 0 "relay -1 delivered the queue and exited 0"
-wait_count $((before + 2))	# delivered, removed
+journal_sync >/dev/null	# relay -1 has exited: its entries are all in
 del=$(for f in $(ls "$jdir" | grep -v ready | sort -n); do
 	grep -q '^MESSAGE=delivered' "$jdir/$f" && cat "$jdir/$f"; done)
 t_like "$del" '^SYSLOG_IDENTIFIER=relay$' "the relay's 'delivered' event reached the journal socket"
