@@ -19,7 +19,7 @@ static int worker_job(int fd, struct deliver_ctx *d, const char *p, size_t len, 
 	struct deliver_job job;
 	struct deliver_result res;
 	struct str out = STR_INIT(IPC_MAX);
-	const char **rcptmem;
+	const char **rcptmem = NULL;
 	uint64_t jobid;
 	int r = -1;
 
