@@ -20,7 +20,11 @@ void dsn_date(long long t, char out[40])
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
+	/* a time gmtime_r() cannot represent (a corrupt queue or state file) */
+	if (!gmtime_r(&tt, &tm)) {
+		tt = 0;
+		gmtime_r(&tt, &tm);
+	}
 	snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", wday[tm.tm_wday],
 		 tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec);

@@ -39,7 +39,8 @@
  *	splits it back into the remote host (or ""), the diagnostic (the reply
  *	itself) and the RFC 3463 status: the enhanced code if present, else
  *	"5.0.0" or "4.0.0" by the reply's class.
- *	dsn_date() formats t as an RFC 5322 §3.3 date in UTC.
+ *	dsn_date() formats t as an RFC 5322 §3.3 date in UTC (the epoch for a t
+ *	that gmtime_r(3) cannot represent: a corrupt queue or state file).
  *	dsn_boundary() makes a MIME boundary (RFC 2046 §5.1.1) for d->boundary:
  *	"=_tern." and 32 hex digits of getrandom(2), 128 bits no sender can
  *	guess, so the original message quoted in the bounce cannot hold a line

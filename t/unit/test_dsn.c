@@ -294,6 +294,20 @@ START_TEST(boundary_random)
 }
 END_TEST
 
+/* Times from a queue or state file that gmtime_r() cannot represent. */
+START_TEST(date_out_of_range)
+{
+	char d[40];
+
+	dsn_date(9223372036854775807LL, d);
+	ck_assert_str_eq(d, "Thu, 01 Jan 1970 00:00:00 +0000");
+	dsn_date(-9223372036854775807LL, d);
+	ck_assert_str_eq(d, "Thu, 01 Jan 1970 00:00:00 +0000");
+	dsn_date(1700000000, d);
+	ck_assert_str_eq(d, "Tue, 14 Nov 2023 22:13:20 +0000");
+}
+END_TEST
+
 START_TEST(header_count)
 {
 	struct str h = STR_INIT(0);
@@ -451,6 +465,7 @@ Suite *suite(void)
 	tcase_add_test(tc, boundary_random);
 	tcase_add_test(tc, short_replies_read_nothing_past_the_end);
 	tcase_add_test(tc, bare_code_bounce);
+	tcase_add_test(tc, date_out_of_range);
 	suite_add_tcase(su, tc);
 	tcase_add_checked_fixture(tq, q_setup, q_teardown);
 	tcase_add_test(tq, expired_message_bounces_to_sender);
