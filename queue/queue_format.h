@@ -16,6 +16,7 @@
  *	returns -1 with errno unchanged.
  *	The trailer (queue(5)) is QUEUE_TRAILER_LEN bytes: the magic
  *	"TERNQUEUE1:", 20 decimal digits of the message length, "\n".
+ *	Times in the files are decimal Unix seconds, at most QUEUE_TIME_MAX.
  *	queue_pread_exact() reads exactly n bytes at off (EBADMSG if the file
  *	ends first). queue_write_full() writes all n bytes to a file, retrying
  *	EINTR and short writes (EIO if write returns 0).
@@ -26,6 +27,9 @@
 #define QUEUE_TRAILER_MAGIC "TERNQUEUE1:"
 #define QUEUE_TRAILER_LEN 32
 #define QUEUE_RECORDS_MAX (ENVELOPE_MAX + 4096)
+/* the largest time a queue or state file may hold: 9999-12-31 23:59:59 UTC,
+ * so that a corrupt file cannot make the relay's time arithmetic overflow */
+#define QUEUE_TIME_MAX 253402300799ULL
 
 int queue_fail(struct queue *q, const char *what, const char *sub, const char *name);
 void queue_trailer_format(char out[QUEUE_TRAILER_LEN + 1], unsigned long long msglen);

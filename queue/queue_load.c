@@ -149,7 +149,7 @@ static int envelope_records_parse(const char *p, size_t n, struct queue_message 
 	unsigned long long arrival;
 	size_t pos = 0, k;
 
-	if (record_take(p, n, &pos, 't', &t) < 0 || number_parse(t, LLONG_MAX, &arrival) < 0 ||
+	if (record_take(p, n, &pos, 't', &t) < 0 || number_parse(t, QUEUE_TIME_MAX, &arrival) < 0 ||
 	    record_take(p, n, &pos, 'i', &i) < 0 || (i[0] && !queue_received_id_valid(i)) ||
 	    record_take(p, n, &pos, 'F', &f) < 0)
 		return -1;
@@ -184,8 +184,8 @@ static int state_rcpt_parse(const char *p, size_t n, size_t *pos, struct queue_r
 	if (record_take(p, n, pos, 'R', &addr) < 0 || strcmp(addr, r->address) != 0 ||
 	    record_take(p, n, pos, 's', &s) < 0 || s[0] == 0 || s[1] != 0 ||
 	    record_take(p, n, pos, 'a', &a) < 0 || number_parse(a, UINT_MAX, &attempts) < 0 ||
-	    record_take(p, n, pos, 'l', &l) < 0 || number_parse(l, LLONG_MAX, &last) < 0 ||
-	    record_take(p, n, pos, 'n', &x) < 0 || number_parse(x, LLONG_MAX, &next) < 0 ||
+	    record_take(p, n, pos, 'l', &l) < 0 || number_parse(l, QUEUE_TIME_MAX, &last) < 0 ||
+	    record_take(p, n, pos, 'n', &x) < 0 || number_parse(x, QUEUE_TIME_MAX, &next) < 0 ||
 	    record_take(p, n, pos, 'r', &reply) < 0 || strpbrk(reply, "\r\n"))
 		return -1;
 	switch (s[0]) {

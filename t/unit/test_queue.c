@@ -232,6 +232,8 @@ static const struct {
 	{ REC("t99999999999999999999\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* overflow */
 	{ REC("t000000000000000000001\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* 21 digits */
 	{ REC("t+1\0i\0Fa@b\0Tc@d\0\0"), 4 },		/* a sign */
+	{ REC("t253402300800\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* after year 9999 */
+	{ REC("t9223372036854775807\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* LLONG_MAX */
 };
 
 START_TEST(malformed_message_is_ebadmsg)
@@ -296,6 +298,8 @@ static const struct {
 	{ REC("Rc@d\0sP\0a0\0l0\0n0\0r\0\0x") },		/* trailing bytes */
 	{ REC("Rc@d\0sP\0a0\0l0\0n0\0ra\rb\0\0") },	/* CR in a reply */
 	{ REC("Rc@d\0sP\0a0\0n0\0r\0\0") },		/* missing l */
+	{ REC("Rc@d\0sP\0a0\0l253402300800\0n0\0r\0\0") },	/* last try after 9999 */
+	{ REC("Rc@d\0sP\0a0\0l0\0n9223372036854775807\0r\0\0") },	/* next try LLONG_MAX */
 	{ REC("") },					/* empty */
 };
 
