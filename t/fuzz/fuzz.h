@@ -22,7 +22,8 @@
  *	bytes and then end of file, without a system call per byte.
  *
  *	fuzz_tmpdir() makes a fresh directory under /dev/shm (memory, so that
- *	fsync costs nothing) named after the harness; fuzz_write() replaces
+ *	fsync costs nothing) named after the harness, removed with all it holds
+ *	when the process exits (not after a crash); fuzz_write() replaces
  *	the file name in the directory dirfd with n bytes.
  *
  *	fuzz_split() cuts the next part off the input: parts are separated by
@@ -37,6 +38,7 @@
 #ifndef TERN_FUZZ_H
 #define TERN_FUZZ_H
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,22 @@ static inline void fuzz_memfd_set(int fd, const uint8_t *data, size_t size)
 		abort();
 }
 
+static char fuzz_tmpdir_path[64];
+
+static int fuzz_remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	remove(path);
+	return 0;
+}
+
+static void fuzz_tmpdir_remove(void)
+{
+	nftw(fuzz_tmpdir_path, fuzz_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static inline void fuzz_tmpdir(char dir[64], const char *name)
 {
 	snprintf(dir, 64, "/dev/shm/tern-fuzz-%s.XXXXXX", name);
@@ -95,6 +113,10 @@ static inline void fuzz_tmpdir(char dir[64], const char *name)
 		snprintf(dir, 64, "/tmp/tern-fuzz-%s.XXXXXX", name);
 		if (!mkdtemp(dir))
 			abort();
+	}
+	if (!fuzz_tmpdir_path[0]) {
+		memcpy(fuzz_tmpdir_path, dir, 64);
+		atexit(fuzz_tmpdir_remove);
 	}
 }
 
