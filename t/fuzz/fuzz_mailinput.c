@@ -50,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mailinput m;
 	struct mailinput_field f;
 	struct str out = STR_INIT(0);
+	const char *msg;
 	size_t cut, scan = 0, hdr_len, body_start, pos = 0;
 	int r;
 
@@ -66,18 +67,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = mailinput_feed(&m, (const char *)data + cut, size - cut, &out);
 	if (r < 0 || mailinput_finish(&m, &out) < 0)
 		abort();
-	str_cstr(&out);	/* as sendmail: never a NULL pointer */
-	crlf_check(out.s, out.len);
-	if (!mailinput_header_end(out.s, out.len, &scan, &hdr_len, &body_start)) {
+	msg = str_cstr(&out);	/* as sendmail: never a NULL pointer */
+	crlf_check(msg, out.len);
+	if (!mailinput_header_end(msg, out.len, &scan, &hdr_len, &body_start)) {
 		hdr_len = out.len;	/* sendmail takes a message without a body whole */
 	} else if (hdr_len > body_start || body_start > out.len) {
 		abort();
 	}
-	while (mailinput_field_next(out.s, hdr_len, &pos, &f)) {
+	while (mailinput_field_next(msg, hdr_len, &pos, &f)) {
 		struct span sp = { f.value, f.value_len };
 
-		if (f.start + f.len > hdr_len || f.value < out.s + f.start ||
-		    f.value + f.value_len > out.s + f.start + f.len)
+		if (f.start + f.len > hdr_len || f.value < msg + f.start ||
+		    f.value + f.value_len > msg + f.start + f.len)
 			abort();
 		mailinput_field_is(&f, "to");
 		mailinput_addrlist(f.value, f.value_len, address_check, &sp);
