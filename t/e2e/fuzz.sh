@@ -50,7 +50,9 @@ fuzz_one() {
 	else
 		{ echo "not ok fuzz $name (exit $rc): see $log/$name.log"
 		  ls "$log/$name-"* 2>/dev/null | sed 's/^/#   input: /'
-		  grep -m 6 -E 'ERROR|SUMMARY|runtime error|^    #[0-4] ' "$log/$name.log" | sed 's/^/#   /'
+		  grep -m 3 -E 'ERROR|SUMMARY|runtime error' "$log/$name.log" | sed 's/^/#   /'
+		  grep -E '^    #[0-9]+ 0x[0-9a-f]+ in [^ ]+ (/[^ ]*/)?(lib|smtpd|queue|relay|t/fuzz)/' \
+			"$log/$name.log" | head -n 6 | sed 's/^/#   /'
 		} > "$out"
 	fi
 }
