@@ -84,6 +84,12 @@ static const struct setting settings[] = {
 	{ "recipients", T_MAP, TXT(recipients, "") },
 	{ "aliases", T_MAP, TXT(aliases, "") },
 	{ "maildir-user", T_USER, TXT(maildir_user, "tern-mail") },
+	{ "auth-program", T_PATH, TXT(auth_program, TERN_LIBEXECDIR "/checkpw") },
+	{ "auth-password-file", T_PATH, TXT(auth_password_file, TERN_CONFDIR "/passwd") },
+	{ "auth-timeout", T_DURATION, NUM(auth_timeout, 1, UMAX, 30) },
+	{ "auth-failure-delay", T_DURATION, NUM(auth_failure_delay, 0, 3600, 2) },
+	{ "auth-failure-limit", T_COUNT, NUM(auth_failure_limit, 1, 1000, 3) },
+	{ "sender-login-map", T_PATH, TXT(sender_login_map, NULL) },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -755,6 +761,8 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 	default:
 		if (st->type == T_RESOLVER && !c->resolver[0])
 			str_appendz(o, "# resolver: from /etc/resolv.conf\n");
+		else if (!((const char *)c + st->off)[0])	/* an optional path unset */
+			str_appendf(o, "# %s: none\n", st->key);
 		else
 			str_appendf(o, "%s %s\n", st->key, (const char *)c + st->off);
 	}

@@ -67,6 +67,14 @@
  *	  tls-handshake-timeout DURATION  default 1m
  *	  tls-user NAME               default "" (the smtpd-user): tlsd -i
  *	                              started as root drops to it
+ *	  auth-program PATH           default LIBEXECDIR/checkpw, the
+ *	                              checkpassword program smtpd -s asks
+ *	  auth-password-file PATH     default CONFDIR/passwd, read by checkpw
+ *	  auth-timeout DURATION       default 30s, the wait for auth-program
+ *	  auth-failure-delay DURATION default 2s before each 535 (0 allowed)
+ *	  auth-failure-limit N        default 3 failed AUTHs, then 421 and close
+ *	  sender-login-map PATH       default none: which login may use which
+ *	                              MAIL FROM address (smtpd(8))
  *
  *	config_load() fills c with defaults first. err receives
  *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
@@ -131,6 +139,11 @@ struct config {
 	char recipients[4096];		/* map source, "" : none */
 	char aliases[4096];		/* map source, "" : none */
 	char maildir_user[64];
+	char auth_program[4096];
+	char auth_password_file[4096];
+	unsigned auth_timeout, auth_failure_delay;	/* seconds */
+	unsigned auth_failure_limit;
+	char sender_login_map[4096];
 };
 
 const char *config_dir(void);

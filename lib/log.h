@@ -75,6 +75,8 @@
 #define LOG_FIELD_REASON	"REASON"
 #define LOG_FIELD_UID		"UID"
 #define LOG_FIELD_USER		"USER"
+#define LOG_FIELD_AUTH_USER	"AUTH_USER"	/* the login after AUTH (or the one tried) */
+#define LOG_FIELD_AUTH_MECH	"AUTH_MECH"
 
 struct log_field {
 	const char *key;

@@ -6,41 +6,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "child.h"
 #include "queue_client.h"
 
 #define ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)	/* linux/close_range.h, Linux 5.11 */
-#endif
-
-/*
- * queue_client_fds_cloexec: mark every descriptor above 2 close-on-exec, so the
- * program inherits only 0-2 whatever the launcher or the user left open.
- * One syscall; older kernels get a loop up to the descriptor limit.
- */
-void queue_client_fds_cloexec(void)
-{
-	long max = sysconf(_SC_OPEN_MAX);
-
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (int fd = 3; fd < max; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
 
 /*
  * client_spawn: posix_spawn (a vfork-style clone: no copy of the caller's
@@ -68,7 +46,7 @@ static int client_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
 	envp[n] = NULL;
 	argv[0] = (char *)program;
 	argv[1] = NULL;
-	queue_client_fds_cloexec();
+	child_cloexec_above_2();
 	sigemptyset(&none);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);
@@ -136,50 +114,11 @@ static void fd_close(int *fd)
 	*fd = -1;
 }
 
-/*
- * client_sleep: until the child may have exited, at most left_ms. A pidfd
- * (Linux 5.3, close-on-exec; syscall(): musl 1.2.3 does not wrap it) turns
- * readable when the child exits, so the verdict costs no polling delay;
- * without one, short naps.
- */
-static void client_sleep(int pidfd, long long left_ms)
-{
-	struct pollfd p = { .fd = pidfd, .events = POLLIN, .revents = 0 };
-	struct timespec nap = { 0, 1000000 };	/* 1 ms */
-
-	if (pidfd >= 0)
-		poll(&p, 1, left_ms > 60000 ? 60000 : (int)left_ms);
-	else
-		nanosleep(&nap, NULL);
-}
-
 /* Wait for the child at most timeout_ms; kill it when it hangs. */
 static int client_wait(struct queue_client *j, int timeout_ms)
 {
-	long long end = clock_ms() + timeout_ms, left;
-	int status, pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
-	pid_t r;
+	int status = child_wait(j->pid, timeout_ms);	/* CHILD_HUNG is QUEUE_CLIENT_HUNG */
 
-	for (;;) {
-		r = waitpid(j->pid, &status, WNOHANG);
-		if (r == j->pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			status = QUEUE_CLIENT_HUNG;	/* not our child any more: no verdict */
-			break;
-		}
-		left = end - clock_ms();
-		if (left <= 0) {
-			kill(j->pid, SIGKILL);
-			while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
-				;
-			status = QUEUE_CLIENT_HUNG;
-			break;
-		}
-		client_sleep(pidfd, left);
-	}
-	if (pidfd >= 0)
-		close(pidfd);
 	j->pid = -1;
 	return status;
 }

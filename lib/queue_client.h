@@ -11,7 +11,6 @@
  *	                        size_t len, int timeout_ms);
  *	int queue_client_abort(struct queue_client *c, int timeout_ms);
  *	void queue_client_verdict(int status, struct queue_verdict *v);
- *	void queue_client_fds_cloexec(void);
  * DESCRIPTION
  *	The one client of the queue program (inject(8), or a qmail-queue filter
  *	in front of it) for smtpd and sendmail.
@@ -23,8 +22,8 @@
  *	received_id is not NULL, and TERN_CONFDIR=confdir when confdir is not
  *	NULL: nothing else of the caller's environment reaches it. Every
  *	descriptor above 2 is marked close-on-exec first
- *	(queue_client_fds_cloexec(); smtpd's STARTTLS calls it too before it
- *	starts tlsd), so the program gets only 0-2; SIGPIPE is
+ *	(child_cloexec_above_2(), child.h, which smtpd's STARTTLS and AUTH
+ *	call too before they start tlsd or the checker), so the program gets only 0-2; SIGPIPE is
  *	reset to its default and no signal is blocked. A program that cannot be
  *	executed makes queue_client_start() fail (errno from the exec).
  *	c->msg_fd is the non-blocking write end of the message pipe: write it
@@ -91,6 +90,5 @@ int queue_client_finish(struct queue_client *c, const char *envelope, size_t len
 			int timeout_ms);
 int queue_client_abort(struct queue_client *c, int timeout_ms);
 void queue_client_verdict(int status, struct queue_verdict *v);
-void queue_client_fds_cloexec(void);
 
 #endif

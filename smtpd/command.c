@@ -17,7 +17,7 @@ static const struct {
 	{ "NOOP", CMD_NOOP }, { "QUIT", CMD_QUIT }, { "VRFY", CMD_VRFY },
 	{ "EXPN", CMD_EXPN }, { "HELP", CMD_HELP },
 	{ "BDAT", CMD_NOT_IMPLEMENTED }, { "STARTTLS", CMD_STARTTLS },
-	{ "AUTH", CMD_NOT_IMPLEMENTED }, { "ETRN", CMD_NOT_IMPLEMENTED },
+	{ "AUTH", CMD_AUTH }, { "ETRN", CMD_NOT_IMPLEMENTED },
 	{ "TURN", CMD_NOT_IMPLEMENTED }, { "ATRN", CMD_NOT_IMPLEMENTED },
 	{ "SEND", CMD_NOT_IMPLEMENTED }, { "SOML", CMD_NOT_IMPLEMENTED },
 	{ "SAML", CMD_NOT_IMPLEMENTED },
@@ -88,6 +88,31 @@ static enum param_result param_body(const char *v, size_t n, struct mail_params 
 	return PARAM_SYNTAX;
 }
 
+/* RFC 4954 §5: AUTH=<> or AUTH=xtext (RFC 3461 §4: xchar is 33-126 but
+ * "+" and "=", hexchar is "+" and two upper-case hex digits). */
+static enum param_result param_auth(const char *v, size_t n, struct mail_params *p)
+{
+	size_t i;
+
+	if (p->has_auth)
+		return PARAM_SYNTAX;
+	p->has_auth = 1;
+	if (n == 2 && v[0] == '<' && v[1] == '>')
+		return PARAM_OK;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (ch == '+') {
+			if (i + 2 >= n || !strchr("0123456789ABCDEF", v[i + 1]) ||
+			    !strchr("0123456789ABCDEF", v[i + 2]) || !v[i + 1] || !v[i + 2])
+				return PARAM_SYNTAX;
+			i += 2;
+		} else if (ch < 33 || ch > 126 || ch == '=') {
+			return PARAM_SYNTAX;
+		}
+	}
+	return PARAM_OK;
+}
+
 static int keyword_is(const char *k, size_t n, const char *name)
 {
 	return strlen(name) == n && strncasecmp(k, name, n) == 0;
@@ -118,6 +143,8 @@ static enum param_result param_one(const char *s, size_t n, struct mail_params *
 		return v ? param_size(v, vlen, p) : PARAM_SYNTAX;
 	if (keyword_is(s, klen, "BODY"))
 		return v ? param_body(v, vlen, p) : PARAM_SYNTAX;
+	if (keyword_is(s, klen, "AUTH"))
+		return v ? param_auth(v, vlen, p) : PARAM_SYNTAX;
 	if (keyword_is(s, klen, "SMTPUTF8")) {
 		if (v || p->smtputf8)
 			return PARAM_SYNTAX;

@@ -13,10 +13,9 @@
  *	command_parse() takes one command line without its CRLF and finds the
  *	verb (case-insensitive, RFC 5321 §2.4) and its argument (after one or
  *	more spaces; c->arg is "" when there is none). c->verb is CMD_UNKNOWN
- *	for anything not in RFC 5321 §4.1 or STARTTLS (RFC 3207), and
- *	CMD_NOT_IMPLEMENTED for known
- *	extensions tern does not offer (BDAT, AUTH, ETRN, TURN,
- *	ATRN, SEND, SOML, SAML).
+ *	for anything not in RFC 5321 §4.1, STARTTLS (RFC 3207) or AUTH (RFC
+ *	4954), and CMD_NOT_IMPLEMENTED for known extensions tern does not offer
+ *	(BDAT, ETRN, TURN, ATRN, SEND, SOML, SAML).
  *
  *	command_path_arg() checks that the argument starts with prefix
  *	("FROM:" or "TO:", any case) and sets *path to what follows, after any
@@ -26,7 +25,9 @@
  *	command_mail_params() parses the MAIL parameters after the path,
  *	s[0..len) (which must be empty or start with a space): SIZE=digits
  *	(RFC 1870), BODY=7BIT or BODY=8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531),
- *	each at most once.
+ *	AUTH=<> or AUTH=xtext (RFC 4954 §5, xtext of RFC 3461 §4), each at
+ *	most once. AUTH= is checked and then ignored: it is the client's word,
+ *	trusted for nothing (§5 lets a server drop it).
  * DIAGNOSTICS
  *	PARAM_OK; PARAM_SYNTAX (501 5.5.4: malformed, a duplicate, a bad
  *	value); PARAM_UNSUPPORTED (504 5.5.4: BODY=BINARYMIME); PARAM_UNKNOWN
@@ -36,7 +37,7 @@
 
 enum command_verb {
 	CMD_HELO, CMD_EHLO, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_RSET, CMD_NOOP,
-	CMD_QUIT, CMD_VRFY, CMD_EXPN, CMD_HELP, CMD_STARTTLS, CMD_NOT_IMPLEMENTED, CMD_UNKNOWN,
+	CMD_QUIT, CMD_VRFY, CMD_EXPN, CMD_HELP, CMD_STARTTLS, CMD_AUTH, CMD_NOT_IMPLEMENTED, CMD_UNKNOWN,
 };
 
 struct command {
@@ -53,6 +54,7 @@ struct mail_params {
 	int has_body;
 	int body_8bitmime;
 	int smtputf8;
+	int has_auth;		/* AUTH= given (and ignored) */
 };
 
 void command_parse(const char *line, size_t len, struct command *c);

@@ -40,25 +40,29 @@ static void message_id_new(struct session *s, char id[33])
 		 (unsigned long)ts.tv_nsec, (unsigned)getpid() & 0xfffffffu, ++s->messages);
 }
 
+/* RFC 3848 (ESMTPS, ESMTPA, ESMTPSA), RFC 6531 §3.7.3 (UTF8SMTP...) */
 static const char *message_protocol(const struct session *s)
 {
-	return received_protocol(s->esmtp, s->params.smtputf8, s->tls.active, 0);
+	return received_protocol(s->esmtp, s->params.smtputf8, session_tls_active(s),
+				 s->auth_user[0] != '\0');
 }
 
 static void message_log(const struct session *s, const char *id,
 			unsigned long long size, const char *reply, int accepted)
 {
 	char sizetext[24];
-	struct log_field fixed[6], *f;
+	struct log_field fixed[7], *f;
 	size_t n = 0, i;
 
 	snprintf(sizetext, sizeof sizetext, "%llu", size);
-	f = calloc(s->nrcpt + 7, sizeof *f);
+	f = calloc(s->nrcpt + 8, sizeof *f);
 	if (!f)
 		f = fixed;	/* log without the recipients rather than not at all */
 	f[n++] = (struct log_field){ LOG_FIELD_RECEIVED_ID, id };
 	f[n++] = (struct log_field){ LOG_FIELD_CLIENT_ADDR, s->o->client.addr };
 	f[n++] = (struct log_field){ LOG_FIELD_SENDER, s->sender };
+	if (s->auth_user[0])
+		f[n++] = (struct log_field){ LOG_FIELD_AUTH_USER, s->auth_user };
 	for (i = 0; f != fixed && i < s->nrcpt; i++)
 		f[n++] = (struct log_field){ LOG_FIELD_RECIPIENT, s->rcpt[i] };
 	f[n++] = (struct log_field){ LOG_FIELD_SIZE, sizetext };
@@ -75,7 +79,7 @@ static int message_received(struct session *s, struct outbuf *mo, const char *id
 	struct str hdr = STR_INIT(4096);
 	struct received_info ri = {
 		s->helo, &s->o->client, s->cfg->hostname, message_protocol(s), id,
-		s->nrcpt == 1 ? s->rcpt[0] : NULL, time(NULL), &s->tls,
+		s->nrcpt == 1 ? s->rcpt[0] : NULL, time(NULL), &s->tls, s->auth_user,
 	};
 	int r = received_format(&hdr, &ri);
 

@@ -9,16 +9,17 @@
 
 #include "received.h"
 
-void received_sanitise_helo(char *dst, size_t dstlen, const char *helo)
+/* Letters, digits and the bytes of extra are kept; the rest become '?'. */
+static void received_sanitise(char *dst, size_t dstlen, const char *src, const char *extra)
 {
 	size_t i;
 
 	if (!dstlen)
 		return;
-	for (i = 0; helo[i] && i + 1 < dstlen; i++) {
-		char ch = helo[i];
+	for (i = 0; src[i] && i + 1 < dstlen; i++) {
+		char ch = src[i];
 		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			 (ch >= '0' && ch <= '9') || (ch && strchr(".-:[]_", ch));
+			 (ch >= '0' && ch <= '9') || (ch && strchr(extra, ch));
 		dst[i] = ok ? ch : '?';
 	}
 	dst[i] = '\0';
@@ -59,9 +60,14 @@ int received_for_safe(const char *rcpt)
 	return 1;
 }
 
+void received_sanitise_helo(char *dst, size_t dstlen, const char *helo)
+{
+	received_sanitise(dst, dstlen, helo, ".-:[]_");
+}
+
 int received_format(struct str *out, const struct received_info *r)
 {
-	char helo[256], tcpinfo[320], date[64], using[200];
+	char helo[256], tcpinfo[320], date[64], using[200], user[256];
 	struct tm tm;
 
 	received_sanitise_helo(helo, sizeof helo, r->helo);
@@ -77,6 +83,12 @@ int received_format(struct str *out, const struct received_info *r)
 	if (r->tls && tls_state_format(r->tls, using, sizeof using) == 0 &&
 	    str_appendf(out, "\t(%s)\r\n", using) < 0)
 		return -1;
+	if (r->auth_user && r->auth_user[0]) {
+		/* the characters a login may have (sasl.h): no "()" or CRLF */
+		received_sanitise(user, sizeof user, r->auth_user, "._-+@=");
+		if (str_appendf(out, "\t(Authenticated sender: %s)\r\n", user) < 0)
+			return -1;
+	}
 	if (str_appendf(out, "\tby %s (tern) with %s id %s", r->hostname, r->protocol,
 			r->id) < 0)
 		return -1;

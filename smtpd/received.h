@@ -13,6 +13,7 @@
  *
  *	    Received: from HELO (TCP-INFO)
  *	    	(using PROTOCOL with cipher CIPHER (BITS/ALG-BITS bits))
+ *	    	(Authenticated sender: USER)
  *	    	by HOSTNAME (tern) with PROTOCOL id ID
  *	    	for <RCPT>;
  *	    	DATE
@@ -20,6 +21,10 @@
  *	to out, every line ended by CRLF. TCP-INFO is client_format()'s
  *	"reverse-name [address]", "[address]" or "unknown": the address and the
  *	reverse name come from the launcher or the kernel, never from the client.
+ *	The "Authenticated sender" comment appears only after a successful AUTH
+ *	(auth_user not empty); USER is the login, which sasl_login_valid()
+ *	restricted to letters, digits and "._-+@=" (and which is sanitised
+ *	here as HELO is, in case another caller passes something else).
  *	The "for" line appears only when there is exactly one recipient and
  *	received_for_safe() says it may be written as it is: not with a quoted
  *	local part, nor with any byte outside atext (RFC 5322 §3.2.3), ".@[]:"
@@ -27,7 +32,8 @@
  *	clause of its own). The ";" ends the "for" line, or the "by" line when
  *	there is none.
  *	The "using" line, as Postfix writes it, appears only when r->tls is
- *	active (tls_state_format()). PROTOCOL is received_protocol()'s. DATE is
+ *	active (tls_state_format()); it comes before the "Authenticated
+ *	sender" line, as in Postfix. PROTOCOL is received_protocol()'s. DATE is
  *	the RFC 5322 date-time in local time with a numeric zone.
  *
  *	received_protocol() names the "with" protocol (RFC 3848, RFC 6531
@@ -60,6 +66,7 @@ struct received_info {
 	const char *rcpt;	/* NULL unless exactly one recipient */
 	time_t when;
 	const struct smtpd_tls *tls;	/* NULL or inactive: no "using" line */
+	const char *auth_user;	/* "" or NULL unless authenticated */
 };
 
 int received_format(struct str *out, const struct received_info *r);

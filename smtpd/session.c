@@ -4,6 +4,7 @@
  * smtpd(8); each one names its RFC 3463 enhanced code.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "log.h"
 #include "reply.h"
+#include "sendermap.h"
 #include "session_private.h"
 #include "starttls.h"
 
@@ -67,6 +69,11 @@ static void session_linger(struct session *s)
 		;
 }
 
+int session_tls_active(const struct session *s)
+{
+	return s->tls.active;
+}
+
 int session_timeout(struct session *s)
 {
 	struct log_field f[] = { { LOG_FIELD_CLIENT_ADDR, s->o->client.addr }, { NULL, NULL } };
@@ -104,6 +111,10 @@ static int session_helo(struct session *s, const struct command *c, int esmtp)
 	    (starttls_offered(s) && reply_send(&s->out, "250-STARTTLS") < 0) ||
 	    reply_send(&s->out, "250-ENHANCEDSTATUSCODES") < 0)
 		return -1;
+	/* RFC 4954 §4: offered only where a password cannot be sniffed */
+	if (s->o->submission && session_tls_active(s) && !s->auth_user[0] &&
+	    reply_send(&s->out, "250-AUTH PLAIN LOGIN") < 0)
+		return -1;
 	return reply_send(&s->out, "250 SMTPUTF8");
 }
 
@@ -129,19 +140,49 @@ static int session_mail_params_error(struct session *s, enum param_result r)
 	return reply_send(&s->out, "501 5.5.4 Error: bad MAIL parameter syntax");
 }
 
+/* sender-login-map: NULL when the authenticated login owns sender, else
+ * the reply (in buf). */
+static const char *session_sender_refusal(struct session *s, const char *sender,
+					  char *buf, size_t buflen)
+{
+	char err[512];
+	struct log_field f[] = { { LOG_FIELD_CLIENT_ADDR, s->o->client.addr },
+				 { LOG_FIELD_AUTH_USER, s->auth_user }, { LOG_FIELD_SENDER, sender },
+				 { NULL, NULL } };
+
+	if (!s->auth_user[0] || !s->cfg->sender_login_map[0] || !sender[0])
+		return NULL;	/* the null sender is nobody's (bounces) */
+	switch (sendermap_check(s->cfg->sender_login_map, sender, s->auth_user, err, sizeof err)) {
+	case SENDERMAP_OWNED:
+		return NULL;
+	case SENDERMAP_NOT_OWNED:
+		log_event(LOG_INFO, f, "sender not owned by the login");
+		snprintf(buf, buflen, "553 5.7.1 Sender address rejected: not owned by user %s",
+			 s->auth_user);
+		return buf;
+	case SENDERMAP_ERROR:
+		break;
+	}
+	log_msg(LOG_ERR, "sender-login-map: %s", err);
+	return "451 4.3.0 Error: server configuration problem";
+}
+
 static int session_mail(struct session *s, const struct command *c)
 {
 	struct mail_params p;
 	enum param_result pr;
 	enum addr_result r;
 	struct addr a;
-	const char *path;
+	char buf[REPLY_MAX + 1];
+	const char *path, *refusal;
 	size_t len, used;
 
 	if (s->state == SESSION_GREETED)
 		return reply_send(&s->out, "503 5.5.1 Error: send HELO or EHLO first");
 	if (s->state != SESSION_READY)
 		return reply_send(&s->out, "503 5.5.1 Error: nested MAIL command");
+	if (s->o->submission && !s->auth_user[0])	/* RFC 4954 §6 */
+		return reply_send(&s->out, "530 5.7.0 Authentication required");
 	if (command_path_arg(c, "FROM:", &path, &len) < 0)
 		return reply_send(&s->out, "501 5.5.4 Syntax: MAIL FROM:<address>");
 	/* parsed with UTF-8 allowed to find its end; SMTPUTF8 is checked below */
@@ -156,6 +197,8 @@ static int session_mail(struct session *s, const struct command *c)
 		return session_address_error(s, ADDR_UTF8_NOT_ALLOWED, 1);
 	if (p.has_size && p.size > s->cfg->max_message_size)	/* RFC 1870 §6.1 */
 		return reply_send(&s->out, "552 5.3.4 Error: message size exceeds fixed maximum message size");
+	if ((refusal = session_sender_refusal(s, a.text, buf, sizeof buf)))
+		return reply_send(&s->out, refusal);
 	memcpy(s->sender, a.text, a.len + 1);
 	s->params = p;
 	s->state = SESSION_MAIL;
@@ -307,6 +350,8 @@ static int session_command(struct session *s, const struct command *c)
 		return reply_send(&s->out, "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery");
 	case CMD_EXPN:	/* lists are never expanded */
 		return reply_send(&s->out, "502 5.5.1 Error: EXPN not available");
+	case CMD_AUTH:
+		return auth_command(s, c);
 	case CMD_HELP:
 		return reply_send(&s->out, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
 	case CMD_STARTTLS:
@@ -334,7 +379,7 @@ static int session_flush_if_idle(struct session *s)
  * its wait (RFC 5321 §4.5.3.2.7), not each read: a client that sends a byte
  * now and then cannot hold the connection past it.
  */
-static void session_line_deadline(struct session *s)
+void session_line_deadline(struct session *s)
 {
 	long long end = clock_ms() + session_ms(s->cfg->command_timeout);
 
@@ -342,20 +387,28 @@ static void session_line_deadline(struct session *s)
 	buf_set_deadline(&s->in, end < s->deadline ? end : s->deadline);
 }
 
+/* §4.5.3.1.4: 512 octets with CRLF; RFC 4954 §4: more for AUTH's response. */
+static int session_line_too_long(const char *line, size_t len)
+{
+	return len > 512 && !(len > 5 && strncasecmp(line, "AUTH ", 5) == 0);
+}
+
 /* One command line; -1 ends the session. */
 static int session_step(struct session *s)
 {
-	char line[513];
+	static char line[SASL_LINE_MAX + 1];	/* may hold a password: wiped below */
 	struct command c;
 	size_t len;
+	int r;
 
 	if (session_flush_if_idle(s) < 0)
 		return -1;
 	session_line_deadline(s);
-	switch (inbuf_getline(&s->in, line, 512, &len)) {	/* §4.5.3.1.4 */
+	switch (inbuf_getline(&s->in, line, SASL_LINE_MAX, &len)) {
 	case BUF_OK:
 		break;
 	case BUF_TOOLONG:
+		explicit_bzero(line, sizeof line);
 		return reply_send(&s->out, "500 5.5.2 Error: line too long");
 	case BUF_TIMEOUT:
 		return session_timeout(s);
@@ -365,6 +418,10 @@ static int session_step(struct session *s)
 	case BUF_ERROR:
 		return -1;
 	}
+	if (session_line_too_long(line, len)) {
+		explicit_bzero(line, len);
+		return reply_send(&s->out, "500 5.5.2 Error: line too long");
+	}
 	/* a bare LF never ends a command (smtpd(8), SMTP smuggling) */
 	if (len < 2 || line[len - 2] != '\r' || line[len - 1] != '\n')
 		return reply_send(&s->out, "500 5.5.2 Error: command line not ended by CRLF");
@@ -373,7 +430,10 @@ static int session_step(struct session *s)
 		return reply_send(&s->out, "500 5.5.2 Error: NUL or CR in command line");
 	line[len] = '\0';
 	command_parse(line, len, &c);
-	return session_command(s, &c);
+	r = session_command(s, &c);
+	if (c.verb == CMD_AUTH)
+		explicit_bzero(line, len);
+	return r;
 }
 
 static void session_log_connect(const struct session *s)

@@ -37,6 +37,11 @@
  *	TLS, RFC 8314): Received: says ESMTPS (RFC 3848) with the protocol and
  *	cipher (tls_state.h).
  *
+ *	With o->submission (smtpd -s, RFC 6409) AUTH PLAIN and LOGIN are
+ *	offered once TLS is active, MAIL needs a successful AUTH first (530
+ *	5.7.0), an authenticated client may relay, and with sender-login-map
+ *	its MAIL FROM must be its own (553 5.7.1); see auth.c and smtpd(8).
+ *
  *	session_run() ignores SIGPIPE (process-wide), makes out non-blocking
  *	and logs one line per event (connect, refused recipient, accepted or
  *	refused message, timeout).
@@ -55,6 +60,7 @@ struct session_options {
 	struct client client;
 	int relay_client;	/* RELAYCLIENT was set: the client may relay */
 	struct smtpd_tls tls;	/* active: implicit TLS (tlsd -i, TERN_TLS_*) */
+	int submission;		/* smtpd -s: MAIL needs AUTH (RFC 6409) */
 };
 
 int session_run(const struct session_options *o, int in, int out);

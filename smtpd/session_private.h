@@ -17,12 +17,22 @@
  *	void session_restart(struct session *s);
  *	    forget everything the client said (RFC 3207 §4.2, after STARTTLS):
  *	    the transaction, HELO/EHLO (state GREETED) and any buffered input.
+ *	void session_line_deadline(struct session *s);
+ *	    the next line (a command, an AUTH response) is due within
+ *	    command-timeout, and before the session's end.
+ *	int session_tls_active(const struct session *s);
+ *	    the session runs over TLS (STARTTLS done, or implicit TLS).
+ *	int auth_command(struct session *s, const struct command *c);
+ *	    AUTH (auth.c): the whole exchange and its reply; 0 to go on, -1
+ *	    to end the session; after too many failures it answers 421 and
+ *	    sets SESSION_QUIT.
  */
 #include <sys/types.h>
 
 #include "addr.h"
 #include "buf.h"
 #include "command.h"
+#include "sasl.h"
 #include "session.h"
 #include "smtpd/recipient.h"
 
@@ -57,6 +67,8 @@ struct session {
 	int tlsd_control;	/* STARTTLS: its control socket, else -1 */
 	int tls_unavailable;	/* tlsd could not start: no second try */
 	struct recipient_maps maps;	/* opened at the first RCPT that needs them */
+	char auth_user[SASL_USER_MAX + 1];	/* "" until AUTH succeeded */
+	unsigned auth_failures;
 };
 
 int message_data(struct session *s);
@@ -64,5 +76,8 @@ void session_transaction_reset(struct session *s);
 int session_timeout(struct session *s);
 int session_ms(unsigned seconds);
 void session_restart(struct session *s);
+void session_line_deadline(struct session *s);
+int session_tls_active(const struct session *s);
+int auth_command(struct session *s, const struct command *c);
 
 #endif

@@ -18,10 +18,11 @@
 #include "usage.h"
 
 static const char smtpd_usage[] =
-	"usage: smtpd [-n]\n"
+	"usage: smtpd [-n] [-s]\n"
 	"One SMTP session on descriptors 0 and 1, as started by systemd (Accept=yes),\n"
 	"xinetd or tcpserver; messages go to the queue program (inject).\n"
 	"  -n      check CONFDIR/tern.conf, print every effective setting and exit\n"
+	"  -s      submission (ports 587, 465): AUTH under TLS, MAIL needs AUTH\n"
 	"  --help  print this text and exit\n"
 	"CONFDIR is $TERN_CONFDIR, else " TERN_CONFDIR ". See smtpd(8), tern.conf(5).\n";
 
@@ -42,15 +43,18 @@ int main(int argc, char **argv)
 	struct session_options o;
 	char err[512];
 	const char *dir, *queue;
-	int opt, check_only = 0;
+	int opt, check_only = 0, submission = 0;
 
 	log_init("smtpd");
 	log_journal_native_enable();	/* structured entries under systemd */
 	usage_help(argc, argv, smtpd_usage);
-	while ((opt = getopt(argc, argv, "n")) != -1) {
-		if (opt != 'n')
+	while ((opt = getopt(argc, argv, "ns")) != -1) {
+		if (opt == 'n')
+			check_only = 1;
+		else if (opt == 's')
+			submission = 1;
+		else
 			usage_die(2, smtpd_usage);
-		check_only = 1;
 	}
 	if (optind != argc)
 		usage_die(2, smtpd_usage);
@@ -78,6 +82,7 @@ int main(int argc, char **argv)
 	if (tls_state_from_env(&o.tls) < 0)	/* implicit TLS: tlsd -i says so */
 		smtpd_config_failed("TERN_TLS_PROTOCOL, TERN_TLS_CIPHER, TERN_TLS_BITS: "
 				    "missing or malformed", 0);
+	o.submission = submission;
 	client_discover(&o.client, 0);
 	return session_run(&o, 0, 1);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "child.h"
 #include "queue_client.h"
 #include "reply.h"
 #include "session_private.h"
@@ -56,7 +57,7 @@ static int starttls_spawn_fds(struct session *s, int plain, int control)
 	envp[n] = NULL;
 	argv[0] = (char *)s->cfg->tls_program;
 	argv[1] = NULL;
-	queue_client_fds_cloexec();
+	child_cloexec_above_2();
 	sigemptyset(&none);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);

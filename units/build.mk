@@ -28,7 +28,8 @@ UNITS_SED = sed -e 's|/usr/local/libexec/tern|$(LIBEXECDIR)|g' \
 
 # Installed name of each man page: tern.conf.5 keeps its name, the others get
 # the "tern-" prefix their programs get (no clash with other MTAs' smtpd(8)).
-MAN_PAGES := $(wildcard smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8])
+MAN_PAGES := $(wildcard smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8] \
+	checkpw/*.[1-8])
 man_name = $(if $(filter tern%,$(notdir $(1))),$(notdir $(1)),tern-$(notdir $(1)))
 man_dest = $(MANDIR)/man$(subst .,,$(suffix $(1)))/$(call man_name,$(1))
 # With SENDMAIL=yes the programs are also sendmail and mailq: so are their
@@ -94,6 +95,12 @@ endif
 	else install -m 0755 smtpd/tlsd $(D)$(LIBEXECDIR)/tlsd; \
 		echo "install: WARNING: $(D)$(LIBEXECDIR)/tlsd is not setgid tern-tls (not root, or"; \
 		echo "install: no such group): chgrp tern-tls and chmod 2755 it before use"; fi
+	@if [ "$$(id -u)" = 0 ] && getent group tern-auth >/dev/null; then \
+		echo "install: $(D)$(LIBEXECDIR)/checkpw setgid tern-auth, mode 2755"; \
+		install -o root -g tern-auth -m 2755 checkpw/checkpw $(D)$(LIBEXECDIR)/checkpw; \
+	else install -m 0755 checkpw/checkpw $(D)$(LIBEXECDIR)/checkpw; \
+		echo "install: WARNING: $(D)$(LIBEXECDIR)/checkpw is not setgid tern-auth (not root, or"; \
+		echo "install: no such group): chgrp tern-auth and chmod 2755 it before use"; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 # Users and queue on this machine (install with DESTDIR empty, as root).
@@ -103,7 +110,8 @@ install-system:
 	else for u in $(TERN_USERS); do getent passwd $$u >/dev/null || \
 		useradd --system --user-group --no-create-home --home-dir / \
 			--shell /usr/sbin/nologin $$u || exit 1; done; \
-		getent group tern-tls >/dev/null || groupadd --system tern-tls || exit 1; fi
+		getent group tern-tls >/dev/null || groupadd --system tern-tls || exit 1; \
+		getent group tern-auth >/dev/null || groupadd --system tern-auth || exit 1; fi
 	@if command -v systemd-tmpfiles >/dev/null; then \
 		systemd-tmpfiles --create $(TMPFILESDIR)/tern.conf; \
 	else for d in "" /tmp /mess /state /retry; do \
@@ -115,6 +123,7 @@ uninstall:
 	rm -f $(D)$(SBINDIR)/tern-smtpd $(D)$(SBINDIR)/tern-relay $(D)$(SBINDIR)/tern-queuectl \
 		$(D)$(SBINDIR)/tern-sendmail $(D)$(SBINDIR)/tern-newmap $(D)$(LIBEXECDIR)/inject $(D)$(LIBEXECDIR)/smtpd \
 		$(D)$(LIBEXECDIR)/tlsd \
+		$(D)$(LIBEXECDIR)/checkpw \
 		$(foreach u,$(UNIT_FILES),$(D)$(SYSTEMDUNITDIR)/$(u)) \
 		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
 		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtps.xinetd \
@@ -136,7 +145,7 @@ uninstall:
 	rm -f $(D)$(DATADIR)/tern.conf
 	@rmdir $(D)$(DATADIR)/tern-smtpd.tcpserver/log $(D)$(DATADIR)/tern-smtpd.tcpserver \
 		$(D)$(DATADIR) $(D)$(DOCDIR) $(D)$(LIBEXECDIR) $(D)$(CONFDIR) 2>/dev/null || true
-	@echo "uninstall: kept the queue $(D)$(QUEUEDIR) (it may hold mail) and the users $(TERN_USERS)"
+	@echo "uninstall: kept the queue $(D)$(QUEUEDIR) (it may hold mail), the users $(TERN_USERS) and the group tern-auth"
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 .PHONY: install-system

@@ -21,6 +21,7 @@ umask 022
 missing=
 for u in tern-smtpd tern-queue tern-relay; do getent passwd $u > /dev/null || missing="$missing $u"; done
 getent group tern-tls > /dev/null || missing="$missing tern-tls"
+getent group tern-auth > /dev/null || missing="$missing tern-auth"
 if [ -n "$missing" ]; then
 	echo "# creating users:$missing (systemd-sysusers units/tern.sysusers)"
 	systemd-sysusers "$T_ROOT/units/tern.sysusers" > /dev/null 2>&1 || t_bail "systemd-sysusers failed"
@@ -28,6 +29,7 @@ fi
 for u in tern-smtpd tern-queue tern-relay; do
 	getent passwd $u > /dev/null || t_bail "no user $u"
 done
+getent group tern-auth > /dev/null || t_bail "no group tern-auth"
 
 dest=$T_TMP/dest
 # install [VAR=VALUE...]: make install into $dest; fails the test on error.
@@ -48,7 +50,7 @@ t_pass "make install DESTDIR"
 # The expected tree. Man pages: whichever the programs' engineers wrote, under
 # their installed names (tern.conf.5 as is, every other one prefixed "tern-").
 man=
-for m in smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8]; do
+for m in smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8] checkpw/*.[1-8]; do
 	[ -e "$m" ] || continue
 	b=${m##*/}; s=${b##*.}
 	case $b in tern*) ;; *) b=tern-$b ;; esac
@@ -76,6 +78,7 @@ lib/systemd/system/tern-smtps@.service f 644 root:root
 usr/lib/sysusers.d/tern.conf f 644 root:root
 usr/lib/tmpfiles.d/tern.conf f 644 root:root
 usr/local/bin/mailq l 777 root:root /usr/local/sbin/tern-sendmail
+usr/local/libexec/tern/checkpw f 2755 root:tern-auth
 usr/local/libexec/tern/inject f 4711 tern-queue:tern-queue
 usr/local/libexec/tern/smtpd l 777 root:root /usr/local/sbin/tern-smtpd
 usr/local/libexec/tern/tlsd f 2755 root:tern-tls
@@ -184,7 +187,8 @@ T_TMP=$dir t_instance
 src=$dir/src
 mkdir -p "$src"
 tar -cf - --exclude='*.o' --exclude='*.d' --exclude='*.a' --exclude='t/log' \
-	GNUmakefile lib queue smtpd/build.mk relay/build.mk map/build.mk t/build.mk t/sanitize.c units/build.mk | tar -xf - -C "$src"
+	GNUmakefile lib queue smtpd/build.mk relay/build.mk map/build.mk checkpw/build.mk t/build.mk \
+	t/sanitize.c units/build.mk | tar -xf - -C "$src"
 if ! make -C "$src" -j2 --no-print-directory queue/inject CONFDIR="$T_INST/etc" \
 	QUEUEDIR="$T_INST/queue" > "$T_TMP/build.log" 2>&1; then
 	t_fail "build an injector for the private queue" "$(tail -n 20 "$T_TMP/build.log")"

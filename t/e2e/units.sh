@@ -102,6 +102,7 @@ t_is "$users" "tern-smtpd:/:/usr/sbin/nologin:system:own-group
 tern-queue:/:/usr/sbin/nologin:system:own-group
 tern-relay:/:/usr/sbin/nologin:system:own-group
 tern-mail:/:/usr/sbin/nologin:system:own-group" "four system users, no login, each with its own group"
+t_like "$(cat "$root/etc/group")" '^tern-auth:x:[0-9]+:$' "the group tern-auth (checkpw's), no members"
 qid=$(awk -F: '$1 == "tern-queue" { print $3 ":" $4 }' "$root/etc/passwd")
 out=$(systemd-tmpfiles --root="$root" --create "$dest/usr/lib/tmpfiles.d/tern.conf" 2>&1)
 t_is "$?:$out" "0:" "systemd-tmpfiles --create accepts tern.tmpfiles"

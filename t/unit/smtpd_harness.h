@@ -227,7 +227,8 @@ static inline void harness_free(struct harness *h)
 	snprintf(cmd, sizeof cmd, "%s", h->dir);
 	/* the directory holds only files written here */
 	static const char *names[] = { "tern.conf", "mode", "input", "output", "runs",
-				       "message", "envelope", "id" };
+				       "message", "envelope", "id", "checked", "checkmode",
+				       "map", "log" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		snprintf(cmd, sizeof cmd, "%s/%s", h->dir, names[i]);
 		unlink(cmd);

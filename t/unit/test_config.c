@@ -145,6 +145,12 @@ static const char full_conf[] =
 	"recipients /etc/tern/recipients\n"
 	"aliases /etc/tern/aliases\n"
 	"maildir-user vmail\n"
+	"auth-program /opt/checkpassword\n"
+	"auth-password-file /etc/tern/users\n"
+	"auth-timeout 10s\n"
+	"auth-failure-delay 0\n"
+	"auth-failure-limit 5\n"
+	"sender-login-map /etc/tern/sender-logins\n"
 	"last-line-without-lf-is-ok-too";
 
 START_TEST(every_setting)
@@ -156,7 +162,7 @@ START_TEST(every_setting)
 
 	/* the last line of full_conf is an unknown setting without LF */
 	ck_assert_int_eq(load(full_conf, &c, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, ":39: unknown setting 'last-line-without-lf-is-ok-too' (tern.conf(5) lists them)"));
+	ck_assert_ptr_nonnull(strstr(err, ":44: unknown setting 'last-line-without-lf-is-ok-too' (tern.conf(5) lists them)"));
 	strcpy(t, full_conf);
 	*strstr(t, "last-line") = '\0';
 	ck_assert_msg(load(t, &c, err, sizeof err) == 0, "%s", err);
@@ -197,6 +203,12 @@ START_TEST(every_setting)
 	ck_assert_str_eq(c.recipients, "/etc/tern/recipients");
 	ck_assert_str_eq(c.aliases, "/etc/tern/aliases");
 	ck_assert_str_eq(c.maildir_user, "vmail");
+	ck_assert_str_eq(c.auth_program, "/opt/checkpassword");
+	ck_assert_str_eq(c.auth_password_file, "/etc/tern/users");
+	ck_assert_uint_eq(c.auth_timeout, 10);
+	ck_assert_uint_eq(c.auth_failure_delay, 0);
+	ck_assert_uint_eq(c.auth_failure_limit, 5);
+	ck_assert_str_eq(c.sender_login_map, "/etc/tern/sender-logins");
 
 	r = config_route_for(&c, "box.example");
 	ck_assert_int_eq(r->hop.kind, NEXTHOP_MAILDIR);
@@ -232,6 +244,12 @@ START_TEST(postmaster_follows_hostname)
 
 	ck_assert_int_eq(load("hostname a.example\n", &c, err, sizeof err), 0);
 	ck_assert_str_eq(c.postmaster, "postmaster@a.example");
+	/* submission defaults; no sender-login-map, and config_print says so */
+	ck_assert_str_eq(c.auth_program, TERN_LIBEXECDIR "/checkpw");
+	ck_assert_str_eq(c.auth_password_file, TERN_CONFDIR "/passwd");
+	ck_assert_uint_eq(c.auth_failure_delay, 2);
+	ck_assert_uint_eq(c.auth_failure_limit, 3);
+	ck_assert_str_eq(c.sender_login_map, "");
 	config_free(&c);
 }
 END_TEST
@@ -281,6 +299,8 @@ START_TEST(print_round_trip)
 	ck_assert_uint_eq(d.queue_lifetime, c.queue_lifetime);
 	ck_assert_uint_eq(d.bounce_body_max, c.bounce_body_max);
 	ck_assert_str_eq(d.postmaster, c.postmaster);
+	ck_assert_str_eq(d.sender_login_map, c.sender_login_map);
+	ck_assert_uint_eq(d.auth_failure_delay, c.auth_failure_delay);
 	config_free(&c);
 	config_free(&d);
 }

@@ -25,7 +25,8 @@ static const char *const default_keys[] = {
 	"data-min-rate", "session-timeout", "smtpd-user", "queue-program", "queue-dir", "queue-user",
 	"relay-user", "maildir-user", "smtp-port", "retry-min", "retry-max", "queue-lifetime",
 	"concurrency", "destination-concurrency", "bounce-body-max", "tls-handshake-timeout",
-	"tls-program", NULL
+	"tls-program", "auth-program", "auth-password-file", "auth-timeout", "auth-failure-delay",
+	"auth-failure-limit", NULL
 };
 
 static char *slurp(const char *path)
