@@ -40,7 +40,7 @@ SENDMAIL_MAN_LINKS := $(dir $(SENDMAIL_MAN))sendmail.1 $(dir $(SENDMAIL_MAN))mai
 D := $(DESTDIR)
 TERN_USERS := tern-smtpd tern-queue tern-relay tern-mail
 UNIT_FILES := tern-smtpd.socket tern-smtpd@.service tern-smtps.socket tern-smtps@.service \
-	tern-relay.service
+	tern-relay.service tern-submission.socket tern-submission@.service
 
 # $(call units_put,MODE,SOURCE,TARGET): install SOURCE with the paths rewritten.
 units_put = echo "  $(D)$(3)" && $(UNITS_SED) $(2) > $(D)$(3).new && chmod $(1) $(D)$(3).new && mv -f $(D)$(3).new $(D)$(3)
@@ -70,6 +70,7 @@ endif
 	@$(call units_put,0644,units/tern.tmpfiles,$(TMPFILESDIR)/tern.conf)
 	@$(call units_put,0644,units/tern-smtpd.xinetd,$(DATADIR)/tern-smtpd.xinetd)
 	@$(call units_put,0644,units/tern-smtps.xinetd,$(DATADIR)/tern-smtps.xinetd)
+	@$(call units_put,0644,units/tern-submission.xinetd,$(DATADIR)/tern-submission.xinetd)
 	@$(call units_put,0755,units/tern-smtpd.tcpserver/run,$(DATADIR)/tern-smtpd.tcpserver/run)
 	@$(call units_put,0755,units/tern-smtpd.tcpserver/log/run,$(DATADIR)/tern-smtpd.tcpserver/log/run)
 	@$(call units_put,0644,units/tern-smtpd.tcpserver/tcp.smtp,$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp)
@@ -127,6 +128,7 @@ uninstall:
 		$(foreach u,$(UNIT_FILES),$(D)$(SYSTEMDUNITDIR)/$(u)) \
 		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
 		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtps.xinetd \
+		$(D)$(DATADIR)/tern-submission.xinetd \
 		$(D)$(DATADIR)/tern-smtpd.tcpserver/run \
 		$(D)$(DATADIR)/tern-smtpd.tcpserver/log/run $(D)$(DATADIR)/tern-smtpd.tcpserver/tcp.smtp \
 		$(D)$(DATADIR)/tern-smtpd.tcpserver/per-source.nft \

@@ -75,6 +75,8 @@ lib/systemd/system/tern-smtpd.socket f 644 root:root
 lib/systemd/system/tern-smtpd@.service f 644 root:root
 lib/systemd/system/tern-smtps.socket f 644 root:root
 lib/systemd/system/tern-smtps@.service f 644 root:root
+lib/systemd/system/tern-submission.socket f 644 root:root
+lib/systemd/system/tern-submission@.service f 644 root:root
 usr/lib/sysusers.d/tern.conf f 644 root:root
 usr/lib/tmpfiles.d/tern.conf f 644 root:root
 usr/local/bin/mailq l 777 root:root /usr/local/sbin/tern-sendmail
@@ -98,6 +100,7 @@ usr/local/share/tern/tern-smtpd.tcpserver/run f 755 root:root
 usr/local/share/tern/tern-smtpd.tcpserver/tcp.smtp f 644 root:root
 usr/local/share/tern/tern-smtpd.xinetd f 644 root:root
 usr/local/share/tern/tern-smtps.xinetd f 644 root:root
+usr/local/share/tern/tern-submission.xinetd f 644 root:root
 usr/local/share/tern/tern.conf f 644 root:root
 EOF
 } | sort)

@@ -28,7 +28,8 @@ mount --bind "$dest/usr/local" /usr/local || t_bail "cannot bind-mount $dest/usr
 # all is well). The man pages of Documentation= are checked on their own below.
 verify() { systemd-analyze verify --man=no "$@" 2>&1; }
 
-for u in tern-smtpd.socket tern-smtpd@.service tern-smtps.socket tern-smtps@.service tern-relay.service; do
+for u in tern-smtpd.socket tern-smtpd@.service tern-smtps.socket tern-smtps@.service tern-relay.service \
+	tern-submission.socket tern-submission@.service; do
 	out=$(verify "$unitdir/$u"); rc=$?
 	t_is "$rc:$out" "0:" "systemd-analyze verify $u: no error, no warning"
 done
@@ -36,6 +37,8 @@ out=$(verify "$unitdir/tern-smtpd.socket" "$unitdir/tern-smtpd@.service" "$unitd
 t_is "$?:$out" "0:" "systemd-analyze verify: the socket finds its service"
 out=$(verify "$unitdir/tern-smtps.socket" "$unitdir/tern-smtps@.service")
 t_is "$?:$out" "0:" "systemd-analyze verify: the smtps socket finds its service"
+out=$(verify "$unitdir/tern-submission.socket" "$unitdir/tern-submission@.service")
+t_is "$?:$out" "0:" "systemd-analyze verify: the submission socket finds its service"
 out=$(systemd-analyze verify --man=yes "$unitdir/tern-smtpd.socket" "$unitdir/tern-smtpd@.service" \
 	"$unitdir/tern-smtps.socket" "$unitdir/tern-smtps@.service" "$unitdir/tern-relay.service" 2>&1)
 t_is "$?:$out" "0:" "every man page a unit's Documentation= names is installed"
@@ -55,6 +58,9 @@ t_like "$out" 'sockett' "verify reports a bad value"
 t_is "$(grep -h '^ExecStart=' "$unitdir/tern-smtpd@.service" "$unitdir/tern-relay.service")" \
 	"ExecStart=/usr/local/sbin/tern-smtpd
 ExecStart=/usr/local/sbin/tern-relay" "units run the installed programs"
+t_is "$(grep -h '^ExecStart=' "$unitdir/tern-submission@.service")" \
+	"ExecStart=/usr/local/sbin/tern-smtpd -s" "the submission service runs smtpd -s"
+t_like "$(cat "$unitdir/tern-submission.socket")" '^ListenStream=587$' "the submission socket: port 587"
 t_is "$(grep -h '^ReadWritePaths=' "$unitdir/tern-smtpd@.service" "$unitdir/tern-relay.service")" \
 	"ReadWritePaths=/var/spool/tern
 ReadWritePaths=/var/spool/tern" "units may write the queue, and only it"
@@ -66,8 +72,11 @@ t_unlike "$(grep -v '^#' "$unitdir/tern-smtpd@.service")" "^[[:space:]]*($nnp)" 
 	"tern-smtpd@.service sets nothing that implies no_new_privs"
 t_unlike "$(grep -v '^#' "$unitdir/tern-smtps@.service")" "^[[:space:]]*($nnp)" \
 	"tern-smtps@.service sets nothing that implies no_new_privs (setgid tlsd, setuid inject)"
-t_like "$(cat "$unitdir/tern-smtps@.service")" '^ExecStart=/usr/local/libexec/tern/tlsd -i /usr/local/sbin/tern-smtpd$' \
-	"tern-smtps@.service runs smtpd under tlsd -i"
+t_like "$(cat "$unitdir/tern-smtps@.service")" '^ExecStart=/usr/local/libexec/tern/tlsd -i /usr/local/sbin/tern-smtpd -s$' \
+	"tern-smtps@.service runs smtpd -s (submission, RFC 8314) under tlsd -i"
+# the submission service also runs the setgid checkpw
+t_unlike "$(grep -v '^#' "$unitdir/tern-submission@.service")" "^[[:space:]]*($nnp)" \
+	"tern-submission@.service sets nothing that implies no_new_privs"
 t_like "$(cat "$unitdir/tern-smtpd@.service")" '^User=tern-smtpd$' "tern-smtpd@.service runs as tern-smtpd"
 t_like "$(cat "$unitdir/tern-relay.service")" '^NoNewPrivileges=yes$' "tern-relay.service sets no_new_privs"
 t_like "$(cat "$unitdir/tern-relay.service")" '^Type=notify$' "tern-relay.service is Type=notify"
@@ -80,7 +89,7 @@ else t_fail "socket backlog >= 1024" "Backlog=$backlog"; fi
 # systemd-analyze security, offline: report the exposure of each service and
 # keep it from creeping up (the relay can use everything; smtpd cannot use
 # the seccomp family, see the unit's comment).
-for spec in tern-relay.service:3.0 tern-smtpd@.service:6.0; do
+for spec in tern-relay.service:3.0 tern-smtpd@.service:6.0 tern-submission@.service:6.0; do
 	u=${spec%:*} max=${spec#*:}
 	out=$(systemd-analyze security --offline=yes "$unitdir/$u" 2>&1)
 	level=$(sed -n 's/^.* Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
@@ -151,6 +160,22 @@ s.quit()' "$port" 2>&1)
 else
 	t_fail "xinetd runs tern-smtps.xinetd" "$(cat "$T_TMP/xinetd-smtps.log")"
 fi
+
+# The submission service: xinetd runs smtpd -s, which wants AUTH before MAIL.
+t_instance
+port=$(t_free_port)
+sed -e "s/^\([[:space:]]*port[[:space:]]*=\).*/\1 $port/" \
+	-e "s/^\([[:space:]]*flags[[:space:]]*=\).*/\1 NODELAY KEEPALIVE/" \
+	-e "s/^\([[:space:]]*user[[:space:]]*=\).*/\1 $user/" \
+	-e "s/^\([[:space:]]*group[[:space:]]*=\).*/\1 $(id -gn $user)/" \
+	-e "s|^}|	bind = 127.0.0.1\n	env = TERN_CONFDIR=$T_INST/etc\n}|" \
+	"$dest/usr/local/share/tern/tern-submission.xinetd" > "$T_TMP/xinetd-sub.conf"
+t_bg xinetd-sub xinetd -dontfork -f "$T_TMP/xinetd-sub.conf" -pidfile "$T_TMP/xinetd-sub.pid"
+if t_wait_port 127.0.0.1 "$port" 5; then
+	out=$(t_smtp_chat 127.0.0.1 "$port" 'EHLO client.test' 'MAIL FROM:<a@client.test>' 'QUIT' | tr -d '\r')
+	t_like "$out" '^530 5\.7\.0 Authentication required$' \
+		"xinetd runs tern-submission.xinetd: smtpd -s (MAIL before AUTH: 530)"
+else t_fail "xinetd runs tern-submission.xinetd" "$(cat "$T_TMP/xinetd-sub.log")"; fi
 
 # tcpserver: the rules give RELAYCLIENT to 127. only; the run script is sh
 # and, run for real (port 25 of this namespace), serves an SMTP session.
