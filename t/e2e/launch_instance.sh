@@ -78,3 +78,21 @@ t_is "$(grep '^# smtpd smtps: ' <<<"$out")" \
 	"# smtpd smtps: env TERN_CONFDIR=$T_TMP/tls/etc TERN_QUEUE=$inj $T_ROOT/smtpd/tlsd -i $T_ROOT/smtpd/smtpd" \
 	"--tls: prints the command that runs smtpd behind implicit TLS"
 t_is "$(t/instance "$T_TMP/notls" | grep -c '^# smtpd smtps')" 0 "without --tls: no smtps line"
+t_is "$(grep -c '^# smtpd submission' <<<"$out")" 0 "without --submission: no submission line"
+# --submission: TLS, a password file, and both submission commands (smtpd -s)
+out=$(t/instance "$T_TMP/sub" --submission 'carol:pa ss:w') || t_fail "t/instance --submission"
+e=$T_TMP/sub/etc
+t_is "$(grep -c '^# smtpd submission: \|^# smtpd smtps: ' <<<"$out")" 2 "--submission: two smtpd command lines"
+t_is "$(grep '^# smtpd submission: ' <<<"$out")" \
+	"# smtpd submission: env TERN_CONFDIR=$e TERN_QUEUE=$T_ROOT/queue/inject $T_ROOT/smtpd/smtpd -s" \
+	"--submission: prints the command that runs smtpd in submission mode"
+t_is "$(grep '^# smtpd smtps: ' <<<"$out")" \
+	"# smtpd smtps: env TERN_CONFDIR=$e TERN_QUEUE=$T_ROOT/queue/inject $T_ROOT/smtpd/tlsd -i $T_ROOT/smtpd/smtpd -s" \
+	"--submission: the smtps command runs smtpd -s behind implicit TLS"
+t_like "$(cat "$e/tern.conf")" "^auth-password-file $e/passwd$" "--submission: auth-password-file is the instance's"
+t_like "$(cat "$e/tern.conf")" "^auth-program $T_ROOT/checkpw/checkpw$" "--submission: auth-program is the build tree's checkpw"
+t_like "$(cat "$e/tern.conf")" '^tls-certificate ' "--submission implies --tls"
+t_is "$(stat -c %a "$e/passwd")" 600 "--submission: the password file is 0600"
+rc=$(printf 'carol\0pa ss:w\0\0' | TERN_CONFDIR=$e checkpw/checkpw /bin/true 3<&0; echo $?)
+t_is "$rc" 0 "--submission: checkpw accepts the user and password given (a colon in it too)"
+t_ok "--submission without a password is refused" sh -c "! t/instance '$T_TMP/bad' --submission carol 2>/dev/null"

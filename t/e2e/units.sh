@@ -243,12 +243,14 @@ else
 	t_fail "the tcpserver run script listens on port 25" "$(cat "$T_TMP/tcpserver-run.log")"
 fi
 
-# The same run script for implicit TLS (port 465): PORT and TLS set, and
-# tlsd -i tern-smtpd serves SMTP over TLS (the installed tlsd and smtpd; a
-# TERN_CONFDIR naming the instance, which has a certificate of its own).
+# The same run script for implicit TLS (port 465): PORT, TLS and SUBMISSION
+# set, and tlsd -i tern-smtpd -s serves submission over TLS (the installed
+# tlsd and smtpd; a TERN_CONFDIR naming the instance, which has a
+# certificate of its own).
 out=$(t/instance "$T_INST" --tls) && eval "$out"
 sed -e "s|^RULES=.*|RULES=$T_TMP/tcp.smtp|" -e "s|^USER=.*|USER=$runuser|" \
-	-e 's|^PORT=.*|PORT=465|' -e 's|^TLS=.*|TLS=implicit|' "$share/run" > "$T_TMP/run-smtps"
+	-e 's|^PORT=.*|PORT=465|' -e 's|^TLS=.*|TLS=implicit|' -e 's|^SUBMISSION=.*|SUBMISSION=yes|' \
+	"$share/run" > "$T_TMP/run-smtps"
 t_bg tcpserver-smtps env DNSCACHEIP=127.0.0.1 TERN_CONFDIR="$TERN_CONFDIR" sh "$T_TMP/run-smtps"
 if t_wait_port 127.0.0.1 465 5; then
 	out=$("$T_PY" -c 'import smtplib, ssl
@@ -256,9 +258,12 @@ ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 s = smtplib.SMTP_SSL("127.0.0.1", 465, timeout=30, context=ctx)
-print(s.ehlo("client.test")[0], s.sock.version())
+print(s.ehlo("client.test")[0], s.sock.version(), s.esmtp_features.get("auth"))
+print(s.mail("a@client.test")[0])
 s.quit()' 2>&1)
-	t_like "$out" '^250 TLSv1\.[23]$' "run script with PORT=465 TLS=implicit: SMTP over TLS through tlsd -i"
+	t_like "$out" '^250 TLSv1\.[23]  ?PLAIN LOGIN$' \
+		"run script with PORT=465 TLS=implicit SUBMISSION=yes: SMTP over TLS through tlsd -i, AUTH offered"
+	t_like "$out" '^530$' "run script with SUBMISSION=yes: smtpd -s (MAIL before AUTH: 530)"
 else
 	t_fail "the run script with TLS=implicit listens on port 465" "$(cat "$T_TMP/tcpserver-smtps.log")"
 fi
