@@ -154,9 +154,10 @@ ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 s = smtplib.SMTP_SSL("127.0.0.1", int(sys.argv[1]), timeout=30, context=ctx)
-print(s.ehlo("client.test")[0], s.sock.version())
+print(s.ehlo("client.test")[0], s.sock.version(), s.esmtp_features.get("auth"))
 s.quit()' "$port" 2>&1)
-	t_like "$out" '^250 TLSv1\.[23]$' "xinetd runs tern-smtps.xinetd: SMTP over TLS through tlsd -i"
+	t_like "$out" '^250 TLSv1\.[23]  ?PLAIN LOGIN$' \
+		"xinetd runs tern-smtps.xinetd: submission (smtpd -s, AUTH offered) over TLS through tlsd -i"
 else
 	t_fail "xinetd runs tern-smtps.xinetd" "$(cat "$T_TMP/xinetd-smtps.log")"
 fi
