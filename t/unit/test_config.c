@@ -162,7 +162,7 @@ START_TEST(every_setting)
 
 	/* the last line of full_conf is an unknown setting without LF */
 	ck_assert_int_eq(load(full_conf, &c, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, ":44: unknown setting 'last-line-without-lf-is-ok-too' (tern.conf(5) lists them)"));
+	ck_assert_ptr_nonnull(strstr(err, ":45: unknown setting 'last-line-without-lf-is-ok-too' (tern.conf(5) lists them)"));
 	strcpy(t, full_conf);
 	*strstr(t, "last-line") = '\0';
 	ck_assert_msg(load(t, &c, err, sizeof err) == 0, "%s", err);
