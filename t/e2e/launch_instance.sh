@@ -82,12 +82,14 @@ t_is "$(grep -c '^# smtpd submission' <<<"$out")" 0 "without --submission: no su
 # --submission: TLS, a password file, and both submission commands (smtpd -s)
 out=$(t/instance "$T_TMP/sub" --submission 'carol:pa ss:w') || t_fail "t/instance --submission"
 e=$T_TMP/sub/etc
+inj=$T_ROOT/queue/inject	# as root the instance's setuid injector
+[ "$(id -u)" = 0 ] && [ -z "${T_USERNS:-}" ] && inj=$T_TMP/sub/inject
 t_is "$(grep -c '^# smtpd submission: \|^# smtpd smtps: ' <<<"$out")" 2 "--submission: two smtpd command lines"
 t_is "$(grep '^# smtpd submission: ' <<<"$out")" \
-	"# smtpd submission: env TERN_CONFDIR=$e TERN_QUEUE=$T_ROOT/queue/inject $T_ROOT/smtpd/smtpd -s" \
+	"# smtpd submission: env TERN_CONFDIR=$e TERN_QUEUE=$inj $T_ROOT/smtpd/smtpd -s" \
 	"--submission: prints the command that runs smtpd in submission mode"
 t_is "$(grep '^# smtpd smtps: ' <<<"$out")" \
-	"# smtpd smtps: env TERN_CONFDIR=$e TERN_QUEUE=$T_ROOT/queue/inject $T_ROOT/smtpd/tlsd -i $T_ROOT/smtpd/smtpd -s" \
+	"# smtpd smtps: env TERN_CONFDIR=$e TERN_QUEUE=$inj $T_ROOT/smtpd/tlsd -i $T_ROOT/smtpd/smtpd -s" \
 	"--submission: the smtps command runs smtpd -s behind implicit TLS"
 t_like "$(cat "$e/tern.conf")" "^auth-password-file $e/passwd$" "--submission: auth-password-file is the instance's"
 t_like "$(cat "$e/tern.conf")" "^auth-program $T_ROOT/checkpw/checkpw$" "--submission: auth-program is the build tree's checkpw"
