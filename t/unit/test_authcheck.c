@@ -4,6 +4,7 @@
  * verdict: exit 0, 1, 111, other codes, a signal, a hang, no program.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>

@@ -4,6 +4,7 @@
  * and the characters a login may have.
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <string.h>
 
 #include "smtpd/sasl.h"

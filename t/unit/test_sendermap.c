@@ -4,6 +4,7 @@
  * and every reject of the file (syntax, bad login, long line, size, type).
  */
 #include <check.h>
+#include "t/unit/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,6 +11,7 @@
 
 #include "smtpd/tls_state.h"
 
+#include "t/unit/check_main.h"
 #include "smtpd_harness.h"
 
 #define EHLO "EHLO client.test\r\n"
