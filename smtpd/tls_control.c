@@ -51,14 +51,14 @@ enum tls_control_kind tls_control_parse(const char *line, size_t len, struct tls
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(buf, words[i]) == 0)
 			break;
-	if (i == sizeof words / sizeof words[0] || !arg != !kind_has_text(i) ||
+	if (i == sizeof words / sizeof words[0] || !arg != !kind_has_text((enum tls_control_kind)i) ||
 	    (arg && !*arg))
 		return m->kind;
 	if (i == TLS_CONTROL_OK && parse_ok(arg, &m->tls) < 0)
 		return m->kind;
 	if (arg && i != TLS_CONTROL_OK)
 		strcpy(m->text, arg);
-	return m->kind = i;
+	return m->kind = (enum tls_control_kind)i;
 }
 
 int tls_control_format(char *out, size_t outlen, enum tls_control_kind kind, const char *text)
