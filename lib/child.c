@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +30,42 @@ void child_cloexec_above_2(void)
 		max = 65536;
 	for (int fd = 3; fd < max; fd++)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int child_spawn(pid_t *pid, const char *program, char *const argv[], char *const envp[],
+		const struct child_fd *fds, size_t nfds)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	size_t i;
+	int r;
+
+	child_cloexec_above_2();
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return r;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return r;
+	}
+	for (i = 0; !r && i < nfds; i++)
+		r = fds[i].fd == CHILD_DEVNULL ?
+		    posix_spawn_file_actions_addopen(&fa, fds[i].target, "/dev/null", O_RDWR, 0) :
+		    posix_spawn_file_actions_adddup2(&fa, fds[i].fd, fds[i].target);
+	if (!r)
+		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if (!r)
+		r = posix_spawnattr_setsigmask(&at, &none);
+	if (!r)
+		r = posix_spawnattr_setsigdefault(&at, &dfl);
+	if (!r)
+		r = posix_spawn(pid, program, &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return r;
 }
 
 /*

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -20,21 +19,14 @@
 
 #define ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
 
-/*
- * client_spawn: posix_spawn (a vfork-style clone: no copy of the caller's
- * page tables, measurably cheaper per message than fork) of program with
- * the pipes' read ends on 0 and 1, SIGPIPE back to default (SIG_IGN would
- * survive execve) and no signal blocked.
- */
+/* client_spawn: program with the pipes' read ends on 0 and 1 (child.h). */
 static int client_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
 			const char *received_id, const char *confdir)
 {
 	char idvar[64], confvar[4200];
 	char *envp[4], *argv[2];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
-	int n = 0, r;
+	const struct child_fd fds[] = { { msg_r, 0 }, { env_r, 1 } };
+	int n = 0;
 
 	if (received_id && (size_t)snprintf(idvar, sizeof idvar, "TERN_RECEIVED_ID=%s",
 					    received_id) < sizeof idvar)
@@ -46,31 +38,8 @@ static int client_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
 	envp[n] = NULL;
 	argv[0] = (char *)program;
 	argv[1] = NULL;
-	child_cloexec_above_2();
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
-		return r;
-	if ((r = posix_spawnattr_init(&at)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return r;
-	}
 	/* msg_r and env_r are above 2 (0-2 are open), so neither dup2 clobbers the other */
-	r = posix_spawn_file_actions_adddup2(&fa, msg_r, 0);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(&fa, env_r, 1);
-	if (!r)
-		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	if (!r)
-		r = posix_spawnattr_setsigmask(&at, &none);
-	if (!r)
-		r = posix_spawnattr_setsigdefault(&at, &dfl);
-	if (!r)
-		r = posix_spawn(pid, program, &fa, &at, argv, envp);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	return r;
+	return child_spawn(pid, program, argv, envp, fds, 2);
 }
 
 int queue_client_start(struct queue_client *j, const char *program,

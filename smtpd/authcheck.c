@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -43,10 +42,11 @@ static int authcheck_pipe(int p[2])
 static int authcheck_spawn(pid_t *pid, int rfd, const char *program, const char *confdir)
 {
 	char confvar[4200], *envp[3], *argv[3];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
-	int n = 0, r;
+	/* never the client's connection: the checker talks to nobody */
+	const struct child_fd fds[] = {
+		{ CHILD_DEVNULL, 0 }, { CHILD_DEVNULL, 1 }, { rfd, 3 },
+	};
+	int n = 0;
 
 	envp[n++] = (char *)ENV_PATH;
 	if (confdir && (size_t)snprintf(confvar, sizeof confvar, "TERN_CONFDIR=%s",
@@ -56,33 +56,7 @@ static int authcheck_spawn(pid_t *pid, int rfd, const char *program, const char 
 	argv[0] = (char *)program;
 	argv[1] = (char *)"/bin/true";	/* checkpassword: run on success */
 	argv[2] = NULL;
-	child_cloexec_above_2();
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
-		return r;
-	if ((r = posix_spawnattr_init(&at)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return r;
-	}
-	/* never the client's connection: the checker talks to nobody */
-	r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!r)
-		r = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(&fa, rfd, 3);
-	if (!r)
-		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	if (!r)
-		r = posix_spawnattr_setsigmask(&at, &none);
-	if (!r)
-		r = posix_spawnattr_setsigdefault(&at, &dfl);
-	if (!r)
-		r = posix_spawn(pid, program, &fa, &at, argv, envp);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	return r;
+	return child_spawn(pid, program, argv, envp, fds, 3);
 }
 
 /* user\0password\0\0 in one write: at most 255 + 1024 + 3 < PIPE_BUF octets */

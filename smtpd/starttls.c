@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +41,10 @@ static int starttls_spawn_fds(struct session *s, int plain, int control)
 {
 	char confvar[4200], journal[64], *envp[4], *argv[2];
 	const char *js = getenv("JOURNAL_STREAM");
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
-	int n = 0, r;
+	const struct child_fd fds[] = {
+		{ s->in.fd, 0 }, { s->out.fd, 1 }, { plain, 3 }, { control, 4 },
+	};
+	int n = 0;
 
 	envp[n++] = (char *)ENV_PATH;
 	if (s->o->confdir && (size_t)snprintf(confvar, sizeof confvar, "TERN_CONFDIR=%s",
@@ -57,34 +56,7 @@ static int starttls_spawn_fds(struct session *s, int plain, int control)
 	envp[n] = NULL;
 	argv[0] = (char *)s->cfg->tls_program;
 	argv[1] = NULL;
-	child_cloexec_above_2();
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
-		return r;
-	if ((r = posix_spawnattr_init(&at)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return r;
-	}
-	r = posix_spawn_file_actions_adddup2(&fa, s->in.fd, 0);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(&fa, s->out.fd, 1);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(&fa, plain, 3);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(&fa, control, 4);
-	if (!r)
-		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	if (!r)
-		r = posix_spawnattr_setsigmask(&at, &none);
-	if (!r)
-		r = posix_spawnattr_setsigdefault(&at, &dfl);
-	if (!r)
-		r = posix_spawn(&s->tlsd_pid, s->cfg->tls_program, &fa, &at, argv, envp);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	return r;
+	return child_spawn(&s->tlsd_pid, s->cfg->tls_program, argv, envp, fds, 4);
 }
 
 /* Start tlsd; *plain is smtpd's end of the plaintext socketpair. */
