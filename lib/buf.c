@@ -76,6 +76,8 @@ void inbuf_init(struct inbuf *b, int fd, char *mem, size_t size)
 	b->timeout_ms = BUF_DEFAULT_TIMEOUT_MS;
 	b->deadline_ms = 0;
 	b->eof = 0;
+	b->io = NULL;
+	b->io_arg = NULL;
 }
 
 void buf_set_timeout(struct inbuf *b, int timeout_ms)
@@ -115,15 +117,22 @@ enum buf_result inbuf_fill(struct inbuf *b)
 	if (b->end == b->size)
 		return BUF_OK;
 	for (;;) {
+		short want = POLLIN;
+
 		if (b->deadline_ms && clock_ms() >= b->deadline_ms)
 			return BUF_TIMEOUT;
-		switch (fd_wait(b->fd, POLLIN, wait_end, b->deadline_ms)) {
-		case 0:
-			return BUF_TIMEOUT;
-		case -1:
-			return BUF_ERROR;
+		if (b->io) {
+			/* a layer may hold bytes read ahead: ask it before any wait */
+			r = b->io->read(b->io_arg, b->mem + b->end, b->size - b->end, &want);
+		} else {
+			switch (fd_wait(b->fd, POLLIN, wait_end, b->deadline_ms)) {
+			case 0:
+				return BUF_TIMEOUT;
+			case -1:
+				return BUF_ERROR;
+			}
+			r = read(b->fd, b->mem + b->end, b->size - b->end);
 		}
-		r = read(b->fd, b->mem + b->end, b->size - b->end);
 		if (r > 0) {
 			b->end += (size_t)r;
 			return BUF_OK;
@@ -134,7 +143,21 @@ enum buf_result inbuf_fill(struct inbuf *b)
 		}
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			return BUF_ERROR;
+		if (b->io && errno != EINTR) {
+			switch (fd_wait(b->fd, want, wait_end, b->deadline_ms)) {
+			case 0:
+				return BUF_TIMEOUT;
+			case -1:
+				return BUF_ERROR;
+			}
+		}
 	}
+}
+
+void inbuf_set_io(struct inbuf *b, const struct buf_io *io, void *arg)
+{
+	b->io = io;
+	b->io_arg = arg;
 }
 
 /*
@@ -226,13 +249,18 @@ static ssize_t fd_write_some(int fd, const void *p, size_t n, int *notsock)
 	return r;
 }
 
-/* Write all n bytes, each wait for the fd bounded by timeout_ms and deadline (0: none). */
-static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, long long deadline,
-			  size_t *done, int *notsock)
+/*
+ * Write all n bytes through b (its io, else its fd), each wait for the fd
+ * bounded by b->timeout_ms and b->deadline_ms (0: none); *done counts what
+ * was written.
+ */
+static int write_timed(struct outbuf *b, const char *p, size_t n, size_t *done)
 {
 	*done = 0;
 	while (*done < n) {
-		ssize_t r = fd_write_some(fd, p + *done, n - *done, notsock);
+		short want = POLLOUT;
+		ssize_t r = b->io ? b->io->write(b->io_arg, p + *done, n - *done, &want)
+				  : fd_write_some(b->fd, p + *done, n - *done, &b->notsock);
 		if (r > 0) {
 			*done += (size_t)r;
 			continue;
@@ -241,7 +269,7 @@ static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, long 
 			continue;
 		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		switch (fd_wait(fd, POLLOUT, wait_end_for(timeout_ms), deadline)) {
+		switch (fd_wait(b->fd, want, wait_end_for(b->timeout_ms), b->deadline_ms)) {
 		case 0:
 			errno = ETIMEDOUT;
 			return -1;
@@ -254,10 +282,12 @@ static int fd_write_timed(int fd, const char *p, size_t n, int timeout_ms, long 
 
 int fd_write_all(int fd, const void *p, size_t n)
 {
+	struct outbuf b;
 	size_t done;
-	int notsock = 0;
 
-	return fd_write_timed(fd, p, n, -1, 0, &done, &notsock);
+	outbuf_init(&b, fd, NULL, 0);
+	b.timeout_ms = -1;
+	return write_timed(&b, p, n, &done);
 }
 
 void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size)
@@ -269,6 +299,8 @@ void outbuf_init(struct outbuf *b, int fd, char *mem, size_t size)
 	b->timeout_ms = BUF_DEFAULT_TIMEOUT_MS;
 	b->deadline_ms = 0;
 	b->notsock = 0;
+	b->io = NULL;
+	b->io_arg = NULL;
 }
 
 void outbuf_set_deadline(struct outbuf *b, long long deadline_ms)
@@ -276,11 +308,16 @@ void outbuf_set_deadline(struct outbuf *b, long long deadline_ms)
 	b->deadline_ms = deadline_ms;
 }
 
+void outbuf_set_io(struct outbuf *b, const struct buf_io *io, void *arg)
+{
+	b->io = io;
+	b->io_arg = arg;
+}
+
 int outbuf_flush(struct outbuf *b)
 {
 	size_t done;
-	int r = fd_write_timed(b->fd, b->mem, b->len, b->timeout_ms, b->deadline_ms, &done,
-			       &b->notsock);
+	int r = write_timed(b, b->mem, b->len, &done);
 
 	/* keep what was not written, so a caller may report or retry */
 	if (done) {
@@ -308,7 +345,7 @@ int outbuf_put(struct outbuf *b, const void *p, size_t n)
 		b->len = n;
 		return 0;
 	}
-	return fd_write_timed(b->fd, p, n, b->timeout_ms, b->deadline_ms, &done, &b->notsock);
+	return write_timed(b, p, n, &done);
 }
 
 int outbuf_puts(struct outbuf *b, const char *z)

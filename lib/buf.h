@@ -18,6 +18,9 @@
  *	int outbuf_puts(struct outbuf *b, const char *z);
  *	int outbuf_flush(struct outbuf *b);
  *
+ *	void inbuf_set_io(struct inbuf *b, const struct buf_io *io, void *arg);
+ *	void outbuf_set_io(struct outbuf *b, const struct buf_io *io, void *arg);
+ *
  *	long long clock_ms(void);
  *	int fd_write_all(int fd, const void *p, size_t n);
  *	int fd_std_ensure(void);
@@ -46,6 +49,18 @@
  *	error, not SIGPIPE; on ENOTSOCK with write(2). outbuf_init() sets notsock
  *	0; an outbuf learns it on its first write, and a caller who knows its fd
  *	is a pipe or a file may set it to 1 to save the failed send().
+ *
+ *	inbuf_set_io() and outbuf_set_io() make a buffer read or write through
+ *	io (a TLS layer, say) instead of read(2)/send(2) on fd; io NULL goes
+ *	back to the fd. io->read and io->write are called with arg and work
+ *	like non-blocking read(2) and write(2): a byte count, 0 for end of file
+ *	(read only), or -1 with errno; -1 with EAGAIN means "not now": *want
+ *	(preset to POLLIN for a read, POLLOUT for a write) says which readiness
+ *	of fd to wait for before calling again (a TLS read may need to write
+ *	and the other way round). The buffer's timeouts and deadline bound
+ *	those waits as they bound fd's. A buffer with io calls io first and
+ *	waits only on EAGAIN, as a layer may hold data it has read ahead; a
+ *	buffer without io pays nothing for the seam but one pointer test.
  * DIAGNOSTICS
  *	BUF_OK, BUF_EOF, BUF_TOOLONG, BUF_TIMEOUT (deadline or timeout passed),
  *	BUF_ERROR (errno set). Output functions return 0 or -1 (errno set;
@@ -53,7 +68,14 @@
  */
 #include <stddef.h>
 
+#include <sys/types.h>
+
 enum buf_result { BUF_OK, BUF_EOF, BUF_TOOLONG, BUF_TIMEOUT, BUF_ERROR };
+
+struct buf_io {
+	ssize_t (*read)(void *arg, void *p, size_t n, short *want);
+	ssize_t (*write)(void *arg, const void *p, size_t n, short *want);
+};
 
 struct inbuf {
 	int fd;
@@ -62,6 +84,8 @@ struct inbuf {
 	int timeout_ms;
 	long long deadline_ms;	/* 0: none */
 	int eof;
+	const struct buf_io *io;	/* NULL: read(2) on fd */
+	void *io_arg;
 };
 
 struct outbuf {
@@ -71,6 +95,8 @@ struct outbuf {
 	int timeout_ms;
 	long long deadline_ms;	/* 0: none */
 	int notsock;	/* 1: fd is no socket (pipe, file): write(2), not send() */
+	const struct buf_io *io;	/* NULL: send(2)/write(2) on fd */
+	void *io_arg;
 };
 
 void inbuf_init(struct inbuf *b, int fd, char *mem, size_t size);
@@ -86,6 +112,8 @@ void outbuf_set_deadline(struct outbuf *b, long long deadline_ms);
 int outbuf_put(struct outbuf *b, const void *p, size_t n);
 int outbuf_puts(struct outbuf *b, const char *z);
 int outbuf_flush(struct outbuf *b);
+void inbuf_set_io(struct inbuf *b, const struct buf_io *io, void *arg);
+void outbuf_set_io(struct outbuf *b, const struct buf_io *io, void *arg);
 
 long long clock_ms(void);
 int fd_write_all(int fd, const void *p, size_t n);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -344,6 +345,119 @@ START_TEST(std_fds_ensured)
 }
 END_TEST
 
+/*
+ * A layer for the io seam: bytes XOR 0x20 on the wire (so a read that
+ * bypassed it would show), and each call first answers EAGAIN asking for
+ * the opposite readiness, the way a TLS read can need the fd writable.
+ */
+struct xor_layer {
+	int fd;
+	int calls, eagain_next;
+};
+
+static ssize_t xor_read(void *arg, void *p, size_t n, short *want)
+{
+	struct xor_layer *x = arg;
+	ssize_t r, i;
+
+	x->calls++;
+	if ((x->eagain_next = !x->eagain_next)) {
+		*want = POLLOUT;	/* a pipe's read end is never writable: use a socket */
+		errno = EAGAIN;
+		return -1;
+	}
+	r = read(x->fd, p, n);
+	for (i = 0; i < r; i++)
+		((char *)p)[i] ^= 0x20;
+	return r;
+}
+
+static ssize_t xor_write(void *arg, const void *p, size_t n, short *want)
+{
+	struct xor_layer *x = arg;
+	char tmp[64];
+	size_t i, k = n < sizeof tmp ? n : sizeof tmp;
+
+	x->calls++;
+	if ((x->eagain_next = !x->eagain_next)) {
+		*want = POLLOUT;
+		errno = EAGAIN;
+		return -1;
+	}
+	for (i = 0; i < k; i++)
+		tmp[i] = ((const char *)p)[i] ^ 0x20;
+	return write(x->fd, tmp, k);
+}
+
+static const struct buf_io xor_io = { xor_read, xor_write };
+
+/* the io seam: reads and writes go through the layer, waits on its *want */
+START_TEST(io_layer_read_write)
+{
+	int sp[2];
+	char mem[64], omem[16], line[64], raw[128];
+	struct inbuf b;
+	struct outbuf o;
+	struct xor_layer xr = { 0, 0, 0 }, xw = { 0, 0, 0 };
+	size_t len;
+	ssize_t n;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sp), 0);
+	xw.fd = sp[0];
+	outbuf_init(&o, sp[0], omem, sizeof omem);
+	outbuf_set_io(&o, &xor_io, &xw);
+	ck_assert_int_eq(outbuf_puts(&o, "EHLO over a layer that is longer than 16\r\n"), 0);
+	ck_assert_int_eq(outbuf_flush(&o), 0);
+	ck_assert_int_ge(xw.calls, 2);
+	n = read(sp[1], raw, sizeof raw);
+	ck_assert_int_eq(n, 42);
+	ck_assert_int_eq(raw[0], 'E' ^ 0x20);	/* it went through the layer */
+	ck_assert_int_eq(write(sp[0], raw, (size_t)n), n);
+	xr.fd = sp[1];
+	inbuf_init(&b, sp[1], mem, sizeof mem);
+	inbuf_set_io(&b, &xor_io, &xr);
+	buf_set_timeout(&b, 2000);
+	ck_assert_int_eq(inbuf_getline(&b, line, sizeof line, &len), BUF_OK);
+	ck_assert_uint_eq(len, 42);
+	ck_assert_int_eq(memcmp(line, "EHLO over", 9), 0);	/* undone by the reading layer */
+	ck_assert_int_gt(xr.calls, 1);
+	/* back to the fd: no layer */
+	inbuf_set_io(&b, NULL, NULL);
+	ck_assert_int_eq(write(sp[0], "x\n", 2), 2);
+	ck_assert_int_eq(inbuf_getline(&b, line, sizeof line, &len), BUF_OK);
+	ck_assert_int_eq(memcmp(line, "x\n", 2), 0);
+	close(sp[0]);
+	close(sp[1]);
+}
+END_TEST
+
+static ssize_t never_read(void *arg, void *p, size_t n, short *want)
+{
+	(void)arg, (void)p, (void)n;
+	*want = POLLIN;
+	errno = EAGAIN;
+	return -1;
+}
+
+static const struct buf_io never_io = { never_read, NULL };
+
+/* a layer that never has data still times out on the buffer's deadline */
+START_TEST(io_layer_timeout)
+{
+	char mem[16], line[16];
+	struct inbuf b;
+	size_t len;
+
+	inbuf_init(&b, fds[0], mem, sizeof mem);
+	inbuf_set_io(&b, &never_io, NULL);
+	buf_set_timeout(&b, 100);
+	ck_assert_int_eq(inbuf_getline(&b, line, sizeof line, &len), BUF_TIMEOUT);
+	buf_set_timeout(&b, -1);
+	buf_set_deadline(&b, clock_ms() + 100);
+	ck_assert_int_eq(inbuf_getline(&b, line, sizeof line, &len), BUF_TIMEOUT);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("buf");
@@ -361,6 +475,8 @@ Suite *suite(void)
 	tcase_add_test(in, zero_timeout_sees_ready_data);
 	tcase_add_test(in, read_and_pending);
 	tcase_add_test(in, read_error);
+	tcase_add_test(in, io_layer_timeout);
+	tcase_add_test(out, io_layer_read_write);
 	tcase_add_test(out, outbuf_small_and_large);
 	tcase_add_test(out, outbuf_put_nothing);
 	tcase_add_test(out, outbuf_write_timeout);
