@@ -25,6 +25,7 @@
 #include "nexthop.h"
 #include "passwd.h"
 #include "str.h"
+#include "tlspolicy.h"
 
 #define CONFIG_FILE "tern.conf"
 #define CONFIG_LINE_MAX 4096
@@ -34,6 +35,7 @@ enum setting_type {
 	T_DURATION, T_USER, T_RESOLVER, T_PORT, T_ROUTE_LIST, T_ADDRESS, T_SELF_LIST,
 	T_TLS_CERT_LIST, T_OPT_USER,
 	T_MAP,
+	T_TLS_LIST, T_OPT_PATH,
 };
 
 struct setting {
@@ -90,6 +92,10 @@ static const struct setting settings[] = {
 	{ "auth-failure-delay", T_DURATION, NUM(auth_failure_delay, 0, 3600, 2) },
 	{ "auth-failure-limit", T_COUNT, NUM(auth_failure_limit, 1, 1000, 3) },
 	{ "sender-login-map", T_PATH, TXT(sender_login_map, NULL) },
+	{ "tls-policy", T_TLS_LIST, LIST(tls_rules) },
+	{ "tls-ca-file", T_OPT_PATH, TXT(tls_ca_file, "") },
+	{ "dnssec-resolver", T_RESOLVER, TXT(dnssec_resolver, "") },
+	{ "relay-auth-file", T_OPT_PATH, TXT(relay_auth_file, "") },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -348,6 +354,22 @@ static int add_route(struct config *c, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int add_tls_rule(struct config *c, const char *v, char *err, size_t errlen)
+{
+	struct tls_rule r;
+	size_t i;
+
+	if (tlspolicy_parse(v, &r, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < c->ntls_rules; i++)
+		if (strcasecmp(c->tls_rules[i].domain, r.domain) == 0)
+			return str_errorf(err, errlen, "duplicate tls-policy for '%s'", r.domain);
+	if (list_grow((void **)&c->tls_rules, &c->ntls_rules, sizeof r) < 0)
+		return str_errorf(err, errlen, "out of memory");
+	c->tls_rules[c->ntls_rules++] = r;
+	return 0;
+}
+
 /* Check and store one value for st. */
 static int setting_apply(struct config *c, const struct setting *st, const char *v,
 			 char *err, size_t errlen)
@@ -355,7 +377,8 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 	unsigned long long num;
 	char why[512];
 
-	if (st->type != T_ROUTE_LIST && st->type != T_TLS_CERT_LIST && strpbrk(v, " \t"))
+	if (st->type != T_ROUTE_LIST && st->type != T_TLS_CERT_LIST && st->type != T_TLS_LIST &&
+	    strpbrk(v, " \t"))
 		return str_errorf(err, errlen, "%s: '%s': one value expected", st->key, v);
 	switch (st->type) {
 	case T_DOMAIN_LIST:
@@ -370,6 +393,10 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		if (add_route(c, v, why, sizeof why) < 0)
 			return str_errorf(err, errlen, "route: %s", why);
 		return 0;
+	case T_TLS_LIST:
+		if (add_tls_rule(c, v, why, sizeof why) < 0)
+			return str_errorf(err, errlen, "tls-policy: %s", why);
+		return 0;
 	case T_SIZE: case T_COUNT: case T_DURATION: case T_PORT:
 		if (parse_number(st, v, &num, err, errlen) < 0)
 			return -1;
@@ -379,7 +406,7 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		if (!domain_valid(v))
 			return str_errorf(err, errlen, "hostname: '%s': not a domain name", v);
 		break;
-	case T_PATH: case T_MAP:
+	case T_PATH: case T_MAP: case T_OPT_PATH:
 		if (v[0] != '/')
 			return str_errorf(err, errlen, "%s: '%s': not an absolute path", st->key, v);
 		break;
@@ -389,7 +416,8 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		break;
 	case T_RESOLVER:
 		if (!resolver_valid(v))
-			return str_errorf(err, errlen, "resolver: '%s': want IP, IP:PORT or [IPv6]:PORT", v);
+			return str_errorf(err, errlen, "%s: '%s': want IP, IP:PORT or [IPv6]:PORT",
+					  st->key, v);
 		break;
 	case T_ADDRESS:
 		if (!address_valid(v))
@@ -421,7 +449,7 @@ static void config_defaults(struct config *c)
 static int setting_repeats(const struct setting *st)
 {
 	return st->type == T_DOMAIN_LIST || st->type == T_CIDR_LIST || st->type == T_ROUTE_LIST ||
-	       st->type == T_SELF_LIST || st->type == T_TLS_CERT_LIST;
+	       st->type == T_SELF_LIST || st->type == T_TLS_CERT_LIST || st->type == T_TLS_LIST;
 }
 
 /* One line (LF removed): comment stripped, "key value" split and applied. */
@@ -490,6 +518,16 @@ static int config_read(int fd, struct config *c, unsigned char *seen,
 		if (config_line(c, line, len, seen, why, sizeof why) < 0)
 			return str_errorf(err, errlen, "%s:%lu: %s", path, lineno, why);
 	}
+}
+
+static int config_tls_dane_used(const struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ntls_rules; i++)
+		if (c->tls_rules[i].policy == TLS_DANE || c->tls_rules[i].policy == TLS_DANE_ONLY)
+			return 1;
+	return 0;
 }
 
 /* Checks that span settings, after the whole file is read. */
@@ -577,6 +615,9 @@ static int config_finish(struct config *c, const char *path, char *err, size_t e
 	    (int)sizeof c->postmaster)
 		return str_errorf(err, errlen, "%s: hostname too long for postmaster@hostname "
 				  "(set postmaster)", path);
+	if (!c->dnssec_resolver[0] && config_tls_dane_used(c))
+		return str_errorf(err, errlen, "%s: tls-policy dane needs a dnssec-resolver "
+				  "(set dnssec-resolver to a validating resolver)", path);
 	if (c->retry_min > c->retry_max)
 		return str_errorf(err, errlen, "%s: retry-min (%us) is greater than retry-max (%us) "
 				  "(lower retry-min or raise retry-max)",
@@ -625,6 +666,9 @@ void config_free(struct config *c)
 		free(c->tls_certs[i].key);
 	}
 	c->ntls_certs = 0;
+	free(c->tls_rules);
+	c->tls_rules = NULL;
+	c->ntls_rules = 0;
 	c->accept = NULL;
 	c->relay_nets = NULL;
 	c->routes = NULL;
@@ -656,6 +700,11 @@ int config_accepts_domain(const struct config *c, const char *domain)
 const struct route *config_route_for(const struct config *c, const char *domain)
 {
 	return route_find(c->routes, c->nroutes, domain);
+}
+
+enum tls_policy config_tls_policy_for(const struct config *c, const char *domain)
+{
+	return tlspolicy_find(c->tls_rules, c->ntls_rules, domain);
 }
 
 int config_client_in_relay_nets(const struct config *c, const char *addrtext)
@@ -729,6 +778,13 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 			str_appendc(o, '\n');
 		}
 		return;
+	case T_TLS_LIST:
+		if (!c->ntls_rules)
+			str_appendz(o, "# tls-policy: none, every domain: may\n");
+		for (i = 0; i < c->ntls_rules; i++)
+			str_appendf(o, "tls-policy %s %s\n", c->tls_rules[i].domain,
+				    tlspolicy_name(c->tls_rules[i].policy));
+		return;
 	case T_TLS_CERT_LIST:
 		if (!c->ntls_certs)
 			str_appendz(o, "# tls-certificate: none, no STARTTLS\n");
@@ -759,7 +815,7 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 			str_appendf(o, "%s %s\n", st->key, (const char *)c + st->off);
 		return;
 	default:
-		if (st->type == T_RESOLVER && !c->resolver[0])
+		if (st->type == T_RESOLVER && !c->resolver[0] && st->off == offsetof(struct config, resolver))
 			str_appendz(o, "# resolver: from /etc/resolv.conf\n");
 		else if (!((const char *)c + st->off)[0])	/* an optional path unset */
 			str_appendf(o, "# %s: none\n", st->key);

@@ -11,6 +11,7 @@
  *	void config_size_text(unsigned long long bytes, char out[24]);
  *	int config_accepts_domain(const struct config *c, const char *domain);
  *	const struct route *config_route_for(const struct config *c, const char *domain);
+ *	enum tls_policy config_tls_policy_for(const struct config *c, const char *domain);
  *	int config_client_in_relay_nets(const struct config *c, const char *addrtext);
  * DESCRIPTION
  *	config_dir() is TERN_CONFDIR from the environment when the process is not
@@ -75,6 +76,14 @@
  *	  auth-failure-limit N        default 3 failed AUTHs, then 421 and close
  *	  sender-login-map PATH       default none: which login may use which
  *	                              MAIL FROM address (smtpd(8))
+ *	  tls-policy DOMAIN POLICY (r)  DOMAIN or "*"; POLICY none, may (the
+ *	                              default), encrypt, verify, dane, dane-only
+ *	                              (tlspolicy.h, relay(8))
+ *	  tls-ca-file PATH            the relay's trusted CAs for verify; default
+ *	                              the system's
+ *	  dnssec-resolver HOST[:PORT] the validating resolver trusted for DNSSEC
+ *	                              (its AD bit); needed by tls-policy dane
+ *	  relay-auth-file PATH        smarthost credentials, read as root at start
  *
  *	config_load() fills c with defaults first. err receives
  *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
@@ -83,7 +92,8 @@
  *	config_accepts_domain() compares ignoring case; an address literal is
  *	never accepted unless listed literally.
  *	config_route_for() gives the route for domain, the "*" route, or NULL
- *	(then: MX lookup).
+ *	(then: MX lookup). config_tls_policy_for() is tlspolicy_find() over
+ *	c's tls-policy rules.
  *	config_client_in_relay_nets() parses addrtext (v4, v6, v4-mapped v6)
  *	and matches it against relay-net.
  *	config_route_for() is route_find() over c's routes; nexthop.h and
@@ -98,6 +108,7 @@
 
 #include "cidr.h"	/* struct cidr, cidr_match() */
 #include "nexthop.h"	/* struct nexthop, struct route */
+#include "tlspolicy.h"	/* struct tls_rule, enum tls_policy */
 
 #define CONFIG_TLS_CERT_MAX 2
 
@@ -144,6 +155,11 @@ struct config {
 	unsigned auth_timeout, auth_failure_delay;	/* seconds */
 	unsigned auth_failure_limit;
 	char sender_login_map[4096];
+	struct tls_rule *tls_rules;	/* tls-policy settings */
+	size_t ntls_rules;
+	char tls_ca_file[4096];		/* "": the system's CAs */
+	char dnssec_resolver[300];	/* "": none (no DANE) */
+	char relay_auth_file[4096];	/* "": no smarthost credentials */
 };
 
 const char *config_dir(void);
@@ -153,6 +169,7 @@ void config_size_text(unsigned long long bytes, char out[24]);
 void config_print(const struct config *c, int fd);
 int config_accepts_domain(const struct config *c, const char *domain);
 const struct route *config_route_for(const struct config *c, const char *domain);
+enum tls_policy config_tls_policy_for(const struct config *c, const char *domain);
 int config_client_in_relay_nets(const struct config *c, const char *addrtext);
 
 #endif

@@ -5,6 +5,6 @@ relay/librelay.a: $(RELAY_OBJ)
 	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 relay/relay: relay/relay.o relay/librelay.a queue/libqueue.a lib/libtern.a
-	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDNS_LIBS) $(SYSTEMD_LIBS)
+	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDNS_LIBS) $(SSL_LIBS) $(SYSTEMD_LIBS)
 
 PROGRAMS += relay/relay

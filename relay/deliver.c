@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "relay/authfile.h"
 #include "relay/deliver.h"
 #include "relay/deliver_maildir.h"
 #include "relay/mx.h"
@@ -38,7 +39,49 @@ struct deliver_conn {
 void deliver_init(struct deliver_ctx *d, const struct config *c)
 {
 	d->cfg = c;
+	d->auth = NULL;
 	d->conns = NULL;
+}
+
+void deliver_set_auth(struct deliver_ctx *d, const struct auth_table *auth)
+{
+	d->auth = auth;
+}
+
+/* The level a connection for job must reach: its tls-policy, encrypt with AUTH. */
+static enum tls_policy deliver_level(const struct deliver_ctx *d, const struct deliver_job *job,
+				     const char *key)
+{
+	enum tls_policy p = config_tls_policy_for(d->cfg, job->domain);
+
+	if (authfile_find(d->auth, key) && p < TLS_ENCRYPT)
+		p = TLS_ENCRYPT;	/* never a password in plaintext */
+	return p;
+}
+
+/* Whether kept connection s meets level (a weaker one is not reused). */
+static int deliver_level_met(const struct smtp_conn *s, enum tls_policy level)
+{
+	enum tls_verified v = tls_verified(s->tls);
+
+	switch (level) {
+	case TLS_NONE: case TLS_MAY:
+		return 1;
+	case TLS_ENCRYPT:
+		return v != TLS_V_NONE;
+	case TLS_VERIFY:
+		return v == TLS_V_TRUSTED || v == TLS_V_DANE;
+	default:
+		return v == TLS_V_DANE;
+	}
+}
+
+static void deliver_note_mta(struct deliver_result *res, const struct smtp_conn *s)
+{
+	if (s->local_verdict)
+		return;
+	snprintf(res->remote_mta, sizeof res->remote_mta, "%s", s->host);
+	snprintf(res->tls, sizeof res->tls, "%s", s->tls_info);
 }
 
 /* Remove and return the kept connection for key, or NULL. */
@@ -135,7 +178,7 @@ static int deliver_reused(struct deliver_ctx *d, const struct deliver_job *job,
 
 	if (!c)
 		return 0;
-	if (!smtp_alive(&c->s)) {
+	if (!smtp_alive(&c->s) || !deliver_level_met(&c->s, deliver_level(d, job, key))) {
 		conn_free(c, 0);
 		return 0;
 	}
@@ -143,8 +186,7 @@ static int deliver_reused(struct deliver_ctx *d, const struct deliver_job *job,
 		conn_free(c, 0);	/* retried once on a fresh connection */
 		return 0;
 	}
-	if (!c->s.local_verdict)
-		snprintf(res->remote_mta, sizeof res->remote_mta, "%s", c->s.host);
+	deliver_note_mta(res, &c->s);
 	conn_keep(d, c, key);
 	return 1;
 }
@@ -163,13 +205,23 @@ static int deliver_plan(struct deliver_ctx *d, const struct deliver_job *job,
 	}
 	smtp_timeouts_init(&to, d->cfg);
 	for (i = 0; i < p->n; i++) {
-		if (smtp_open(&c->s, &p->t[i], p->lmtp, &to, d->cfg->hostname, last) < 0) {
+		struct smtp_security sec;
+		const struct auth_entry *a = authfile_find(d->auth, p->key);
+
+		memset(&sec, 0, sizeof sec);
+		sec.level = deliver_level(d, job, p->key);
+		sec.ca_file = d->cfg->tls_ca_file;
+		if (a) {
+			sec.user = a->user;
+			sec.password = a->password;
+		}
+		if (smtp_open_secure(&c->s, &p->t[i], p->lmtp, &to, d->cfg->hostname, &sec,
+				     last) < 0) {
 			log_attempt(job, p->t[i].host, last);
 			continue;
 		}
 		if (smtp_send(&c->s, job, res->rcpt, last) == SMTP_DONE) {
-			if (!c->s.local_verdict)
-				snprintf(res->remote_mta, sizeof res->remote_mta, "%s", c->s.host);
+			deliver_note_mta(res, &c->s);
 			conn_keep(d, c, p->key);
 			return 1;
 		}
@@ -195,6 +247,7 @@ void deliver(struct deliver_ctx *d, const struct deliver_job *job,
 	struct reply verdict;
 
 	res->remote_mta[0] = '\0';
+	res->tls[0] = '\0';
 	res->destination_failed = 0;
 	if (!job->nrcpt)
 		return;

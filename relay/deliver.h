@@ -6,6 +6,7 @@
  *	(runs in a delivery worker: no queue access, nothing trusted)
  * SYNOPSIS
  *	void deliver_init(struct deliver_ctx *d, const struct config *c);
+ *	void deliver_set_auth(struct deliver_ctx *d, const struct auth_table *auth);
  *	void deliver(struct deliver_ctx *d, const struct deliver_job *job,
  *	             struct deliver_result *res);
  *	void deliver_idle(struct deliver_ctx *d);
@@ -37,7 +38,15 @@
  *	res->rcpt[i].again is set on a 4xx left over by the server's
  *	recipient limit (RFC 5321 §4.5.3.1.10, see smtp_client.h) after
  *	others of the job were delivered: no retry delay for it.
+ *	Security (relay(8) TLS): each connection gets the tls-policy of
+ *	job->domain (tlspolicy.h); a next hop with credentials in auth (set
+ *	by deliver_set_auth(), the relay-auth-file) gets at least encrypt and
+ *	AUTH after STARTTLS. A kept connection is reused only when its TLS
+ *	meets the job's policy.
+ *
  *	res->remote_mta is the host name that gave the reply ("" if none);
+ *	res->tls describes the TLS of that connection (tls_describe() of
+ *	tls_client.h, "" in plaintext or when no server gave the reply);
  *	res->destination_failed is set when no address of the destination could
  *	be reached or every one gave a 4xx at connection level (so the scheduler
  *	backs the destination off as a whole).
@@ -73,16 +82,20 @@ struct deliver_result {
 	struct deliver_rcpt_result *rcpt;	/* job->nrcpt entries, caller-owned */
 	char remote_mta[256];
 	int destination_failed;
+	char tls[128];			/* "TLSv1.3 CIPHER verified=dane", "" */
 };
 
 struct deliver_conn;
+struct auth_table;
 
 struct deliver_ctx {
 	const struct config *cfg;
+	const struct auth_table *auth;	/* smarthost credentials, or NULL */
 	struct deliver_conn *conns;	/* open connections kept for reuse */
 };
 
 void deliver_init(struct deliver_ctx *d, const struct config *c);
+void deliver_set_auth(struct deliver_ctx *d, const struct auth_table *auth);
 void deliver(struct deliver_ctx *d, const struct deliver_job *job,
 	     struct deliver_result *res);
 void deliver_idle(struct deliver_ctx *d);

@@ -55,7 +55,9 @@
  *	checks what a worker claims: the job id and recipient count must match
  *	the job it sent, codes must lie in 200..599, text is bounded and any
  *	control byte becomes a space, remote_mta must look like a host name or
- *	address (else it is emptied), the "again" flag of a recipient holds
+ *	address (else it is emptied), tls must hold only the characters of a
+ *	protocol and cipher description and comes only with a remote_mta
+ *	(else it is emptied), the "again" flag of a recipient holds
  *	only with a 4xx code. A worker can lie about a result, nothing more.
  * DIAGNOSTICS
  *	ipc_send/ipc_recv return 0, 1 at end of file (ipc_recv only), or -1

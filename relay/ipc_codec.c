@@ -66,7 +66,8 @@ int ipc_result_encode(struct str *s, uint64_t jobid, size_t nrcpt,
 
 	if (ipc_put_u64(s, jobid) < 0 ||
 	    ipc_put_u32(s, (uint32_t)(r->destination_failed != 0)) < 0 ||
-	    ipc_put_str(s, r->remote_mta) < 0 || ipc_put_u32(s, (uint32_t)nrcpt) < 0)
+	    ipc_put_str(s, r->remote_mta) < 0 || ipc_put_str(s, r->tls) < 0 ||
+	    ipc_put_u32(s, (uint32_t)nrcpt) < 0)
 		return -1;
 	for (i = 0; i < nrcpt; i++)
 		if (ipc_put_u32(s, (uint32_t)r->rcpt[i].code) < 0 ||
@@ -100,6 +101,16 @@ static int ipc_hostlike(const char *s)
 	return 1;
 }
 
+/* A TLS description (tls_describe()): protocol and cipher names, "=". */
+static int ipc_tlslike(const char *s)
+{
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789.-_=+/ ", *s))
+			return 0;
+	return 1;
+}
+
 /* RFC 3463 §2: class "." subject "." detail, class 2, 4 or 5. */
 static int ipc_enhanced_valid(const char *s)
 {
@@ -128,7 +139,7 @@ int ipc_result_decode(const char *p, size_t len, uint64_t jobid, size_t nrcpt,
 		      struct deliver_result *r)
 {
 	struct ipc_dec d;
-	const char *mta;
+	const char *mta, *tls;
 	size_t i;
 
 	ipc_dec_init(&d, p, len);
@@ -136,9 +147,11 @@ int ipc_result_decode(const char *p, size_t len, uint64_t jobid, size_t nrcpt,
 		return errno = EPROTO, -1;
 	r->destination_failed = ipc_get_u32(&d) != 0;
 	mta = ipc_get_str(&d, sizeof r->remote_mta - 1);
+	tls = ipc_get_str(&d, sizeof r->tls - 1);
 	if (d.err || ipc_get_u32(&d) != nrcpt)
 		return errno = EPROTO, -1;
 	ipc_copy_text(r->remote_mta, sizeof r->remote_mta, ipc_hostlike(mta) ? mta : "");
+	ipc_copy_text(r->tls, sizeof r->tls, *r->remote_mta && ipc_tlslike(tls) ? tls : "");
 	for (i = 0; i < nrcpt; i++) {
 		uint32_t code = ipc_get_u32(&d), again = ipc_get_u32(&d);
 		const char *enh = ipc_get_str(&d, sizeof r->rcpt[i].enhanced - 1);

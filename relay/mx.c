@@ -444,26 +444,36 @@ static void key_lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
-/* The destination: a route's next hop, normalised; else the literal or domain. */
-void mx_key(const struct config *c, const char *domain, char *key, size_t len)
+/* A route's next hop as a destination key (tern.conf syntax, port filled in). */
+void mx_key_of_hop(const struct config *c, const struct nexthop *h, char *key, size_t len)
 {
-	const struct route *r = config_route_for(c, domain);
-	const struct nexthop *h = r ? &r->hop : NULL;
-
-	if (!h)
-		snprintf(key, len, "%s%s", domain[0] == '[' ? "literal:" : "mx:", domain);
-	else if (h->kind == NEXTHOP_LMTP_UNIX)
+	if (h->kind == NEXTHOP_LMTP_UNIX) {
 		snprintf(key, len, "lmtp:unix:%s", h->host);	/* a path keeps its case */
-	else if (h->kind == NEXTHOP_MAILDIR)
-		snprintf(key, len, "maildir:%s", h->host);
-	else if (h->kind == NEXTHOP_SMTP_MX)
+		return;
+	}
+	if (h->kind == NEXTHOP_MAILDIR) {
+		snprintf(key, len, "maildir:%s", h->host);	/* a path keeps its case */
+		return;
+	}
+	if (h->kind == NEXTHOP_SMTP_MX)
 		snprintf(key, len, "smtp:%s:%u", h->host, route_port(c, h));
 	else
 		snprintf(key, len, "%s:[%s]:%u", h->kind == NEXTHOP_SMTP ? "smtp" : "lmtp",
 			 h->host, route_port(c, h));
-	/* RFC 5321 §2.4: host names compare without case */
-	if (!h || (h->kind != NEXTHOP_LMTP_UNIX && h->kind != NEXTHOP_MAILDIR))
-		key_lower(key);
+	key_lower(key);	/* RFC 5321 §2.4: host names compare without case */
+}
+
+/* The destination: a route's next hop, normalised; else the literal or domain. */
+void mx_key(const struct config *c, const char *domain, char *key, size_t len)
+{
+	const struct route *r = config_route_for(c, domain);
+
+	if (r) {
+		mx_key_of_hop(c, &r->hop, key, len);
+		return;
+	}
+	snprintf(key, len, "%s%s", domain[0] == '[' ? "literal:" : "mx:", domain);
+	key_lower(key);
 }
 
 int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,

@@ -10,6 +10,8 @@
  *	int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
  *	            struct reply *verdict);
  *	void mx_key(const struct config *c, const char *domain, char *key, size_t len);
+ *	void mx_key_of_hop(const struct config *c, const struct nexthop *h,
+ *	                   char *key, size_t len);
  * DESCRIPTION
  *	mx_sort() orders MX records by preference, lowest first, and shuffles
  *	records of equal preference (RFC 5321 §5.1) with rnd(bound, arg), which
@@ -54,7 +56,8 @@
  *	"literal:" and the literal; otherwise (MX delivery) "mx:" and the
  *	domain. Workers keep connections by this key (deliver.h) and the
  *	scheduler counts concurrency and backs destinations off by it
- *	(scheduler.h). At most MX_KEY_MAX bytes with the NUL.
+ *	(scheduler.h). At most MX_KEY_MAX bytes with the NUL. mx_key_of_hop()
+ *	is the key of the next hop h alone (a route's part of mx_key()).
  * DIAGNOSTICS
  *	mx_plan() returns 0, or -1 with verdict set to the result every
  *	recipient gets:
@@ -100,5 +103,6 @@ int mx_literal(const char *domain, struct sockaddr_storage *ss);
 int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 	    struct reply *verdict);
 void mx_key(const struct config *c, const char *domain, char *key, size_t len);
+void mx_key_of_hop(const struct config *c, const struct nexthop *h, char *key, size_t len);
 
 #endif

@@ -15,7 +15,7 @@
 #include "relay/worker.h"
 
 /* In the factory: make one worker and hand its socket to the scheduler. */
-static void factory_spawn(int fd, const struct config *c)
+static void factory_spawn(int fd, const struct config *c, const struct auth_table *auth)
 {
 	int sv[2];
 	pid_t pid;
@@ -30,7 +30,7 @@ static void factory_spawn(int fd, const struct config *c)
 	if (pid == 0) {
 		close(fd);
 		close(sv[0]);
-		_exit(worker_main(sv[1], c));
+		_exit(worker_main(sv[1], c, auth));
 	}
 	close(sv[1]);
 	if (pid < 0) {
@@ -58,7 +58,7 @@ static void factory_reload(const char *confdir, struct config *c)
 }
 
 static void __attribute__((noreturn))
-factory_main(int fd, const char *confdir, struct config *c)
+factory_main(int fd, const char *confdir, struct config *c, const struct auth_table *auth)
 {
 	struct str frame = STR_INIT(4096);
 	char err[512];
@@ -81,14 +81,14 @@ factory_main(int fd, const char *confdir, struct config *c)
 		if (r != 0)
 			_exit(r == 1 ? 0 : 111);
 		if (type == IPC_SPAWN)
-			factory_spawn(fd, c);
+			factory_spawn(fd, c, auth);
 		else if (type == IPC_RELOAD)
 			factory_reload(confdir, c);
 	}
 }
 
 int pool_start(struct pool *p, const char *confdir, const struct config *c,
-	       char *err, size_t errlen)
+	       const struct auth_table *auth, char *err, size_t errlen)
 {
 	int sv[2];
 	pid_t pid;
@@ -110,7 +110,7 @@ int pool_start(struct pool *p, const char *confdir, const struct config *c,
 		struct config copy = *c;	/* the child owns its copy now */
 
 		close(sv[0]);
-		factory_main(sv[1], confdir, &copy);
+		factory_main(sv[1], confdir, &copy, auth);
 	}
 	close(sv[1]);
 	p->factory_fd = sv[0];

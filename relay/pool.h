@@ -6,7 +6,7 @@
  *	that makes them
  * SYNOPSIS
  *	int pool_start(struct pool *p, const char *confdir, const struct config *c,
- *	               char *err, size_t errlen);
+ *	               const struct auth_table *auth, char *err, size_t errlen);
  *	struct worker *pool_spawn(struct pool *p);
  *	int pool_reload(struct pool *p);
  *	struct worker *pool_pick(struct pool *p, const char *dest);
@@ -22,7 +22,11 @@
  *	(the factory keeps the one privilege that matters: being relay-user).
  *	The factory exits when the scheduler's end of its socket closes; each
  *	worker when its own socket closes. IPC_RELOAD makes the factory reread
- *	confdir, keeping its old configuration on error.
+ *	confdir, keeping its old configuration on error. auth (the
+ *	relay-auth-file, read by the caller as root; NULL: none) is copied
+ *	into the factory at the fork and given to every worker; a reload
+ *	keeps it (the factory, as relay-user, cannot read the file: a changed
+ *	file needs a restart).
  *
  *	pool_spawn() asks the factory for one worker and adds it (NULL and a log
  *	line if the factory is gone).
@@ -48,6 +52,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "relay/authfile.h"
 #include "relay/ipc.h"
 #include "relay/mx.h"
 
@@ -73,7 +78,7 @@ struct pool {
 };
 
 int pool_start(struct pool *p, const char *confdir, const struct config *c,
-	       char *err, size_t errlen);
+	       const struct auth_table *auth, char *err, size_t errlen);
 struct worker *pool_spawn(struct pool *p);
 int pool_reload(struct pool *p);
 struct worker *pool_pick(struct pool *p, const char *dest);

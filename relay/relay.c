@@ -16,6 +16,7 @@
 #include "privdrop.h"
 #include "relay/deliver_maildir.h"
 #include "relay/maildir_agent.h"
+#include "relay/authfile.h"
 #include "relay/pool.h"
 #include "relay/scheduler.h"
 #include "usage.h"
@@ -33,6 +34,7 @@ static const char relay_usage[] =
 int main(int argc, char **argv)
 {
 	static struct config cfg;
+	static struct auth_table auth;
 	struct pool pool;
 	const char *confdir;
 	char err[512];
@@ -58,6 +60,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_journal_enable();
+	/* The credentials while still root (the file is root's alone); the
+	 * workers get them in memory. */
+	if (cfg.relay_auth_file[0] &&
+	    authfile_load(cfg.relay_auth_file, &cfg, &auth, err, sizeof err) < 0)
+		log_die(111, "relay-auth-file %s", err);
 	/* The Maildir writer (maildir-user) and the workers, from a factory that
 	 * is relay-user, before any queue descriptor exists; then the scheduler
 	 * becomes queue-user and keeps no way to the writer. */
@@ -66,9 +73,10 @@ int main(int argc, char **argv)
 			log_die(111, "start the Maildir writer: %s", err);
 		deliver_maildir_set_writer(writer);
 	}
-	if (pool_start(&pool, confdir, &cfg, err, sizeof err) < 0)
+	if (pool_start(&pool, confdir, &cfg, &auth, err, sizeof err) < 0)
 		log_die(111, "start the worker factory: %s", err);
 	deliver_maildir_set_writer(-1);
+	authfile_free(&auth);	/* the scheduler needs no passwords */
 	if (privdrop_to_user(cfg.queue_user, err, sizeof err) < 0)
 		log_die(111, "%s", err);
 	return sched_main(confdir, &cfg, &pool, once);

@@ -274,10 +274,17 @@ static void sched_job_done(struct sched *s, struct sched_job *j, long long now)
  * without counting an attempt, so that its backoff does not grow.
  */
 static void sched_record(struct sched *s, struct queue_rcpt *r, const char *id,
-			 const char *remote, const struct deliver_rcpt_result *res,
-			 int again, long long now)
+			 const char *remote, const char *tls,
+			 const struct deliver_rcpt_result *res, int again, long long now)
 {
-	sched_set_reply(r, remote, res->code, res->enhanced, res->text);
+	char text[DELIVER_TEXT_MAX + 160];
+
+	/* the TLS of the connection rides with the reply: log line and DSN */
+	if (tls && *tls)
+		snprintf(text, sizeof text, "%s (TLS %s)", res->text, tls);
+	else
+		snprintf(text, sizeof text, "%s", res->text);
+	sched_set_reply(r, remote, res->code, res->enhanced, text);
 	r->last_try = now;
 	if (again && res->again && res->code / 100 == 4) {
 		r->next_try = now;
@@ -312,8 +319,8 @@ void sched_job_finish(struct sched *s, struct sched_job *j,
 	for (i = 0; i < j->n; i++)
 		progress |= res->rcpt[i].code / 100 == 2;
 	for (i = 0; i < j->n; i++)
-		sched_record(s, &m->rcpt[j->idx[i]], m->id, res->remote_mta, &res->rcpt[i],
-			     progress, now);
+		sched_record(s, &m->rcpt[j->idx[i]], m->id, res->remote_mta, res->tls,
+			     &res->rcpt[i], progress, now);
 	if (res->destination_failed) {
 		if (d->failures < UINT_MAX)
 			d->failures++;
@@ -335,7 +342,7 @@ void sched_job_lost(struct sched *s, struct sched_job *j, const char *why, long 
 
 	snprintf(res.text, sizeof res.text, "%s", why);
 	for (i = 0; i < j->n; i++)
-		sched_record(s, &m->rcpt[j->idx[i]], m->id, "", &res, 0, now);
+		sched_record(s, &m->rcpt[j->idx[i]], m->id, "", "", &res, 0, now);
 	j->entry->active->dirty = 1;
 	sched_job_done(s, j, now);
 }

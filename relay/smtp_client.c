@@ -55,6 +55,10 @@ void smtp_why_local(struct reply *why, const char *enh, const char *host,
 
 void smtp_close(struct smtp_conn *s)
 {
+	inbuf_set_io(&s->in, NULL, NULL);
+	outbuf_set_io(&s->out, NULL, NULL);
+	tls_free(s->tls);
+	s->tls = NULL;
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -112,6 +116,27 @@ static int smtp_connect(struct smtp_conn *s, const struct mx_target *t, struct r
 	return 0;
 }
 
+/* RFC 4954 §3: "AUTH" SP mechanism *(SP mechanism); PLAIN and LOGIN noted. */
+static void ehlo_auth(struct smtp_conn *s, const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start, n;
+
+		while (i < len && p[i] == ' ')
+			i++;
+		start = i;
+		while (i < len && p[i] != ' ')
+			i++;
+		n = i - start;
+		if (n == 5 && !strncasecmp(p + start, "PLAIN", 5))
+			s->ext |= SMTP_EXT_AUTH_PLAIN;
+		else if (n == 5 && !strncasecmp(p + start, "LOGIN", 5))
+			s->ext |= SMTP_EXT_AUTH_LOGIN;
+	}
+}
+
 /* Collects EHLO/LHLO keywords (RFC 5321 §4.1.1.1: every line after the first). */
 struct ehlo_scan {
 	struct smtp_conn *s;
@@ -135,6 +160,10 @@ static void ehlo_line(void *arg, const char *text, size_t len)
 		e->s->ext |= SMTP_EXT_8BITMIME;
 	else if (!strcasecmp(kw, "SMTPUTF8"))
 		e->s->ext |= SMTP_EXT_SMTPUTF8;
+	else if (!strcasecmp(kw, "STARTTLS"))
+		e->s->ext |= SMTP_EXT_STARTTLS;
+	else if (!strcasecmp(kw, "AUTH"))
+		ehlo_auth(e->s, text + n, len - n);
 	else if (!strcasecmp(kw, "SIZE")) {
 		/* RFC 1870 §4: "SIZE" [SP number]; 0 or absent: no fixed limit */
 		unsigned long long v = 0;
@@ -170,31 +199,40 @@ const char *smtp_status_text(int st)
 }
 
 /* The server's reply as the reason, as a 4xx: a 5xx here only ends this address. */
-static void why_reply(struct reply *why, const struct reply *r, const char *host,
-		      const char *stage)
+void smtp_why_reply(struct reply *why, const struct reply *r, const char *host,
+		    const char *stage, const char *enh)
 {
 	char text[REPLY_TEXT_MAX + DNS_NAME_MAX + 64];
 
-	snprintf(text, sizeof text, "%s said after %s: %d %s", host, stage, r->code, r->text);
+	snprintf(text, sizeof text, "%s said after %s: %d%s%s %s", host, stage, r->code,
+		 r->enhanced[0] ? " " : "", r->enhanced, r->text);
 	reply_set(why, r->code / 100 == 4 ? r->code : 451,
-		  r->code / 100 == 4 && r->enhanced[0] ? r->enhanced : "4.4.2", text);
+		  r->code / 100 == 4 && r->enhanced[0] ? r->enhanced : enh, text);
 }
 
-static int smtp_hello(struct smtp_conn *s, const char *helo, struct reply *why)
+static int smtp_greeting(struct smtp_conn *s, struct reply *why)
+{
+	struct reply r;
+	int st = reply_read(&s->in, s->to.greeting, &r, NULL, NULL);
+
+	if (st == REPLY_OK && r.code / 100 == 2)
+		return 0;
+	if (st == REPLY_OK)
+		smtp_why_reply(why, &r, s->host, "connect", "4.4.2");
+	else
+		smtp_why_local(why, "4.4.2", s->host, smtp_status_text(st), 0);
+	return -1;
+}
+
+int smtp_ehlo(struct smtp_conn *s, const char *helo, struct reply *why)
 {
 	char line[DNS_NAME_MAX + 16];
 	struct reply r;
 	struct ehlo_scan scan = { s, 0 };
 	int st;
 
-	st = reply_read(&s->in, s->to.greeting, &r, NULL, NULL);
-	if (st != REPLY_OK || r.code / 100 != 2) {
-		if (st == REPLY_OK)
-			why_reply(why, &r, s->host, "connect");
-		else
-			smtp_why_local(why, "4.4.2", s->host, smtp_status_text(st), 0);
-		return -1;
-	}
+	s->ext = 0;
+	s->size_max = 0;
 	snprintf(line, sizeof line, "%s %s\r\n", s->lmtp ? "LHLO" : "EHLO", helo);
 	st = smtp_command(s, line, s->to.helo, &r, ehlo_line, &scan);
 	if (st == REPLY_OK && r.code / 100 == 5 && !s->lmtp) {
@@ -209,15 +247,19 @@ static int smtp_hello(struct smtp_conn *s, const char *helo, struct reply *why)
 		return -1;
 	}
 	if (r.code / 100 != 2) {
-		why_reply(why, &r, s->host, s->lmtp ? "LHLO" : "EHLO/HELO");
+		smtp_why_reply(why, &r, s->host, s->lmtp ? "LHLO" : "EHLO/HELO", "4.4.2");
 		return -1;
 	}
 	return 0;
 }
 
-int smtp_open(struct smtp_conn *s, const struct mx_target *t, int lmtp,
-	      const struct smtp_timeouts *to, const char *helo, struct reply *why)
+/* Connect, greeting, EHLO, then STARTTLS and AUTH: 0, -1, or 1 (smtp_secure()). */
+static int smtp_open_once(struct smtp_conn *s, const struct mx_target *t, int lmtp,
+			  const struct smtp_timeouts *to, const char *helo,
+			  const struct smtp_security *sec, struct reply *why)
 {
+	int r;
+
 	memset(s, 0, offsetof(struct smtp_conn, in));
 	s->fd = -1;
 	s->lmtp = lmtp;
@@ -225,11 +267,35 @@ int smtp_open(struct smtp_conn *s, const struct mx_target *t, int lmtp,
 	snprintf(s->host, sizeof s->host, "%s", t->host);
 	if (smtp_connect(s, t, why) < 0)
 		return -1;
-	if (smtp_hello(s, helo, why) < 0) {
+	if (smtp_greeting(s, why) < 0 || smtp_ehlo(s, helo, why) < 0) {
 		smtp_close(s);
 		return -1;
 	}
-	return 0;
+	r = lmtp || !sec ? 0 : smtp_secure(s, helo, sec, why);
+	if (r != 0)
+		smtp_close(s);
+	return r;
+}
+
+int smtp_open_secure(struct smtp_conn *s, const struct mx_target *t, int lmtp,
+		     const struct smtp_timeouts *to, const char *helo,
+		     const struct smtp_security *sec, struct reply *why)
+{
+	struct smtp_security plain;
+	int r = smtp_open_once(s, t, lmtp, to, helo, sec, why);
+
+	if (r <= 0)
+		return r;
+	/* TLS_MAY and the handshake failed: once more, in plaintext (smtp_client.h) */
+	plain = *sec;
+	plain.level = TLS_NONE;
+	return smtp_open_once(s, t, lmtp, to, helo, &plain, why) < 0 ? -1 : 0;
+}
+
+int smtp_open(struct smtp_conn *s, const struct mx_target *t, int lmtp,
+	      const struct smtp_timeouts *to, const char *helo, struct reply *why)
+{
+	return smtp_open_secure(s, t, lmtp, to, helo, NULL, why);
 }
 
 int smtp_alive(struct smtp_conn *s)

@@ -7,6 +7,9 @@
  *	void smtp_timeouts_init(struct smtp_timeouts *t, const struct config *c);
  *	int smtp_open(struct smtp_conn *s, const struct mx_target *t, int lmtp,
  *	              const struct smtp_timeouts *to, const char *helo, struct reply *why);
+ *	int smtp_open_secure(struct smtp_conn *s, const struct mx_target *t, int lmtp,
+ *	                     const struct smtp_timeouts *to, const char *helo,
+ *	                     const struct smtp_security *sec, struct reply *why);
  *	enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
  *	                           struct deliver_rcpt_result *res, struct reply *why);
  *	int smtp_alive(struct smtp_conn *s);
@@ -31,7 +34,18 @@
  *	greeting and sends EHLO (HELO if EHLO is refused with 5xx) or, for
  *	LMTP, LHLO, and notes PIPELINING, SIZE, 8BITMIME and SMTPUTF8.
  *	It returns 0, or -1 with the connection closed and why set (the
- *	server's own reply, or a 451 4.4.1/4.4.2 made here).
+ *	server's own reply, or a 451 4.4.1/4.4.2 made here). smtp_open() is
+ *	smtp_open_secure() with no TLS and no AUTH.
+ *
+ *	smtp_open_secure() then applies sec (smtp_secure.c): STARTTLS (RFC
+ *	3207) by sec->level, EHLO again over TLS with the extensions learnt in
+ *	plaintext forgotten (§4.2), and AUTH (RFC 4954) when sec->user is set.
+ *	LMTP never uses TLS. s->tls is the TLS session (NULL: plaintext) and
+ *	s->tls_info its description (tls_describe(), "" in plaintext). With
+ *	TLS_MAY a failed handshake makes it connect again to the same address
+ *	and deliver in plaintext, as Postfix does: a passive eavesdropper
+ *	gains nothing an attacker stripping STARTTLS would not, and mail to a
+ *	server with a broken TLS stack still goes (relay(8)).
  *
  *	smtp_send() runs one transaction: MAIL (SIZE=, BODY=8BITMIME when
  *	job->eightbit is 1 and offered, SMTPUTF8 when job->utf8), one RCPT per
@@ -64,7 +78,12 @@
  *	nothing to read, not closed. smtp_quit() sends QUIT, waits briefly for
  *	its reply and closes; smtp_close() just closes.
  *
- *	Used by smtp_open() and smtp_send(): smtp_command() writes line, flushes
+ *	Used by smtp_open() and smtp_send(): smtp_ehlo() sends EHLO (or LHLO;
+ *	HELO after a 5xx) and collects the extensions; smtp_secure() is the
+ *	STARTTLS and AUTH step (returns 0, -1 with why set, 1 when a TLS_MAY
+ *	handshake failed and the caller may retry in plaintext);
+ *	smtp_why_reply() makes a 4xx why from a server's reply r (a 5xx
+ *	becomes 451 with enh). smtp_command() writes line, flushes
  *	and reads the reply (an enum reply_status). smtp_why_local() makes a
  *	451 reply "host: what: strerror(err)" (err 0: none) for a failure found
  *	here; smtp_status_text() names a reply_read() failure.
@@ -78,12 +97,29 @@
 #include "relay/deliver.h"
 #include "relay/mx.h"
 #include "relay/reply.h"
+#include "relay/tls_client.h"
+#include "tlspolicy.h"
 
 #define SMTP_PIPELINE_MAX 50
 #define SMTP_CONNECT_MAX_MS 30000
 
 enum { SMTP_EXT_PIPELINING = 1, SMTP_EXT_SIZE = 2, SMTP_EXT_8BITMIME = 4,
-       SMTP_EXT_SMTPUTF8 = 8 };
+       SMTP_EXT_SMTPUTF8 = 8, SMTP_EXT_STARTTLS = 16, SMTP_EXT_AUTH_PLAIN = 32,
+       SMTP_EXT_AUTH_LOGIN = 64 };
+
+/*
+ * What a connection must achieve: level TLS_NONE (plaintext), TLS_MAY,
+ * TLS_ENCRYPT, TLS_VERIFY (chain and name) or TLS_DANE (a TLSA record of
+ * tlsa[0..ntlsa) authenticates the server; the caller resolved the other
+ * cases of the dane policies, see dane.h). user/password: AUTH after TLS.
+ */
+struct smtp_security {
+	enum tls_policy level;
+	const struct tls_tlsa *tlsa;
+	size_t ntlsa;
+	const char *ca_file;
+	const char *user, *password;	/* NULL: no AUTH */
+};
 
 enum smtp_status { SMTP_DONE, SMTP_CONN_FAIL };
 
@@ -100,6 +136,8 @@ struct smtp_conn {
 	int broken;
 	int local_verdict;	/* smtp_send() decided every result itself */
 	char host[DNS_NAME_MAX];
+	struct tls_session *tls;	/* NULL: plaintext */
+	char tls_info[128];		/* tls_describe(), "" in plaintext */
 	struct smtp_timeouts to;
 	struct inbuf in;
 	struct outbuf out;
@@ -110,6 +148,14 @@ struct smtp_conn {
 void smtp_timeouts_init(struct smtp_timeouts *t, const struct config *c);
 int smtp_open(struct smtp_conn *s, const struct mx_target *t, int lmtp,
 	      const struct smtp_timeouts *to, const char *helo, struct reply *why);
+int smtp_open_secure(struct smtp_conn *s, const struct mx_target *t, int lmtp,
+		     const struct smtp_timeouts *to, const char *helo,
+		     const struct smtp_security *sec, struct reply *why);
+int smtp_ehlo(struct smtp_conn *s, const char *helo, struct reply *why);
+int smtp_secure(struct smtp_conn *s, const char *helo, const struct smtp_security *sec,
+		struct reply *why);
+void smtp_why_reply(struct reply *why, const struct reply *r, const char *host,
+		    const char *stage, const char *enh);
 enum smtp_status smtp_send(struct smtp_conn *s, const struct deliver_job *job,
 			   struct deliver_rcpt_result *res, struct reply *why);
 int smtp_alive(struct smtp_conn *s);

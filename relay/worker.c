@@ -47,7 +47,7 @@ done:
 	return r;
 }
 
-int worker_main(int fd, const struct config *c)
+int worker_main(int fd, const struct config *c, const struct auth_table *auth)
 {
 	struct deliver_ctx d;
 	struct str frame = STR_INIT(IPC_MAX);
@@ -59,6 +59,7 @@ int worker_main(int fd, const struct config *c)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	deliver_init(&d, c);
+	deliver_set_auth(&d, auth);
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		unsigned type;

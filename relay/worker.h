@@ -4,11 +4,12 @@
  * NAME
  *	worker - a delivery worker: jobs in, results out, no queue access
  * SYNOPSIS
- *	int worker_main(int fd, const struct config *c);
+ *	int worker_main(int fd, const struct config *c, const struct auth_table *auth);
  * DESCRIPTION
  *	worker_main() serves the scheduler on the socket fd until it reads end
  *	of file: each IPC_JOB frame (with the message body as a read-only fd)
- *	becomes one deliver() call, answered by one IPC_RESULT frame. While
+ *	becomes one deliver() call, answered by one IPC_RESULT frame; auth
+ *	(NULL: none) holds the smarthost credentials (deliver_set_auth()). While
  *	idle it calls deliver_idle() every few seconds; at the end
  *	deliver_close_all(). The worker runs as relay-user (relay(8)): it
  *	trusts nothing from DNS or remote servers, and deliver() turns every
@@ -21,7 +22,8 @@
  *	or system error (logged).
  */
 #include "config.h"
+#include "relay/authfile.h"
 
-int worker_main(int fd, const struct config *c);
+int worker_main(int fd, const struct config *c, const struct auth_table *auth);
 
 #endif

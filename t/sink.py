@@ -7,6 +7,8 @@ USAGE
         [--size N] [--no-smtputf8]
         [--no-8bitmime] [--no-pipelining] [--no-ehlo] [--greeting REPLY]
         [--ready FILE] [--hostname NAME] [--data-delay SECONDS] [--max-rcpt N]
+        [--tls-cert PEM --tls-key PEM [--tls-max 1.1|1.2]] [--require-tls]
+        [--auth USER:PASSWORD]
 
     --listen HOST:PORT  listen on TCP (repeatable; IPv6 as [::1]:25)
     --unix PATH         listen on a unix socket (e.g. LMTP for tern's lmtp:unix:)
@@ -34,6 +36,13 @@ USAGE
     --max-rcpt N        accept at most N recipients per transaction and answer
                         "452 4.5.3 Too many recipients" to each RCPT past them
                         (RFC 5321 §4.5.3.1.10; 0, the default: no limit)
+    --tls-cert PEM      offer STARTTLS (RFC 3207) with this certificate (and
+    --tls-key PEM       any chain after it in the file) and key
+    --tls-max V         the highest TLS version offered (1.1: a handshake
+                        a TLS 1.2+ client cannot complete)
+    --require-tls       refuse everything but EHLO/STARTTLS/QUIT before TLS
+    --auth USER:PASS    require AUTH (PLAIN, LOGIN; offered only under TLS)
+                        with these credentials; others get 535 5.7.8
 
     Built-in local parts (unless --reply overrides them):
         defer         451 4.3.0 on the first attempt for that address, then 250
@@ -55,6 +64,8 @@ FILES
                     conn K                  connection number (reuse shows as
                                             several messages with the same K)
                     peer ADDR
+                    tls VERSION CIPHER      or "tls none"
+                    auth USER               the AUTH login, if any
     DIR/log     one line per command received, "K> COMMAND LINE", and per
                 connection "K connect" / "K close"
     DIR/concurrency  rewritten (atomically, by rename) at every change:
@@ -235,6 +246,12 @@ class Handler:
         lines.append("conn %d" % server.conn_no)
         peer = session.peer
         lines.append("peer %s" % (peer[0] if isinstance(peer, tuple) else peer))
+        sslobj = server.transport.get_extra_info("ssl_object")
+        lines.append("tls %s %s" % (sslobj.version(), sslobj.cipher()[0])
+                     if sslobj else "tls none")
+        if getattr(session, "authenticated", False):
+            login = getattr(session.auth_data, "login", b"") or b""
+            lines.append("auth %s" % login.decode("utf-8", "replace"))
         base = os.path.join(st.dir, str(n))
         with open(base + ".env", "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -280,7 +297,8 @@ class SinkLMTP(SinkMixin, LMTP):
 
 def wrap_logging(cls):
     """Log each command before aiosmtpd dispatches it."""
-    for name in ("HELO", "LHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT"):
+    for name in ("HELO", "LHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT",
+                 "STARTTLS"):
         orig = getattr(cls, "smtp_" + name, None)
         if orig is None:
             continue
@@ -331,10 +349,35 @@ async def main(args):
     cls = SinkLMTP if args.lmtp else SinkSMTP
     hostname = args.hostname
 
+    tls = None
+    if args.tls_cert:
+        import ssl
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_max == "1.1":
+            tls.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+            tls.maximum_version = ssl.TLSVersion.TLSv1_1
+        elif args.tls_max == "1.2":
+            tls.maximum_version = ssl.TLSVersion.TLSv1_2
+    auth = {}
+    if args.auth:
+        from aiosmtpd.smtp import AuthResult
+
+        def authenticator(server, session, envelope, mechanism, data):
+            login = getattr(data, "login", None)
+            password = getattr(data, "password", None)
+            st.log("%d auth %s %s" % (server.conn_no, mechanism,
+                                      (login or b"").decode("utf-8", "replace")))
+            ok = (login, password) == (args.auth[0].encode(), args.auth[1].encode())
+            return AuthResult(success=ok, handled=False, auth_data=data)
+        auth = dict(authenticator=authenticator, auth_required=True,
+                    auth_require_tls=True)
+
     def factory():
         return cls(handler, data_size_limit=args.size or None,
                    enable_SMTPUTF8=not args.no_smtputf8, decode_data=False,
-                   hostname=hostname, ident="tern-sink", timeout=60)
+                   hostname=hostname, ident="tern-sink", timeout=60,
+                   tls_context=tls, require_starttls=args.require_tls, **auth)
 
     loop = asyncio.get_running_loop()
     servers = []
@@ -381,9 +424,18 @@ def parse_args(argv):
     p.add_argument("--hostname", default="sink.test")
     p.add_argument("--data-delay", type=float, default=0)
     p.add_argument("--max-rcpt", type=int, default=0)
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--tls-max", choices=["1.1", "1.2"])
+    p.add_argument("--require-tls", action="store_true")
+    p.add_argument("--auth", type=lambda s: tuple(s.split(":", 1)))
     a = p.parse_args(argv)
     if not a.listen and not a.unix:
         p.error("need --listen or --unix")
+    if bool(a.tls_cert) != bool(a.tls_key):
+        p.error("--tls-cert and --tls-key go together")
+    if a.auth and len(a.auth) != 2:
+        p.error("--auth wants USER:PASSWORD")
     for r in a.reply + a.raw_reply:
         if len(r) != 2:
             p.error("--reply and --raw-reply want LOCALPART=REPLY")

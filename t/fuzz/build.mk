@@ -29,7 +29,7 @@ t/fuzz/fuzz_smtpd_session: FUZZ_WRAP = -Wl,--wrap=queue_client_start,--wrap=queu
 t/fuzz/fuzz_dns: FUZZ_WRAP = -Wl,--wrap=ldns_resolver_send
 
 t/fuzz/fuzz_%: t/fuzz/obj/t/fuzz/fuzz_%.o t/fuzz/obj/libtern-fuzz.a
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(LDNS_LIBS) $(SYSTEMD_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(LDNS_LIBS) $(SSL_LIBS) $(SYSTEMD_LIBS)
 
 # FUZZ_SECONDS per harness (default 60), FUZZ_JOBS at once (default 2);
 # FUZZ=NAME runs only fuzz_NAME. New inputs are kept in t/log/fuzz/NAME/

@@ -753,6 +753,62 @@ START_TEST(confdir_env)
 }
 END_TEST
 
+/* tls-policy: every policy, "*", case, lookup default; every reject branch */
+START_TEST(tls_policies)
+{
+	struct config c;
+	char err[1024], out[8192];
+	int pfd[2];
+	ssize_t n;
+
+	ck_assert_int_eq(load("tls-policy a.example none\ntls-policy B.example may\n"
+			      "tls-policy c.example encrypt\ntls-policy d.example verify\n"
+			      "tls-policy e.example\tverify\ntls-policy f.example none\n"
+			      "tls-policy [192.0.2.1] encrypt\ntls-policy * verify\n"
+			      "tls-ca-file /etc/ssl/test.pem\ndnssec-resolver 127.0.0.1:5353\n"
+			      "relay-auth-file /etc/tern/relay-auth\n", &c, err, sizeof err), 0);
+	ck_assert_uint_eq(c.ntls_rules, 8);
+	ck_assert_int_eq(config_tls_policy_for(&c, "a.example"), TLS_NONE);
+	ck_assert_int_eq(config_tls_policy_for(&c, "b.EXAMPLE"), TLS_MAY);
+	ck_assert_int_eq(config_tls_policy_for(&c, "c.example"), TLS_ENCRYPT);
+	ck_assert_int_eq(config_tls_policy_for(&c, "d.example"), TLS_VERIFY);
+	ck_assert_int_eq(config_tls_policy_for(&c, "e.example"), TLS_VERIFY);
+	ck_assert_int_eq(config_tls_policy_for(&c, "f.example"), TLS_NONE);
+	ck_assert_int_eq(config_tls_policy_for(&c, "[192.0.2.1]"), TLS_ENCRYPT);
+	ck_assert_int_eq(config_tls_policy_for(&c, "other.example"), TLS_VERIFY);
+	ck_assert_str_eq(c.tls_ca_file, "/etc/ssl/test.pem");
+	ck_assert_str_eq(c.dnssec_resolver, "127.0.0.1:5353");
+	ck_assert_str_eq(c.relay_auth_file, "/etc/tern/relay-auth");
+	ck_assert_int_eq(pipe(pfd), 0);
+	config_print(&c, pfd[1]);
+	close(pfd[1]);
+	n = read(pfd[0], out, sizeof out - 1);
+	close(pfd[0]);
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(out, "tls-policy e.example verify\ntls-policy f.example none\n"));
+	ck_assert_ptr_nonnull(strstr(out, "tls-policy * verify\n"));
+	config_free(&c);
+	/* no rule and no "*": may */
+	ck_assert_int_eq(load("tls-policy a.example none\n", &c, err, sizeof err), 0);
+	ck_assert_int_eq(config_tls_policy_for(&c, "b.example"), TLS_MAY);
+	ck_assert_str_eq(c.dnssec_resolver, "");
+	config_free(&c);
+	expect_error("tls-policy a.example\n", 1, "tls-policy: want 'tls-policy DOMAIN POLICY'");
+	expect_error("tls-policy a.example secure\n", 1,
+		     "tls-policy: 'secure': not none, may, encrypt or verify");
+	expect_error("tls-policy a.example may extra\n", 1,
+		     "tls-policy: 'may extra': not none, may, encrypt or verify");
+	expect_error("tls-policy a..example may\n", 1,
+		     "tls-policy: 'a..example': not a domain, literal or '*'");
+	expect_error("tls-policy a.example may\ntls-policy A.example none\n", 2,
+		     "tls-policy: duplicate tls-policy for 'A.example'");
+	expect_error("tls-ca-file etc/ca.pem\n", 1, "tls-ca-file: 'etc/ca.pem': not an absolute path");
+	expect_error("dnssec-resolver ns.example\n", 1,
+		     "dnssec-resolver: 'ns.example': want IP, IP:PORT or [IPv6]:PORT");
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("config");
@@ -778,6 +834,7 @@ Suite *suite(void)
 	tcase_add_test(tc, length_limits);
 	tcase_add_test(tc, route_lookup);
 	tcase_add_test(tc, confdir_env);
+	tcase_add_test(tc, tls_policies);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -98,7 +98,7 @@ static const char *five[] = { "r1@y.test", "r2@y.test", "r3@y.test", "r4@y.test"
 static void run(size_t n, struct deliver_rcpt_result *r)
 {
 	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", five, n, -1, 0, 0, 0 };
-	struct deliver_result res = { r, "", 0 };
+	struct deliver_result res = { r, "", 0, "" };
 	FILE *f = tmpfile();
 
 	fputs("Subject: limit\r\n\r\nbody\r\n", f);
@@ -207,7 +207,7 @@ START_TEST(again_crosses_ipc_only_with_4xx)
 {
 	struct deliver_rcpt_result in[3] = { { .code = 452, .again = 1 }, { .code = 250, .again = 1 },
 					     { .code = 550, .again = 1 } }, out[3];
-	struct deliver_result res = { in, "mx.test", 0 }, got = { out, "", 0 };
+	struct deliver_result res = { in, "mx.test", 0, "" }, got = { out, "", 0, "" };
 	struct str s = STR_INIT(IPC_MAX);
 
 	ck_assert_int_eq(ipc_result_encode(&s, 7, 3, &res), 0);
@@ -227,7 +227,7 @@ static void sched_case(struct sched *s, int delivered_one, struct queue_message 
 {
 	static const char *const rcpt[2] = { "a@y.test", "b@y.test" };
 	struct deliver_rcpt_result rr[2];
-	struct deliver_result res = { rr, "mx.y.test", 0 };
+	struct deliver_result res = { rr, "mx.y.test", 0, "" };
 	long long now = (long long)time(NULL);
 	char id[QUEUE_ID_MAX];
 	struct sched_job *j;
