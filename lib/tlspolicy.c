@@ -39,11 +39,12 @@ int tlspolicy_parse(const char *text, struct tls_rule *r, char *err, size_t errl
 	    !addr_literal_valid(r->domain, dlen))
 		return str_errorf(err, errlen, "'%s': not a domain, literal or '*'", r->domain);
 	for (i = 0; i < NNAMES; i++)
-		if (strcmp(pol, names[i]) == 0 && i < TLS_DANE) {
+		if (strcmp(pol, names[i]) == 0) {
 			r->policy = (enum tls_policy)i;
 			return 0;
 		}
-	return str_errorf(err, errlen, "'%s': not none, may, encrypt or verify", pol);
+	return str_errorf(err, errlen, "'%s': not none, may, encrypt, verify, dane or dane-only",
+			  pol);
 }
 
 enum tls_policy tlspolicy_find(const struct tls_rule *rules, size_t count, const char *domain)

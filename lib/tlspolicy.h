@@ -18,6 +18,10 @@
  *	  encrypt    STARTTLS required, any certificate
  *	  verify     STARTTLS required, the certificate chains to a trusted
  *	             CA and names the host connected to (RFC 6125)
+ *	  dane       RFC 7672 opportunistic DANE: DANE when the host has usable
+ *	             DNSSEC-validated TLSA records, encrypt when it has TLSA
+ *	             records none of which is usable, else may
+ *	  dane-only  dane, but a host without usable TLSA records is deferred
  *
  *	tlspolicy_find() gives the policy of the rule whose domain equals
  *	domain ignoring ASCII case, else that of "*", else TLS_MAY.

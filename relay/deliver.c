@@ -24,6 +24,7 @@
 #include "relay/deliver.h"
 #include "relay/deliver_maildir.h"
 #include "relay/mx.h"
+#include "relay/security.h"
 #include "relay/smtp_client.h"
 
 #define DELIVER_IDLE_MS 30000	/* a kept connection idle longer is closed */
@@ -31,6 +32,7 @@
 
 struct deliver_conn {
 	struct smtp_conn s;
+	enum tls_policy asked;		/* the policy it was opened under */
 	char key[320];
 	long long last_used;
 	struct deliver_conn *next;
@@ -46,34 +48,6 @@ void deliver_init(struct deliver_ctx *d, const struct config *c)
 void deliver_set_auth(struct deliver_ctx *d, const struct auth_table *auth)
 {
 	d->auth = auth;
-}
-
-/* The level a connection for job must reach: its tls-policy, encrypt with AUTH. */
-static enum tls_policy deliver_level(const struct deliver_ctx *d, const struct deliver_job *job,
-				     const char *key)
-{
-	enum tls_policy p = config_tls_policy_for(d->cfg, job->domain);
-
-	if (authfile_find(d->auth, key) && p < TLS_ENCRYPT)
-		p = TLS_ENCRYPT;	/* never a password in plaintext */
-	return p;
-}
-
-/* Whether kept connection s meets level (a weaker one is not reused). */
-static int deliver_level_met(const struct smtp_conn *s, enum tls_policy level)
-{
-	enum tls_verified v = tls_verified(s->tls);
-
-	switch (level) {
-	case TLS_NONE: case TLS_MAY:
-		return 1;
-	case TLS_ENCRYPT:
-		return v != TLS_V_NONE;
-	case TLS_VERIFY:
-		return v == TLS_V_TRUSTED || v == TLS_V_DANE;
-	default:
-		return v == TLS_V_DANE;
-	}
 }
 
 static void deliver_note_mta(struct deliver_result *res, const struct smtp_conn *s)
@@ -175,10 +149,12 @@ static int deliver_reused(struct deliver_ctx *d, const struct deliver_job *job,
 {
 	struct deliver_conn *c = conn_take(d, key);
 	struct reply why;
+	enum tls_policy level;
 
 	if (!c)
 		return 0;
-	if (!smtp_alive(&c->s) || !deliver_level_met(&c->s, deliver_level(d, job, key))) {
+	level = security_policy(d->cfg, d->auth, job->domain, key);
+	if (!smtp_alive(&c->s) || (c->asked != level && !security_met(&c->s, level))) {
 		conn_free(c, 0);
 		return 0;
 	}
@@ -196,6 +172,7 @@ static int deliver_plan(struct deliver_ctx *d, const struct deliver_job *job,
 			struct deliver_result *res, const struct mx_plan *p, struct reply *last)
 {
 	struct smtp_timeouts to;
+	struct security x;
 	struct deliver_conn *c = calloc(1, sizeof *c);
 	size_t i;
 
@@ -204,29 +181,26 @@ static int deliver_plan(struct deliver_ctx *d, const struct deliver_job *job,
 		return 0;
 	}
 	smtp_timeouts_init(&to, d->cfg);
+	security_init(&x, d->cfg, d->auth);
 	for (i = 0; i < p->n; i++) {
 		struct smtp_security sec;
-		const struct auth_entry *a = authfile_find(d->auth, p->key);
 
-		memset(&sec, 0, sizeof sec);
-		sec.level = deliver_level(d, job, p->key);
-		sec.ca_file = d->cfg->tls_ca_file;
-		if (a) {
-			sec.user = a->user;
-			sec.password = a->password;
-		}
-		if (smtp_open_secure(&c->s, &p->t[i], p->lmtp, &to, d->cfg->hostname, &sec,
+		if (security_for(&x, job->domain, p, i, &sec, last) < 0 ||
+		    smtp_open_secure(&c->s, &p->t[i], p->lmtp, &to, d->cfg->hostname, &sec,
 				     last) < 0) {
 			log_attempt(job, p->t[i].host, last);
 			continue;
 		}
 		if (smtp_send(&c->s, job, res->rcpt, last) == SMTP_DONE) {
 			deliver_note_mta(res, &c->s);
+			c->asked = security_policy(d->cfg, d->auth, job->domain, p->key);
 			conn_keep(d, c, p->key);
+			security_end(&x);
 			return 1;
 		}
 		log_attempt(job, p->t[i].host, last);
 	}
+	security_end(&x);
 	free(c);
 	return 0;
 }

@@ -19,6 +19,8 @@
 
 struct dns {
 	ldns_resolver *res;
+	int dnssec;	/* DO bit set: the AD bit of answers is recorded */
+	int insecure;	/* an answer since dns_secure_begin() lacked AD */
 };
 
 /* "HOST", "HOST:PORT", "[V6]:PORT" or a bare IPv6 address into host and port. */
@@ -128,7 +130,37 @@ struct dns *dns_open(const char *resolver, char *err, size_t errlen)
 		return NULL;
 	}
 	d->res = res;
+	d->dnssec = 0;
+	d->insecure = 1;
 	return d;
+}
+
+struct dns *dns_open_dnssec(const char *resolver, char *err, size_t errlen)
+{
+	struct dns *d;
+
+	if (!resolver || !*resolver) {
+		snprintf(err, errlen, "dnssec-resolver: not set");
+		return NULL;
+	}
+	if (!(d = dns_open(resolver, err, errlen)))
+		return NULL;
+	/* the DO bit (RFC 3225): a validating resolver then sets AD on answers
+	 * it validated (RFC 4035 §3.2.3); nothing is validated here */
+	ldns_resolver_set_dnssec(d->res, true);
+	ldns_resolver_set_dnssec_cd(d->res, false);
+	d->dnssec = 1;
+	return d;
+}
+
+void dns_secure_begin(struct dns *d)
+{
+	d->insecure = 0;
+}
+
+int dns_secure(const struct dns *d)
+{
+	return d->dnssec && !d->insecure;
 }
 
 void dns_close(struct dns *d)
@@ -242,6 +274,8 @@ static enum dns_status dns_query(struct dns *d, const char *name, ldns_rr_type t
 			st = DNS_TEMPFAIL;
 			break;
 		}
+		if (!ldns_pkt_ad(p))
+			d->insecure = 1;	/* one unvalidated answer taints the chain */
 		if (ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN) {
 			ldns_pkt_free(p);
 			st = DNS_NXDOMAIN;
@@ -351,4 +385,44 @@ enum dns_status dns_addrs(struct dns *d, const char *host,
 	if (*n)
 		return DNS_OK;
 	return s4 == DNS_TEMPFAIL ? DNS_TEMPFAIL : s4 == DNS_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
+}
+
+enum dns_status dns_tlsa(struct dns *d, const char *host, unsigned port,
+			 struct tls_tlsa *v, size_t max, size_t *n)
+{
+	char name[DNS_NAME_MAX + 16];
+	ldns_pkt *pkt;
+	ldns_rr_list *rrs = ldns_rr_list_new();
+	enum dns_status st;
+	size_t i;
+
+	*n = 0;
+	if (!rrs)
+		return DNS_TEMPFAIL;
+	snprintf(name, sizeof name, "_%u._tcp.%s", port, host);
+	st = dns_query(d, name, LDNS_RR_TYPE_TLSA, &pkt, rrs);
+	for (i = 0; st == DNS_OK && i < ldns_rr_list_rr_count(rrs) && *n < max; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_rdf *f[4];
+		size_t k;
+
+		if (ldns_rr_rd_count(rr) != 4)
+			continue;	/* malformed: skipped, as an unusable record */
+		for (k = 0; k < 4; k++)
+			f[k] = ldns_rr_rdf(rr, k);
+		if (ldns_rdf_size(f[0]) != 1 || ldns_rdf_size(f[1]) != 1 ||
+		    ldns_rdf_size(f[2]) != 1 || !ldns_rdf_size(f[3]) ||
+		    !(v[*n].data = malloc(ldns_rdf_size(f[3]))))
+			continue;
+		v[*n].usage = *ldns_rdf_data(f[0]);
+		v[*n].selector = *ldns_rdf_data(f[1]);
+		v[*n].mtype = *ldns_rdf_data(f[2]);
+		v[*n].len = ldns_rdf_size(f[3]);
+		memcpy(v[*n].data, ldns_rdf_data(f[3]), v[*n].len);
+		(*n)++;
+	}
+	ldns_rr_list_free(rrs);
+	if (pkt)
+		ldns_pkt_free(pkt);
+	return st;
 }

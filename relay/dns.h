@@ -5,7 +5,15 @@
  *	dns - the relay's DNS questions (MX, AAAA, A) through ldns
  * SYNOPSIS
  *	struct dns *dns_open(const char *resolver, char *err, size_t errlen);
- *	void dns_close(struct dns *d);
+ *	struct dns *dns_open_dnssec(const char *resolver, char *err, size_t errlen);
+ *	void dns_secure_begin(struct dns *d);
+ *	int dns_secure(const struct dns *d);
+ *	enum dns_status dns_tlsa(struct dns *d, const char *host, unsigned port,
+ *	                         struct tls_tlsa *v, size_t max, size_t *n);
+ *	struct dns *dns_open_dnssec(const char *resolver, char *err, size_t errlen);
+void dns_secure_begin(struct dns *d);
+int dns_secure(const struct dns *d);
+void dns_close(struct dns *d);
  *	enum dns_status dns_mx(struct dns *d, const char *domain,
  *	                       struct mx_record *v, size_t max, size_t *n);
  *	enum dns_status dns_addrs(struct dns *d, const char *host,
@@ -18,6 +26,19 @@
  *	60, overrides it: tests and private instances) and is tried DNS_TRIES
  *	times; recursion is requested, search lists are never applied, a
  *	truncated UDP answer is asked again over TCP.
+ *
+ *	dns_open_dnssec() makes a resolver for the dnssec-resolver setting (an
+ *	address, not ""): queries carry the DO bit and the AD bit of each answer
+ *	is recorded. tern validates nothing itself: it trusts the AD bit of the
+ *	resolver the administrator named (Postfix's model; the path to it must
+ *	be trusted too, loopback in practice). dns_secure_begin() starts a
+ *	span of lookups; dns_secure() says whether every answer since then
+ *	had AD (always 0 for a dns_open() resolver), so a CNAME chain or an
+ *	AAAA-then-A lookup is secure only when all of it was.
+ *
+ *	dns_tlsa() gives the TLSA records (RFC 6698) of _port._tcp.host, every
+ *	one, usable or not (dane.h judges); each v[i].data is malloc'ed and the
+ *	caller frees it. Records with a malformed RDATA are skipped.
  *
  *	dns_mx() gives the MX records of domain (preference and exchange name
  *	without the trailing dot; the null MX of RFC 7505 has the name "").
@@ -32,6 +53,8 @@
  */
 #include <stddef.h>
 #include <sys/socket.h>
+
+#include "relay/tls_client.h"	/* struct tls_tlsa */
 
 #define DNS_TIMEOUT_S 5
 #define DNS_TRIES 2
@@ -48,10 +71,15 @@ struct mx_record {
 struct dns;
 
 struct dns *dns_open(const char *resolver, char *err, size_t errlen);
+struct dns *dns_open_dnssec(const char *resolver, char *err, size_t errlen);
+void dns_secure_begin(struct dns *d);
+int dns_secure(const struct dns *d);
 void dns_close(struct dns *d);
 enum dns_status dns_mx(struct dns *d, const char *domain,
 		       struct mx_record *v, size_t max, size_t *n);
 enum dns_status dns_addrs(struct dns *d, const char *host,
 			  struct sockaddr_storage *v, size_t max, size_t *n);
+enum dns_status dns_tlsa(struct dns *d, const char *host, unsigned port,
+			 struct tls_tlsa *v, size_t max, size_t *n);
 
 #endif

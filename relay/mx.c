@@ -93,6 +93,7 @@ static void plan_add(struct mx_plan *p, const char *host, const struct sockaddr_
 	if (p->n >= MX_TARGETS_MAX)
 		return;
 	t = &p->t[p->n++];
+	t->dnssec = 0;
 	snprintf(t->host, sizeof t->host, "%s", host);
 	t->ss = *ss;
 	if (ss->ss_family == AF_INET6) {
@@ -126,21 +127,30 @@ static int host_address(const char *host, struct sockaddr_storage *ss)
 	return mx_literal(lit, ss);
 }
 
-/* A host's addresses into p; returns the DNS status. */
+/*
+ * A host's addresses into p; returns the DNS status. Each target is marked
+ * dnssec when secure (the name that led here was validated: the MX RRset,
+ * or 1 for a route's host) and the address lookup was validated too
+ * (RFC 7672 §2.2.1, §2.2.2).
+ */
 static enum dns_status plan_host(struct dns *dns, const char *host, unsigned port,
-				 struct mx_plan *p)
+				 int secure, struct mx_plan *p)
 {
 	struct sockaddr_storage ss[MX_TARGETS_MAX];
-	size_t n, i;
+	size_t n, i, first = p->n;
 	enum dns_status st;
 
 	if (host_address(host, &ss[0]) == 0) {
 		plan_add(p, host, &ss[0], port);
 		return DNS_OK;
 	}
+	dns_secure_begin(dns);
 	st = dns_addrs(dns, host, ss, MX_TARGETS_MAX, &n);
 	for (i = 0; st == DNS_OK && i < n; i++)
 		plan_add(p, host, &ss[i], port);
+	secure = secure && dns_secure(dns);
+	for (i = first; i < p->n; i++)
+		p->t[i].dnssec = secure;
 	return st;
 }
 
@@ -301,15 +311,16 @@ static size_t mx_null_filter(struct mx_record *v, size_t n, int *is_null)
  * already planned are taken out again). Returns 0, or -1 with v set.
  */
 static int plan_exchanges(struct dns *dns, struct self_set *s, const struct mx_record *mx,
-			  size_t n, unsigned port, const char *name, struct mx_plan *p,
-			  struct reply *v)
+			  size_t n, unsigned port, int secure, const char *name,
+			  struct mx_plan *p, struct reply *v)
 {
 	size_t start[MX_HOSTS_MAX], i, k, tempfail_at = (size_t)-1;
 	int self = 0, r;
 
 	for (i = 0; i < n && i < MX_HOSTS_MAX && p->n < MX_TARGETS_MAX; i++) {
 		start[i] = p->n;
-		if (plan_host(dns, mx[i].host, port, p) == DNS_TEMPFAIL && tempfail_at == (size_t)-1)
+		if (plan_host(dns, mx[i].host, port, secure, p) == DNS_TEMPFAIL &&
+		    tempfail_at == (size_t)-1)
 			tempfail_at = i;
 		if ((r = self_in_plan(s, p, start[i])) < 0)
 			return verdict_self_unknown(v);
@@ -336,13 +347,16 @@ static int plan_mx(struct dns *dns, struct self_set *s, const char *name, unsign
 {
 	struct mx_record mx[MX_HOSTS_MAX * 2];
 	size_t n;
-	int is_null;
-	enum dns_status st = dns_mx(dns, name, mx, sizeof mx / sizeof mx[0], &n);
+	int is_null, secure;
+	enum dns_status st;
 
+	dns_secure_begin(dns);
+	st = dns_mx(dns, name, mx, sizeof mx / sizeof mx[0], &n);
+	secure = dns_secure(dns);	/* RFC 7672 §2.2.1: the MX RRset (or its denial) */
 	if (st == DNS_NODATA) {
 		if (host_equal(name, s->c->hostname))
 			return verdict_loop(v, name);
-		st = plan_host(dns, name, port, p);
+		st = plan_host(dns, name, port, secure, p);
 		if (st != DNS_OK)
 			return verdict_dns(v, st, name);
 		return plan_check_self(s, p, name, v);
@@ -360,13 +374,17 @@ static int plan_mx(struct dns *dns, struct self_set *s, const char *name, unsign
 	n = mx_drop_self(mx, n, s->c->hostname);
 	if (!n)
 		return verdict_loop(v, name);
-	return plan_exchanges(dns, s, mx, n, port, name, p, v);
+	return plan_exchanges(dns, s, mx, n, port, secure, name, p, v);
 }
 
-static struct dns *plan_dns(const struct config *c, struct reply *v)
+/* The resolver: the validating one for a domain whose policy is DANE. */
+static struct dns *plan_dns(const struct config *c, const char *domain, struct reply *v)
 {
 	char err[256];
-	struct dns *dns = dns_open(c->resolver, err, sizeof err);
+	enum tls_policy tp = config_tls_policy_for(c, domain);
+	struct dns *dns = tp == TLS_DANE || tp == TLS_DANE_ONLY
+			  ? dns_open_dnssec(c->dnssec_resolver, err, sizeof err)
+			  : dns_open(c->resolver, err, sizeof err);
 
 	if (!dns)
 		reply_set(v, 451, "4.3.5", err);
@@ -398,8 +416,8 @@ static unsigned route_port(const struct config *c, const struct nexthop *h)
 	return h->kind == NEXTHOP_LMTP_TCP ? MX_LMTP_PORT : c->smtp_port;
 }
 
-static int plan_route(const struct config *c, const struct route *r, struct mx_plan *p,
-		      struct reply *v)
+static int plan_route(const struct config *c, const char *domain, const struct route *r,
+		      struct mx_plan *p, struct reply *v)
 {
 	const struct nexthop *h = &r->hop;
 	unsigned port = route_port(c, h);
@@ -423,14 +441,14 @@ static int plan_route(const struct config *c, const struct route *r, struct mx_p
 			return 0;
 		}
 	}
-	if (!(dns = plan_dns(c, v)))
+	if (!(dns = plan_dns(c, domain, v)))
 		return -1;
 	if (h->kind == NEXTHOP_SMTP_MX) {
 		struct self_set self;
 		self_init(&self, c);
 		rc = plan_mx(dns, &self, h->host, port, p, v);
 		self_free(&self);
-	} else if ((st = plan_host(dns, h->host, port, p)) != DNS_OK) {
+	} else if ((st = plan_host(dns, h->host, port, 1, p)) != DNS_OK) {
 		rc = verdict_dns(v, st == DNS_NXDOMAIN ? DNS_NODATA : st, h->host);
 	}
 	dns_close(dns);
@@ -489,7 +507,7 @@ int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 	reply_init(verdict);
 	mx_key(c, domain, p->key, sizeof p->key);
 	if (r)
-		return plan_route(c, r, p, verdict);
+		return plan_route(c, domain, r, p, verdict);
 	if (domain[0] == '[') {
 		if (mx_literal(domain, &ss) < 0) {
 			reply_set(verdict, 553, "5.1.2", "bad address literal");
@@ -501,7 +519,7 @@ int mx_plan(const struct config *c, const char *domain, struct mx_plan *p,
 		self_free(&self);
 		return rc;
 	}
-	if (!(dns = plan_dns(c, verdict)))
+	if (!(dns = plan_dns(c, domain, verdict)))
 		return -1;
 	self_init(&self, c);
 	rc = plan_mx(dns, &self, domain, c->smtp_port, p, verdict);

@@ -42,6 +42,12 @@
  *	are this host by the same rules. A route's smtp:host is an MX lookup
  *	and gets the same checks; smtp:[host]:port and lmtp: routes are never
  *	checked: an administrator who names the next hop means it.
+ *	For a domain whose tls-policy is dane or dane-only every lookup goes
+ *	to the dnssec-resolver (dns_open_dnssec()), and a target is marked
+ *	dnssec when the MX RRset (or its secure denial, for implicit MX; a
+ *	route's own host counts as secure) and the host's address records
+ *	all came with the AD bit (RFC 7672 §2.2): only then are its TLSA
+ *	records looked up (dane.h).
  *	p receives the addresses in the order to try (at most MX_TARGETS_MAX,
  *	from at most MX_HOSTS_MAX exchanges), each with its host name, whether
  *	to speak LMTP, and the key of its destination.
@@ -86,6 +92,7 @@ struct mx_target {
 	char host[DNS_NAME_MAX];
 	struct sockaddr_storage ss;	/* port set; AF_UNIX for lmtp:unix: */
 	socklen_t sslen;
+	int dnssec;	/* the MX (or route host) and address records were validated */
 };
 
 struct mx_plan {

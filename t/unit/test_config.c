@@ -763,7 +763,7 @@ START_TEST(tls_policies)
 
 	ck_assert_int_eq(load("tls-policy a.example none\ntls-policy B.example may\n"
 			      "tls-policy c.example encrypt\ntls-policy d.example verify\n"
-			      "tls-policy e.example\tverify\ntls-policy f.example none\n"
+			      "tls-policy e.example\tdane\ntls-policy f.example dane-only\n"
 			      "tls-policy [192.0.2.1] encrypt\ntls-policy * verify\n"
 			      "tls-ca-file /etc/ssl/test.pem\ndnssec-resolver 127.0.0.1:5353\n"
 			      "relay-auth-file /etc/tern/relay-auth\n", &c, err, sizeof err), 0);
@@ -772,8 +772,8 @@ START_TEST(tls_policies)
 	ck_assert_int_eq(config_tls_policy_for(&c, "b.EXAMPLE"), TLS_MAY);
 	ck_assert_int_eq(config_tls_policy_for(&c, "c.example"), TLS_ENCRYPT);
 	ck_assert_int_eq(config_tls_policy_for(&c, "d.example"), TLS_VERIFY);
-	ck_assert_int_eq(config_tls_policy_for(&c, "e.example"), TLS_VERIFY);
-	ck_assert_int_eq(config_tls_policy_for(&c, "f.example"), TLS_NONE);
+	ck_assert_int_eq(config_tls_policy_for(&c, "e.example"), TLS_DANE);
+	ck_assert_int_eq(config_tls_policy_for(&c, "f.example"), TLS_DANE_ONLY);
 	ck_assert_int_eq(config_tls_policy_for(&c, "[192.0.2.1]"), TLS_ENCRYPT);
 	ck_assert_int_eq(config_tls_policy_for(&c, "other.example"), TLS_VERIFY);
 	ck_assert_str_eq(c.tls_ca_file, "/etc/ssl/test.pem");
@@ -786,7 +786,7 @@ START_TEST(tls_policies)
 	close(pfd[0]);
 	ck_assert_int_gt(n, 0);
 	out[n] = '\0';
-	ck_assert_ptr_nonnull(strstr(out, "tls-policy e.example verify\ntls-policy f.example none\n"));
+	ck_assert_ptr_nonnull(strstr(out, "tls-policy e.example dane\ntls-policy f.example dane-only\n"));
 	ck_assert_ptr_nonnull(strstr(out, "tls-policy * verify\n"));
 	config_free(&c);
 	/* no rule and no "*": may */
@@ -796,9 +796,9 @@ START_TEST(tls_policies)
 	config_free(&c);
 	expect_error("tls-policy a.example\n", 1, "tls-policy: want 'tls-policy DOMAIN POLICY'");
 	expect_error("tls-policy a.example secure\n", 1,
-		     "tls-policy: 'secure': not none, may, encrypt or verify");
+		     "tls-policy: 'secure': not none, may, encrypt, verify, dane or dane-only");
 	expect_error("tls-policy a.example may extra\n", 1,
-		     "tls-policy: 'may extra': not none, may, encrypt or verify");
+		     "tls-policy: 'may extra': not none, may, encrypt, verify, dane or dane-only");
 	expect_error("tls-policy a..example may\n", 1,
 		     "tls-policy: 'a..example': not a domain, literal or '*'");
 	expect_error("tls-policy a.example may\ntls-policy A.example none\n", 2,
@@ -806,6 +806,10 @@ START_TEST(tls_policies)
 	expect_error("tls-ca-file etc/ca.pem\n", 1, "tls-ca-file: 'etc/ca.pem': not an absolute path");
 	expect_error("dnssec-resolver ns.example\n", 1,
 		     "dnssec-resolver: 'ns.example': want IP, IP:PORT or [IPv6]:PORT");
+	/* dane without a validating resolver cannot work: refused */
+	ck_assert_int_eq(load("tls-policy * dane\n", &c, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "tls-policy dane needs a dnssec-resolver"));
+	ck_assert_int_eq(load("tls-policy a.example dane-only\n", &c, err, sizeof err), -1);
 }
 END_TEST
 
