@@ -54,6 +54,7 @@ t_start_sink "$ip_mx_broken:25" "$T_TMP/broken" $(tls broken) --tls-max 1.1
 t_start_sink "$ip_smart:587" "$T_TMP/smart" $(tls smart) --require-tls --auth 'relay:s3cret pass'
 t_start_sink "$ip_smartbad:587" "$T_TMP/smartbad" $(tls smart) --require-tls --auth 'relay:other'
 t_start_sink "$ip_smartplain:587" "$T_TMP/smartplain" --auth 'relay:s3cret pass'
+t_start_sink 127.0.0.60:25 "$T_TMP/bounce"
 }
 printf '# smarthost credentials\nsmtp:[smart.test]:587 relay s3cret pass\n' > "$T_TMP/auth"
 printf 'smtp:[SMARTBAD.test]:587 relay s3cret pass\nsmtp:[smartplain.test]:587 relay s3cret pass\n' >> "$T_TMP/auth"
@@ -64,7 +65,7 @@ for d in plain may none encplain vok vname vca enc broken; do
 done
 t_instance --dns 127.0.0.53:53 --set 'retry-min 1h' "${routes[@]}" \
 	--route 'auth.test=smtp:[smart.test]:587' --route 'authbad.test=smtp:[smartbad.test]:587' \
-	--route 'authplain.test=smtp:[smartplain.test]:587' \
+	--route 'authplain.test=smtp:[smartplain.test]:587' --route 'sender.test=smtp:[127.0.0.60]:25' \
 	--set "tls-ca-file $c/ca.pem" --set 'tls-policy none.test none' \
 	--set 'tls-policy encplain.test encrypt' --set 'tls-policy vok.test verify' \
 	--set 'tls-policy vname.test verify' --set 'tls-policy vca.test verify' \
@@ -74,6 +75,7 @@ msg() { printf 'Subject: %s\r\n\r\nbody of %s\r\n' "$1" "$1"; }
 for d in plain may none encplain vok vname vca enc broken auth authbad authplain; do
 	msg "$d" | t_inject a@sender.test "u@$d.test"
 done
+msg rejected | t_inject a@sender.test reject@may.test
 t_relay_start
 
 outcome() {	# DOMAIN ERE: wait for the relay's line about u@DOMAIN, print it
@@ -96,7 +98,9 @@ delivered may may 'TLSv1\.[23] ' "may, STARTTLS offered"
 t_like "$(outcome may)" 'said: 250 .*\(TLS TLSv1\.3 [A-Z0-9_]+ verified=trusted\)' \
 	"may: the logged reply names protocol, cipher and verification (trusted: the tls-ca-file CA)"
 t_like "$(cat "$T_TMP/may/log")" '^1> STARTTLS$' "may: STARTTLS sent"
-t_is "$(grep -c '> EHLO' "$T_TMP/may/log")" 2 "may: EHLO again after the handshake (RFC 3207 §4.2)"
+# (the sink numbers the TLS session as a connection of its own)
+t_is "$(grep -c '> EHLO' "$T_TMP/may/log")" "$((2 * $(grep -c '> STARTTLS' "$T_TMP/may/log")))" \
+	"may: EHLO again after each handshake (RFC 3207 §4.2)"
 delivered none none none "none: plaintext although STARTTLS is offered"
 t_unlike "$(cat "$T_TMP/none/log")" 'STARTTLS' "none: no STARTTLS sent"
 deferred encplain encplain '451 4\.7\.4 mx\.encplain\.test: TLS is required, but STARTTLS is not offered' \
@@ -122,6 +126,13 @@ deferred authbad smartbad '451 4\.7\.8 smartbad\.test said after AUTH: 535 5\.7\
 deferred authplain smartplain '451 4\.7\.4 smartplain\.test: TLS is required, but STARTTLS is not offered' \
 	"credentials for a smarthost without STARTTLS: deferred, AUTH never in plaintext"
 t_unlike "$(cat "$T_TMP/smartplain/log")" 'AUTH|auth ' "no AUTH was sent in plaintext"
+
+# a permanent failure over TLS: the bounce's Diagnostic-Code names the TLS
+t_sink_wait 20 "$T_TMP/bounce" 1
+dsn=$(cat "$T_TMP"/bounce/*.eml 2>/dev/null | tr -d '\r')
+t_like "$dsn" '^Diagnostic-Code: smtp; 550 5\.1\.1 no such user \(TLS TLSv1\.3 [A-Z0-9_]+ verified=trusted\)' \
+	"the DSN's Diagnostic-Code carries protocol, cipher and verification"
+t_like "$dsn" '^Remote-MTA: dns; mx\.may\.test' "the DSN names the remote MTA"
 t_relay_stop
 
 # the relay refuses to start with an auth file others can read

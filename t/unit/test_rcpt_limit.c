@@ -219,6 +219,34 @@ START_TEST(again_crosses_ipc_only_with_4xx)
 }
 END_TEST
 
+/* the TLS description crosses with its remote MTA; anything else in it is dropped */
+START_TEST(tls_crosses_ipc_checked)
+{
+	struct deliver_rcpt_result in[1] = { { .code = 250 } }, out[1];
+	struct deliver_result res = { in, "mx.test", 0, "TLSv1.3 TLS_AES_256_GCM_SHA384 verified=dane" },
+			      got = { out, "", 0, "" };
+	struct str s = STR_INIT(IPC_MAX);
+
+	ck_assert_int_eq(ipc_result_encode(&s, 7, 1, &res), 0);
+	ck_assert_int_eq(ipc_result_decode(s.s, s.len, 7, 1, &got), 0);
+	ck_assert_str_eq(got.tls, "TLSv1.3 TLS_AES_256_GCM_SHA384 verified=dane");
+	str_free(&s);
+	s = (struct str)STR_INIT(IPC_MAX);
+	strcpy(res.tls, "TLSv1.3\r\nforged: line");
+	ck_assert_int_eq(ipc_result_encode(&s, 7, 1, &res), 0);
+	ck_assert_int_eq(ipc_result_decode(s.s, s.len, 7, 1, &got), 0);
+	ck_assert_str_eq(got.tls, "");
+	str_free(&s);
+	s = (struct str)STR_INIT(IPC_MAX);
+	strcpy(res.tls, "TLSv1.2 X verified=trusted");
+	res.remote_mta[0] = '\0';	/* no remote MTA: no TLS to speak of */
+	ck_assert_int_eq(ipc_result_encode(&s, 7, 1, &res), 0);
+	ck_assert_int_eq(ipc_result_decode(s.s, s.len, 7, 1, &got), 0);
+	ck_assert_str_eq(got.tls, "");
+	str_free(&s);
+}
+END_TEST
+
 /* The scheduler's side: "again" makes the recipient due now, uncounted,
  * after a job that delivered; without a delivery it is an ordinary 4xx. */
 static char qdir[] = "/tmp/tern-test-rcpt-limit-q-XXXXXX";
@@ -307,6 +335,7 @@ Suite *suite(void)
 	tcase_add_test(t, first_rcpt_452_is_ordinary);
 	tcase_add_test(t, no_delivery_no_further_transaction);
 	tcase_add_test(t, again_crosses_ipc_only_with_4xx);
+	tcase_add_test(t, tls_crosses_ipc_checked);
 	suite_add_tcase(su, t);
 	tcase_add_checked_fixture(ts, NULL, sched_teardown);
 	tcase_add_test(ts, scheduler_sends_them_at_once);
