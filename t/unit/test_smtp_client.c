@@ -22,6 +22,9 @@
 #include "fake_smtp.h"
 
 enum fake_mode { FAKE_NORMAL, FAKE_CLOSE_AFTER_TX, FAKE_GREET_421, FAKE_8BITMIME,
+		 /* STARTTLS offered; its 220 comes with a plaintext line behind it,
+		  * or STARTTLS is refused with 454 */
+		 FAKE_STARTTLS_INJECT, FAKE_STARTTLS_454,
 		 /* no PIPELINING, so that each command waits for its own reply;
 		  * silent from that point on, reading until the client closes */
 		 FAKE_SILENT_GREETING, FAKE_SILENT_EHLO, FAKE_SILENT_MAIL,
@@ -78,6 +81,13 @@ static void fake_session(int fd, int n, int mode, FILE *log)
 		}
 		if (!strncmp(line, "EHLO", 4) && mode >= FAKE_SILENT_GREETING)
 			fake_line(fd, "250-fake\r\n250 SIZE 100000\r\n");
+		else if (!strncmp(line, "EHLO", 4) &&
+			 (mode == FAKE_STARTTLS_INJECT || mode == FAKE_STARTTLS_454))
+			fake_line(fd, "250-fake\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n");
+		else if (!strncmp(line, "STARTTLS", 8) && mode == FAKE_STARTTLS_INJECT)
+			fake_line(fd, "220 go ahead\r\n250 injected before TLS\r\n");
+		else if (!strncmp(line, "STARTTLS", 8))
+			fake_line(fd, "454 4.7.0 TLS not available\r\n");
 		else if (!strncmp(line, "EHLO", 4) && mode == FAKE_8BITMIME)
 			fake_line(fd, "250-fake\r\n250-8BITMIME\r\n250 PIPELINING\r\n");
 		else if (!strncmp(line, "EHLO", 4))
@@ -424,6 +434,77 @@ START_TEST(client_socket_has_nodelay)
 }
 END_TEST
 
+/* A client to the fake server at 127.0.0.2:fake.port. */
+static void fake_target(struct mx_target *tg)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&tg->ss;
+
+	memset(tg, 0, sizeof *tg);
+	strcpy(tg->host, "mx.fake.test");
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((unsigned short)fake.port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+	tg->sslen = sizeof *sin;
+}
+
+/* RFC 3207 §5: bytes the server sent after its 220 to STARTTLS never count as TLS data */
+START_TEST(starttls_plaintext_behind_220)
+{
+	struct smtp_security sec = { .level = TLS_ENCRYPT };
+	struct smtp_timeouts to;
+	struct mx_target tg;
+	struct smtp_conn c;
+	struct reply why;
+	const char *t;
+
+	setup(FAKE_STARTTLS_INJECT);
+	fake_target(&tg);
+	smtp_timeouts_init(&to, &cfg);
+	ck_assert_int_eq(smtp_open_secure(&c, &tg, 0, &to, "me.test", &sec, &why), -1);
+	ck_assert_int_eq(why.code, 451);
+	ck_assert_str_eq(why.enhanced, "4.7.5");
+	ck_assert_ptr_nonnull(strstr(why.text, "plaintext after the STARTTLS reply"));
+	ck_assert_int_eq(c.fd, -1);
+	t = fake_stop(&fake);
+	ck_assert_ptr_nonnull(strstr(t, "C1 STARTTLS\r\n"));
+	ck_assert_ptr_null(strstr(t, "C2 "));	/* encrypt: no plaintext retry */
+}
+END_TEST
+
+/* a refused STARTTLS: may goes on in plaintext (never AUTH), encrypt defers */
+START_TEST(starttls_refused)
+{
+	struct smtp_security sec = { .level = TLS_MAY };
+	struct smtp_timeouts to;
+	struct mx_target tg;
+	struct smtp_conn c;
+	struct reply why;
+	const char *t;
+
+	setup(FAKE_STARTTLS_454);
+	fake_target(&tg);
+	smtp_timeouts_init(&to, &cfg);
+	ck_assert_int_eq(smtp_open_secure(&c, &tg, 0, &to, "me.test", &sec, &why), 0);
+	ck_assert_ptr_null(c.tls);
+	ck_assert_str_eq(c.tls_info, "");
+	smtp_quit(&c);
+	sec.level = TLS_ENCRYPT;
+	ck_assert_int_eq(smtp_open_secure(&c, &tg, 0, &to, "me.test", &sec, &why), -1);
+	ck_assert_int_eq(why.code, 454);
+	ck_assert_ptr_nonnull(strstr(why.text, "said after STARTTLS: 454 4.7.0"));
+	/* credentials with may (never made so by deliver(), which raises the
+	 * level): still no AUTH without TLS */
+	sec.level = TLS_MAY;
+	sec.user = "u";
+	sec.password = "secret";
+	ck_assert_int_eq(smtp_open_secure(&c, &tg, 0, &to, "me.test", &sec, &why), -1);
+	ck_assert_str_eq(why.enhanced, "4.7.10");
+	t = fake_stop(&fake);
+	ck_assert_ptr_null(strstr(t, "AUTH"));
+	ck_assert_ptr_null(strstr(t, "secret"));
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("smtp_client");
@@ -439,6 +520,8 @@ Suite *suite(void)
 	tcase_add_test(t, timeouts_from_the_configuration);
 	tcase_add_loop_test(t, silent_server_times_out, 0, sizeof silent / sizeof silent[0]);
 	tcase_add_test(t, client_socket_has_nodelay);
+	tcase_add_test(t, starttls_plaintext_behind_220);
+	tcase_add_test(t, starttls_refused);
 	suite_add_tcase(s, t);
 	return s;
 }
