@@ -38,7 +38,7 @@ static void text_check(const char *s, size_t max)
 static void result_check(const char *p, size_t len)
 {
 	struct deliver_rcpt_result rr[4];
-	struct deliver_result r = { rr, "", 0 };
+	struct deliver_result r = { rr, "", 0, "" };
 	struct ipc_dec d;
 	uint64_t jobid;
 	uint32_t n, i;
@@ -51,6 +51,9 @@ static void result_check(const char *p, size_t len)
 	if (d.err || n > 4 || ipc_result_decode(p, len, jobid, n, &r) < 0)
 		return;
 	text_check(r.remote_mta, sizeof r.remote_mta);
+	text_check(r.tls, sizeof r.tls);
+	if (*r.tls && !*r.remote_mta)	/* TLS is only ever said of a server */
+		abort();
 	if (strspn(r.remote_mta, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		   "0123456789.-_:[]") != strlen(r.remote_mta))
 		abort();
