@@ -27,6 +27,7 @@ t/fuzz/obj/libtern-fuzz.a: $(FUZZ_OBJ)
 # harness answers ldns_resolver_send() from the input.
 t/fuzz/fuzz_smtpd_session: FUZZ_WRAP = -Wl,--wrap=queue_client_start,--wrap=queue_client_finish,--wrap=queue_client_abort
 t/fuzz/fuzz_dns: FUZZ_WRAP = -Wl,--wrap=ldns_resolver_send
+t/fuzz/fuzz_tlsa: FUZZ_WRAP = -Wl,--wrap=ldns_resolver_send
 
 t/fuzz/fuzz_%: t/fuzz/obj/t/fuzz/fuzz_%.o t/fuzz/obj/libtern-fuzz.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(LDNS_LIBS) $(SSL_LIBS) $(SYSTEMD_LIBS)
