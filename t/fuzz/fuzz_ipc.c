@@ -1,7 +1,7 @@
 /*
  * fuzz_ipc - the scheduler's and the workers' message readers
  * (relay/ipc.c, relay/ipc_codec.c): a stream of frames from a worker
- * (which DESIGN.md trusts no more than a remote server) or from the
+ * (trusted no more than a remote server: relay(8)) or from the
  * scheduler, read through a real socketpair both ways the relay reads it:
  * the scheduler's non-blocking ipc_reader and the workers' ipc_recv().
  *

@@ -18,42 +18,10 @@
 #include <ldns/ldns.h>
 
 #include "fuzz.h"
+#include "dnswire.h"
 #include "relay/dane.h"
 
 static struct dns *dns;
-static const uint8_t *packets;
-static size_t packets_left;
-
-ldns_status __wrap_ldns_resolver_send(ldns_pkt **answer, ldns_resolver *r, const ldns_rdf *name,
-				      ldns_rr_type t, ldns_rr_class c, uint16_t flags);
-
-ldns_status __wrap_ldns_resolver_send(ldns_pkt **answer, ldns_resolver *r, const ldns_rdf *name,
-				      ldns_rr_type t, ldns_rr_class c, uint16_t flags)
-{
-	size_t n;
-	ldns_status st;
-
-	(void)r;
-	(void)name;
-	(void)t;
-	(void)c;
-	(void)flags;
-	*answer = NULL;
-	if (packets_left < 2)
-		return LDNS_STATUS_NETWORK_ERR;
-	n = (size_t)packets[0] << 8 | packets[1];
-	packets += 2;
-	packets_left -= 2;
-	if (n > packets_left)
-		n = packets_left;
-	st = ldns_wire2pkt(answer, packets, n);
-	packets += n;
-	packets_left -= n;
-	if (st != LDNS_STATUS_OK)
-		*answer = NULL;
-	return st;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[512];
@@ -100,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	tlsa_target(&t, data[0]);
-	packets = data + 1;
-	packets_left = size - 1;
+	dnswire_packets = data + 1;
+	dnswire_left = size - 1;
 	v = dane_lookup(dns, &t, &set, why, sizeof why);
 	if (v != DANE_NONE && v != DANE_ENCRYPT && v != DANE_AUTH && v != DANE_DEFER)
 		abort();
