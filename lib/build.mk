@@ -7,6 +7,8 @@ lib/libtern.a: $(LIB_OBJ)
 	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 # the musl tree for smtpd and inject (GNUmakefile): without log_journal.o,
-# which needs libsystemd (glibc only) and which neither program calls
-musl/lib/libtern.a: $(addprefix musl/,$(filter-out lib/log_journal.o,$(LIB_OBJ)))
+# which needs libsystemd (glibc only), and resolver.o, which needs ldns (smtpd
+# and inject do no DNS); neither program calls them
+LIB_GLIBC_ONLY := lib/log_journal.o lib/resolver.o
+musl/lib/libtern.a: $(addprefix musl/,$(filter-out $(LIB_GLIBC_ONLY),$(LIB_OBJ)))
 	rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)

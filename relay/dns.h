@@ -19,9 +19,10 @@ void dns_close(struct dns *d);
  *	enum dns_status dns_addrs(struct dns *d, const char *host,
  *	                          struct sockaddr_storage *v, size_t max, size_t *n);
  * DESCRIPTION
- *	dns_open() makes a resolver: resolver is the configuration's
- *	"resolver" setting, an address with an optional port ("127.0.0.53:5353",
- *	"[::1]:53", "::1", "192.0.2.1"); "" means /etc/resolv.conf. Each query
+ *	dns_open() makes a resolver (resolver_new(), resolver.h): resolver is
+ *	the configuration's "resolver" setting, an address with an optional port
+ *	("127.0.0.53:5353", "[::1]:53", "::1", "192.0.2.1"); "" means
+ *	/etc/resolv.conf. Each query
  *	waits DNS_TIMEOUT_S seconds (TERN_DNS_TIMEOUT in the environment, 1 to
  *	60, overrides it: tests and private instances) and is tried DNS_TRIES
  *	times; recursion is requested, search lists are never applied, a
