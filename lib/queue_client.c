@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,14 +20,43 @@
 
 #define ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
 
+/* env_value_ok: printable ASCII only, so no value can break a consumer's parsing */
+static int env_value_ok(const char *v)
+{
+	if (!v || !*v)
+		return 0;
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x21 || (unsigned char)*v > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* env_add: envp[*n] = "NAME=value" in a malloc'ed string, when value is ok */
+static void env_add(char **envp, size_t *n, char **owned, const char *name, const char *value)
+{
+	size_t len;
+	char *s;
+
+	if (!env_value_ok(value))
+		return;
+	len = strlen(name) + strlen(value) + 2;
+	if (!(s = malloc(len)))
+		return;
+	snprintf(s, len, "%s=%s", name, value);
+	envp[(*n)++] = s;
+	owned[0] = s;
+}
+
 /* client_spawn: program with the pipes' read ends on 0 and 1 (child.h). */
 static int client_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
-			const char *received_id, const char *confdir)
+			const char *received_id, const char *confdir,
+			const struct queue_origin *o)
 {
 	char idvar[64], confvar[4200];
-	char *envp[4], *argv[2];
+	char *envp[8], *argv[2], *owned[3] = { NULL, NULL, NULL };
 	const struct child_fd fds[] = { { msg_r, 0 }, { env_r, 1 } };
-	int n = 0;
+	size_t n = 0, i;
+	int r;
 
 	if (received_id && (size_t)snprintf(idvar, sizeof idvar, "TERN_RECEIVED_ID=%s",
 					    received_id) < sizeof idvar)
@@ -35,15 +65,26 @@ static int client_spawn(pid_t *pid, int msg_r, int env_r, const char *program,
 	if (confdir && (size_t)snprintf(confvar, sizeof confvar, "TERN_CONFDIR=%s",
 					confdir) < sizeof confvar)
 		envp[n++] = confvar;
+	if (o) {
+		env_add(envp, &n, &owned[0], "TERN_CLIENT_IP", o->ip);
+		env_add(envp, &n, &owned[1], "TERN_CLIENT_HELO", o->helo);
+		env_add(envp, &n, &owned[2], "TERN_CLIENT_AUTH", o->auth);
+		if (o->relay)
+			envp[n++] = (char *)"TERN_CLIENT_RELAY=1";
+	}
 	envp[n] = NULL;
 	argv[0] = (char *)program;
 	argv[1] = NULL;
 	/* msg_r and env_r are above 2 (0-2 are open), so neither dup2 clobbers the other */
-	return child_spawn(pid, program, argv, envp, fds, 2);
+	r = child_spawn(pid, program, argv, envp, fds, 2);
+	for (i = 0; i < 3; i++)
+		free(owned[i]);
+	return r;
 }
 
 int queue_client_start(struct queue_client *j, const char *program,
-		       const char *received_id, const char *confdir)
+		       const char *received_id, const char *confdir,
+		       const struct queue_origin *origin)
 {
 	int msg[2], env[2], r;
 
@@ -58,7 +99,7 @@ int queue_client_start(struct queue_client *j, const char *program,
 		errno = r;
 		return -1;
 	}
-	r = client_spawn(&j->pid, msg[0], env[0], program, received_id, confdir);
+	r = client_spawn(&j->pid, msg[0], env[0], program, received_id, confdir, origin);
 	close(msg[0]);
 	close(env[0]);
 	if (r != 0) {
@@ -137,6 +178,9 @@ static const struct queue_exit {
 } queue_exits[] = {
 	{ 11, "5.1.3", "address too long" },
 	{ 31, "5.3.0", "message permanently refused by the queue" },
+	/* tern's own (mailauth(8)): RFC 7372 §3.2, RFC 7489 §6.7 */
+	{ QUEUE_EXIT_SPF_FAIL, "5.7.23", "SPF validation failed" },
+	{ QUEUE_EXIT_DMARC_REJECT, "5.7.1", "rejected by the DMARC policy of the From domain" },
 	{ 51, "4.3.0", "queue program out of memory" },
 	{ 52, "4.3.0", "queue program timed out" },
 	{ 53, "4.3.0", "queue write error (disk full?)" },
@@ -153,6 +197,8 @@ static const struct queue_exit {
 	{ 72, "4.4.1", "connection to mail server timed out" },
 	{ 73, "4.4.1", "connection to mail server rejected" },
 	{ 74, "4.4.2", "communication with mail server failed" },
+	{ QUEUE_EXIT_SPF_TEMPFAIL, "4.7.24", "SPF validation error (DNS), try again later" },
+	{ QUEUE_EXIT_DMARC_TEMPFAIL, "4.7.1", "DMARC policy not evaluated (DNS), try again later" },
 	{ 81, "4.3.0", "internal error in the queue program" },
 	{ 91, "5.6.0", "envelope format error" },
 };
@@ -162,6 +208,11 @@ static void verdict_set(struct queue_verdict *v, enum queue_client_outcome outco
 {
 	v->outcome = outcome;
 	v->exit_code = exit_code;
+	/* RFC 7372 §3.2 and RFC 7489 §6.7 name 550 for the policy refusals */
+	snprintf(v->reply, sizeof v->reply, "%s", outcome == QUEUE_CLIENT_OK ? "250" :
+		 outcome == QUEUE_CLIENT_TEMPORARY ? "451" :
+		 exit_code == QUEUE_EXIT_SPF_FAIL || exit_code == QUEUE_EXIT_DMARC_REJECT ?
+		 "550" : "554");
 	snprintf(v->status, sizeof v->status, "%s", status);
 	snprintf(v->text, sizeof v->text, "%s", text);
 }

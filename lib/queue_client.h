@@ -6,7 +6,8 @@
  *	protocol) and say what its exit means
  * SYNOPSIS
  *	int queue_client_start(struct queue_client *c, const char *program,
- *	                       const char *received_id, const char *confdir);
+ *	                       const char *received_id, const char *confdir,
+ *	                       const struct queue_origin *origin);
  *	int queue_client_finish(struct queue_client *c, const char *envelope,
  *	                        size_t len, int timeout_ms);
  *	int queue_client_abort(struct queue_client *c, int timeout_ms);
@@ -19,8 +20,14 @@
  *	one pipe on fd 0 (the message) and of another on fd 1 (the envelope, see
  *	envelope.h), and an environment of exactly
  *	PATH=/usr/local/bin:/usr/bin:/bin, TERN_RECEIVED_ID=received_id when
- *	received_id is not NULL, and TERN_CONFDIR=confdir when confdir is not
- *	NULL: nothing else of the caller's environment reaches it. Every
+ *	received_id is not NULL, TERN_CONFDIR=confdir when confdir is not
+ *	NULL, and when origin is not NULL what smtpd knows of the client:
+ *	TERN_CLIENT_IP=origin->ip (when not NULL or ""), TERN_CLIENT_HELO=
+ *	origin->helo (when not NULL or ""), TERN_CLIENT_AUTH=origin->auth (the
+ *	login name, when authenticated), TERN_CLIENT_RELAY=1 (origin->relay: the
+ *	client may relay, RELAYCLIENT or relay-net); a value with a byte
+ *	outside printable ASCII is left out. Nothing else of the caller's
+ *	environment reaches it. Every
  *	descriptor above 2 is marked close-on-exec first
  *	(child_cloexec_above_2(), child.h, which smtpd's STARTTLS and AUTH
  *	call too before they start tlsd or the checker), so the program gets only 0-2; SIGPIPE is
@@ -48,11 +55,21 @@
  *	  91      QUEUE_CLIENT_PERMANENT, envelope format error (5.6.0): qmail
  *	          counts it temporary, but tern's inject refuses an invalid
  *	          envelope address with it, which no retry can change
+ *	  tern's own, for mailauth(8) (no qmail-queue meaning):
+ *	  32      QUEUE_CLIENT_PERMANENT, 550 5.7.23 SPF validation failed
+ *	          (RFC 7372 §3.2)
+ *	  33      QUEUE_CLIENT_PERMANENT, 550 5.7.1 refused by the DMARC policy
+ *	          of the From: domain (RFC 7489 §6.7, §10.3)
+ *	  76      QUEUE_CLIENT_TEMPORARY, 451 4.7.24 SPF validation error: a
+ *	          DNS failure where the SPF policy could reject (RFC 7372 §3.2)
+ *	  77      QUEUE_CLIENT_TEMPORARY, 451 4.7.1 DMARC policy not evaluated:
+ *	          a DNS failure where the DMARC policy could reject
  *	  others  QUEUE_CLIENT_TEMPORARY, 4.3.0 (72 and 73: 4.4.1, 74: 4.4.2),
  *	          with qmail-queue's meaning for 51-81
  *	  a signal, QUEUE_CLIENT_HUNG, QUEUE_CLIENT_ENVELOPE_FAILED:
  *	          QUEUE_CLIENT_TEMPORARY, 4.3.0
- *	v->status is the RFC 3463 enhanced status code, v->text what happened
+ *	v->reply is the SMTP reply code for it (250, 451, 554; 550 for 32 and
+ *	33), v->status the RFC 3463 enhanced status code, v->text what happened
  *	(for a reply or a log line: printable ASCII, no line break), v->exit_code
  *	the exit code or -1 when the program did not exit by itself.
  * DIAGNOSTICS
@@ -65,10 +82,23 @@
 #define QUEUE_CLIENT_HUNG (-1)
 #define QUEUE_CLIENT_ENVELOPE_FAILED (-2)
 
+/* tern's own exit codes (the table above) */
+#define QUEUE_EXIT_SPF_FAIL 32
+#define QUEUE_EXIT_DMARC_REJECT 33
+#define QUEUE_EXIT_SPF_TEMPFAIL 76
+#define QUEUE_EXIT_DMARC_TEMPFAIL 77
+
 struct queue_client {
 	pid_t pid;
 	int msg_fd;
 	int env_fd;
+};
+
+struct queue_origin {
+	const char *ip;		/* the client's address, or NULL */
+	const char *helo;	/* its HELO/EHLO argument, or NULL */
+	const char *auth;	/* its AUTH login name, or NULL */
+	int relay;		/* 1: it may relay (RELAYCLIENT, relay-net) */
 };
 
 enum queue_client_outcome {
@@ -80,12 +110,14 @@ enum queue_client_outcome {
 struct queue_verdict {
 	enum queue_client_outcome outcome;
 	int exit_code;
+	char reply[4];
 	char status[8];
 	char text[80];
 };
 
 int queue_client_start(struct queue_client *c, const char *program,
-		       const char *received_id, const char *confdir);
+		       const char *received_id, const char *confdir,
+		       const struct queue_origin *origin);
 int queue_client_finish(struct queue_client *c, const char *envelope, size_t len,
 			int timeout_ms);
 int queue_client_abort(struct queue_client *c, int timeout_ms);

@@ -428,7 +428,7 @@ static int deliver(struct sendmail *s)
 	if (envelope_encode(&env, s->sender, (const char *const *)s->rcpt, s->nrcpt) < 0)
 		log_die(EX_OSERR, "envelope: out of memory");
 
-	if (queue_client_start(&qc, prog, NULL, getenv("TERN_CONFDIR")) < 0)
+	if (queue_client_start(&qc, prog, NULL, getenv("TERN_CONFDIR"), NULL) < 0)
 		log_die(EX_UNAVAILABLE, "cannot run the queue program %s: %s", prog,
 			strerror(errno));
 	outbuf_init(&b.ob, qc.msg_fd, b.mem, sizeof b.mem);

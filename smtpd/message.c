@@ -22,6 +22,19 @@
 #include "session_private.h"
 #include "str.h"
 
+/*
+ * message_origin: what the queue program learns of the client (its
+ * environment, queue_client.h): a filter such as mailauth(8) checks SPF
+ * for the address and HELO name and skips clients that may relay.
+ */
+static void message_origin(const struct session *s, struct queue_origin *o)
+{
+	o->ip = s->o->client.known ? s->o->client.addr : NULL;
+	o->helo = s->helo[0] ? s->helo : NULL;
+	o->auth = s->auth_user[0] ? s->auth_user : NULL;
+	o->relay = s->may_relay;
+}
+
 /* The session's id for one message: [0-9a-f.]{<=32}, as inject keeps it. */
 /*
  * message_id_new: the message's one id (queue(5)): the Received: line, the
@@ -91,8 +104,8 @@ static int message_received(struct session *s, struct outbuf *mo, const char *id
 
 /*
  * message_reply: the reply to the queue program's status, by the one table
- * of queue_client_verdict(): 250 with the id, 451 or 554 with its enhanced
- * status code (RFC 3463) and text. Returns 1 for 250.
+ * of queue_client_verdict(): 250 with the id, else its reply code (451,
+ * 554, 550), enhanced status code (RFC 3463) and text. Returns 1 for 250.
  */
 static int message_reply(int status, const char *id, char *reply, size_t replylen)
 {
@@ -103,8 +116,7 @@ static int message_reply(int status, const char *id, char *reply, size_t replyle
 		snprintf(reply, replylen, "250 2.0.0 Ok: queued as %s", id);
 		return 1;
 	}
-	snprintf(reply, replylen, "%s %s Error: %s",
-		 v.outcome == QUEUE_CLIENT_PERMANENT ? "554" : "451", v.status, v.text);
+	snprintf(reply, replylen, "%s %s Error: %s", v.reply, v.status, v.text);
 	return 0;
 }
 
@@ -160,12 +172,14 @@ int message_data(struct session *s)
 	struct data_result dr;
 	struct data_pace pace;
 	struct queue_client j;
+	struct queue_origin origin;
 	struct outbuf mo;
 	enum buf_result br;
 	int ok, header_failed;
 
 	message_id_new(s, id);
-	if (queue_client_start(&j, s->o->injector, id, s->o->confdir) < 0) {
+	message_origin(s, &origin);
+	if (queue_client_start(&j, s->o->injector, id, s->o->confdir, &origin) < 0) {
 		log_msg(LOG_ERR, "cannot run the queue program: %s: %s", s->o->injector,
 			strerror(errno));
 		return reply_send(&s->out, "451 4.3.0 Error: cannot run the queue program");

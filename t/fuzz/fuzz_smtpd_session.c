@@ -64,13 +64,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 int __wrap_queue_client_start(struct queue_client *j, const char *program, const char *received_id,
-			  const char *confdir);
+			  const char *confdir, const struct queue_origin *origin);
 int __wrap_queue_client_finish(struct queue_client *j, const char *envelope, size_t len, int timeout_ms);
 int __wrap_queue_client_abort(struct queue_client *j, int timeout_ms);
 
 int __wrap_queue_client_start(struct queue_client *j, const char *program, const char *received_id,
-			  const char *confdir)
+			  const char *confdir, const struct queue_origin *origin)
 {
+	(void)origin;
 	(void)program;
 	(void)confdir;
 	if (!received_id || strlen(received_id) > 32)
