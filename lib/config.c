@@ -35,7 +35,7 @@ enum setting_type {
 	T_DURATION, T_USER, T_RESOLVER, T_PORT, T_ROUTE_LIST, T_ADDRESS, T_SELF_LIST,
 	T_TLS_CERT_LIST, T_OPT_USER,
 	T_MAP,
-	T_TLS_LIST, T_OPT_PATH,
+	T_TLS_LIST, T_OPT_PATH, T_BOOL,
 };
 
 struct setting {
@@ -96,6 +96,13 @@ static const struct setting settings[] = {
 	{ "tls-ca-file", T_OPT_PATH, TXT(tls_ca_file, "") },
 	{ "dnssec-resolver", T_RESOLVER, TXT(dnssec_resolver, "") },
 	{ "relay-auth-file", T_OPT_PATH, TXT(relay_auth_file, "") },
+	{ "authserv-id", T_HOSTNAME, TXT(authserv_id, NULL) },
+	{ "spf-reject", T_BOOL, NUM(spf_reject, 0, 1, 0) },
+	{ "dmarc-reject", T_BOOL, NUM(dmarc_reject, 0, 1, 0) },
+	{ "mailauth-timeout", T_DURATION, NUM(mailauth_timeout, 1, 3600, 30) },
+	{ "mailauth-queue-program", T_PATH, TXT(mailauth_queue_program, TERN_LIBEXECDIR "/inject") },
+	{ "public-suffix-list", T_PATH,
+	  TXT(public_suffix_list, "/usr/share/publicsuffix/public_suffix_list.dat") },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -404,8 +411,13 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 		return 0;
 	case T_HOSTNAME:
 		if (!domain_valid(v))
-			return str_errorf(err, errlen, "hostname: '%s': not a domain name", v);
+			return str_errorf(err, errlen, "%s: '%s': not a domain name", st->key, v);
 		break;
+	case T_BOOL:
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return str_errorf(err, errlen, "%s: '%s': want yes or no", st->key, v);
+		store_number(c, st, strcmp(v, "yes") == 0);
+		return 0;
 	case T_PATH: case T_MAP: case T_OPT_PATH:
 		if (v[0] != '/')
 			return str_errorf(err, errlen, "%s: '%s': not an absolute path", st->key, v);
@@ -439,7 +451,7 @@ static void config_defaults(struct config *c)
 		if (st->defstr)
 			memcpy((char *)c + st->off, st->defstr, strlen(st->defstr) + 1);
 		else if (st->type == T_SIZE || st->type == T_COUNT ||
-			 st->type == T_DURATION || st->type == T_PORT)
+			 st->type == T_DURATION || st->type == T_PORT || st->type == T_BOOL)
 			store_number(c, st, st->def);
 	}
 	if (gethostname(c->hostname, sizeof c->hostname - 1) < 0 || !c->hostname[0])
@@ -610,6 +622,8 @@ static int config_check_maildir_user(const struct config *c, const char *path, c
 
 static int config_finish(struct config *c, const char *path, char *err, size_t errlen)
 {
+	if (!c->authserv_id[0])	/* RFC 8601 §2.5: this host's name by default */
+		memcpy(c->authserv_id, c->hostname, sizeof c->authserv_id);
 	if (!c->postmaster[0] &&
 	    snprintf(c->postmaster, sizeof c->postmaster, "postmaster@%s", c->hostname) >=
 	    (int)sizeof c->postmaster)
@@ -805,6 +819,9 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 		return;
 	case T_COUNT: case T_PORT:
 		str_appendf(o, "%s %llu\n", st->key, load_number(c, st));
+		return;
+	case T_BOOL:
+		str_appendf(o, "%s %s\n", st->key, load_number(c, st) ? "yes" : "no");
 		return;
 	case T_MAP:
 		if (!*((const char *)c + st->off))

@@ -84,6 +84,18 @@
  *	  dnssec-resolver HOST[:PORT] the validating resolver trusted for DNSSEC
  *	                              (its AD bit); needed by tls-policy dane
  *	  relay-auth-file PATH        smarthost credentials, read as root at start
+ *	  authserv-id NAME            default: hostname; the id of mailauth(8)'s
+ *	                              Authentication-Results: (RFC 8601 §2.5)
+ *	  spf-reject yes|no           default no: mailauth refuses SPF fail
+ *	  dmarc-reject yes|no         default no: mailauth refuses a DMARC
+ *	                              failure under p=reject
+ *	  mailauth-timeout DURATION   default 30s, all of mailauth's DNS
+ *	                              lookups for one message together
+ *	  mailauth-queue-program PATH default LIBEXECDIR/inject: where mailauth
+ *	                              hands the checked message on
+ *	  public-suffix-list PATH     default /usr/share/publicsuffix/
+ *	                              public_suffix_list.dat (DMARC's
+ *	                              organizational domains)
  *
  *	config_load() fills c with defaults first. err receives
  *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
@@ -160,6 +172,11 @@ struct config {
 	char tls_ca_file[4096];		/* "": the system's CAs */
 	char dnssec_resolver[300];	/* "": none (no DANE) */
 	char relay_auth_file[4096];	/* "": no smarthost credentials */
+	char authserv_id[256];		/* Authentication-Results: id; default hostname */
+	unsigned spf_reject, dmarc_reject;	/* 0 or 1 */
+	unsigned mailauth_timeout;	/* seconds, all DNS of one message */
+	char mailauth_queue_program[4096];
+	char public_suffix_list[4096];
 };
 
 const char *config_dir(void);

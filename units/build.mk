@@ -29,7 +29,7 @@ UNITS_SED = sed -e 's|/usr/local/libexec/tern|$(LIBEXECDIR)|g' \
 # Installed name of each man page: tern.conf.5 keeps its name, the others get
 # the "tern-" prefix their programs get (no clash with other MTAs' smtpd(8)).
 MAN_PAGES := $(wildcard smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8] \
-	checkpw/*.[1-8])
+	checkpw/*.[1-8] verify/*.[1-8])
 man_name = $(if $(filter tern%,$(notdir $(1))),$(notdir $(1)),tern-$(notdir $(1)))
 man_dest = $(MANDIR)/man$(subst .,,$(suffix $(1)))/$(call man_name,$(1))
 # With SENDMAIL=yes the programs are also sendmail and mailq: so are their
@@ -55,6 +55,7 @@ install: all
 	install -m 0755 queue/queuectl $(D)$(SBINDIR)/tern-queuectl
 	install -m 0755 queue/sendmail $(D)$(SBINDIR)/tern-sendmail
 	install -m 0755 map/newmap $(D)$(SBINDIR)/tern-newmap
+	install -m 0755 verify/mailauth $(D)$(LIBEXECDIR)/mailauth
 	@# sendmail -bs runs LIBEXECDIR/smtpd.
 	ln -sfn $(SBINDIR)/tern-smtpd $(D)$(LIBEXECDIR)/smtpd
 ifeq ($(SENDMAIL),yes)
@@ -124,7 +125,7 @@ uninstall:
 	rm -f $(D)$(SBINDIR)/tern-smtpd $(D)$(SBINDIR)/tern-relay $(D)$(SBINDIR)/tern-queuectl \
 		$(D)$(SBINDIR)/tern-sendmail $(D)$(SBINDIR)/tern-newmap $(D)$(LIBEXECDIR)/inject $(D)$(LIBEXECDIR)/smtpd \
 		$(D)$(LIBEXECDIR)/tlsd \
-		$(D)$(LIBEXECDIR)/checkpw \
+		$(D)$(LIBEXECDIR)/checkpw $(D)$(LIBEXECDIR)/mailauth \
 		$(foreach u,$(UNIT_FILES),$(D)$(SYSTEMDUNITDIR)/$(u)) \
 		$(D)$(SYSUSERSDIR)/tern.conf $(D)$(TMPFILESDIR)/tern.conf \
 		$(D)$(DATADIR)/tern-smtpd.xinetd $(D)$(DATADIR)/tern-smtps.xinetd \

@@ -50,7 +50,7 @@ t_pass "make install DESTDIR"
 # The expected tree. Man pages: whichever the programs' engineers wrote, under
 # their installed names (tern.conf.5 as is, every other one prefixed "tern-").
 man=
-for m in smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8] checkpw/*.[1-8]; do
+for m in smtpd/*.[1-8] queue/*.[1-8] relay/*.[1-8] map/*.[1-8] lib/*.[1-8] checkpw/*.[1-8] verify/*.[1-8]; do
 	[ -e "$m" ] || continue
 	b=${m##*/}; s=${b##*.}
 	case $b in tern*) ;; *) b=tern-$b ;; esac
@@ -82,6 +82,7 @@ usr/lib/tmpfiles.d/tern.conf f 644 root:root
 usr/local/bin/mailq l 777 root:root /usr/local/sbin/tern-sendmail
 usr/local/libexec/tern/checkpw f 2755 root:tern-auth
 usr/local/libexec/tern/inject f 4711 tern-queue:tern-queue
+usr/local/libexec/tern/mailauth f 755 root:root
 usr/local/libexec/tern/smtpd l 777 root:root /usr/local/sbin/tern-smtpd
 usr/local/libexec/tern/tlsd f 2755 root:tern-tls
 usr/local/sbin/sendmail l 777 root:root /usr/local/sbin/tern-sendmail

@@ -813,6 +813,34 @@ START_TEST(tls_policies)
 }
 END_TEST
 
+/* mailauth(8)'s settings: authserv-id follows hostname, yes|no policies */
+START_TEST(mailauth_settings)
+{
+	struct config c;
+	char err[512];
+
+	ck_assert_int_eq(load("hostname mx.example.test\n", &c, err, sizeof err), 0);
+	ck_assert_str_eq(c.authserv_id, "mx.example.test");
+	ck_assert_uint_eq(c.spf_reject, 0);
+	ck_assert_uint_eq(c.dmarc_reject, 0);
+	ck_assert_uint_eq(c.mailauth_timeout, 30);
+	ck_assert_str_eq(c.public_suffix_list, "/usr/share/publicsuffix/public_suffix_list.dat");
+	config_free(&c);
+	ck_assert_int_eq(load("authserv-id auth.example.test\nspf-reject yes\ndmarc-reject no\n"
+			      "mailauth-timeout 2s\n", &c, err, sizeof err), 0);
+	ck_assert_str_eq(c.authserv_id, "auth.example.test");
+	ck_assert_uint_eq(c.spf_reject, 1);
+	ck_assert_uint_eq(c.dmarc_reject, 0);
+	ck_assert_uint_eq(c.mailauth_timeout, 2);
+	config_free(&c);
+	expect_error("spf-reject maybe\n", 1, "spf-reject: 'maybe': want yes or no");
+	expect_error("dmarc-reject YES\n", 1, "dmarc-reject: 'YES': want yes or no");
+	expect_error("authserv-id -x.test\n", 1, "authserv-id: '-x.test': not a domain name");
+	expect_error("mailauth-queue-program inject\n", 1,
+		     "mailauth-queue-program: 'inject': not an absolute path");
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("config");
@@ -820,6 +848,7 @@ Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, mailauth_settings);
 	tcase_add_test(tc, every_setting);
 	tcase_add_test(tc, postmaster_follows_hostname);
 	tcase_add_test(tc, print_round_trip);

@@ -26,7 +26,8 @@ static const char *const default_keys[] = {
 	"relay-user", "maildir-user", "smtp-port", "retry-min", "retry-max", "queue-lifetime",
 	"concurrency", "destination-concurrency", "bounce-body-max", "tls-handshake-timeout",
 	"tls-program", "auth-program", "auth-password-file", "auth-timeout", "auth-failure-delay",
-	"auth-failure-limit", NULL
+	"auth-failure-limit", "mailauth-queue-program", "spf-reject", "dmarc-reject",
+	"mailauth-timeout", "public-suffix-list", NULL
 };
 
 static char *slurp(const char *path)
