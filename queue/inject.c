@@ -80,6 +80,8 @@ static struct {
 	int setuid;
 } caller;
 static char rid[33];	/* TERN_RECEIVED_ID when valid and trusted, else "" */
+/* What smtpd's TERN_CLIENT_* say (origin_claim()), UNKNOWN without them. */
+static enum message_origin origin_claimed = QUEUE_ORIGIN_UNKNOWN;
 
 static const char inject_usage[] =
 	"usage: inject < message 1< envelope\n"
@@ -92,7 +94,7 @@ static const char inject_usage[] =
 	"See inject(8), queue(5).\n";
 
 static struct queue queue = { -1, -1, -1, -1, -1, "", "" };
-static struct queue_file qfile = { -1, "", 0 };
+static struct queue_file qfile = { -1, "", 0, QUEUE_ORIGIN_UNKNOWN };
 
 static void inject_cleanup(void)
 {
@@ -336,9 +338,45 @@ static void received_id_check(const char *smtpd_user)
 		rid[0] = '\0';
 }
 
+/*
+ * origin_claim: smtpd describes its client in TERN_CLIENT_IP, _HELO, _AUTH
+ * (the login, when the client authenticated) and _RELAY (1: the client is
+ * in relay-net); any of them marks the message as received by SMTP.
+ */
+static void origin_claim(void)
+{
+	const char *auth = getenv("TERN_CLIENT_AUTH"), *relay = getenv("TERN_CLIENT_RELAY");
+
+	if (auth && auth[0])
+		origin_claimed = QUEUE_ORIGIN_SUBMISSION;
+	else if (relay && strcmp(relay, "1") == 0)
+		origin_claimed = QUEUE_ORIGIN_RELAY;
+	else if (auth || relay || getenv("TERN_CLIENT_IP") || getenv("TERN_CLIENT_HELO"))
+		origin_claimed = QUEUE_ORIGIN_SMTP;
+}
+
+/*
+ * origin_decide: the "o" record (queue(5)). Setuid, smtpd's claim is taken
+ * only from smtpd-user, and smtpd-user is always an SMTP origin (without a
+ * claim: plain smtp, never trusted); any other caller is local. Not setuid
+ * (a private instance: smtpd and sendmail are one user), the claim, else
+ * local.
+ */
+static enum message_origin origin_decide(const char *smtpd_user)
+{
+	unsigned uid, gid;
+
+	if (!caller.setuid)
+		return origin_claimed != QUEUE_ORIGIN_UNKNOWN ? origin_claimed : QUEUE_ORIGIN_LOCAL;
+	if (passwd_user(smtpd_user, &uid, &gid) == 0 && uid == caller.uid)
+		return origin_claimed != QUEUE_ORIGIN_UNKNOWN ? origin_claimed : QUEUE_ORIGIN_SMTP;
+	return QUEUE_ORIGIN_LOCAL;
+}
+
 static void queue_setup(void)
 {
 	struct config cfg;
+	enum message_origin origin;
 	char err[512];
 	const char *dir = config_dir();
 
@@ -347,6 +385,7 @@ static void queue_setup(void)
 	size_max = cfg.max_message_size;
 	rcpt_max = cfg.max_recipients;
 	received_id_check(cfg.smtpd_user);
+	origin = origin_decide(cfg.smtpd_user);
 	if (queue_open_commit(&queue, queue_dir(&cfg)) < 0) {
 		config_free(&cfg);
 		inject_fail(EXIT_QUEUE, "%s", queue.err);
@@ -357,6 +396,7 @@ static void queue_setup(void)
 		inject_fail(errno == ENOSPC || errno == EDQUOT || errno == EIO ? EXIT_WRITE
 									: EXIT_QUEUE,
 			    "%s", queue.err);
+	queue_file_set_origin(&qfile, origin);
 }
 
 /*
@@ -417,6 +457,7 @@ int main(int argc, char **argv)
 	r = getenv("TERN_RECEIVED_ID");
 	if (r && queue_received_id_valid(r))
 		snprintf(rid, sizeof rid, "%s", r);
+	origin_claim();
 	caller.uid = (unsigned)getuid();
 	caller.setuid = getuid() != geteuid() || getgid() != getegid();
 	if (caller.setuid)

@@ -248,6 +248,7 @@ int queue_file_create(struct queue *q, struct queue_file *f)
 {
 	f->fd = -1;
 	f->len = 0;
+	f->origin = QUEUE_ORIGIN_UNKNOWN;
 	f->tmpname[0] = 0;
 	if (queue_file_create_anonymous(q, f) == 0)
 		return 0;
@@ -280,7 +281,7 @@ static void records_put(char *buf, size_t *pos, char type, const char *value)
 /* records_size: bytes of the records and trailer for e; -1 on overflow. */
 static int records_size(const struct envelope *e, const char *rid, size_t *total)
 {
-	size_t n = QUEUE_TRAILER_LEN + 1 + 24 + 2 + strlen(rid) + 2 + strlen(e->sender);
+	size_t n = QUEUE_TRAILER_LEN + 1 + 24 + 2 + strlen(rid) + 16 + 2 + strlen(e->sender);
 	size_t i;
 
 	for (i = 0; i < e->nrcpt; i++)
@@ -294,7 +295,8 @@ static int records_size(const struct envelope *e, const char *rid, size_t *total
  * queue_records_build: the envelope records and trailer of queue(5) for a
  * message of msglen bytes that arrived at arrival, in a new heap buffer.
  */
-static char *queue_records_build(const struct envelope *e, const char *rid, long long arrival,
+static char *queue_records_build(const struct envelope *e, const char *rid,
+				 enum message_origin origin, long long arrival,
 				 unsigned long long msglen, size_t *len)
 {
 	char num[32], trailer[QUEUE_TRAILER_LEN + 1], *buf;
@@ -307,6 +309,8 @@ static char *queue_records_build(const struct envelope *e, const char *rid, long
 	snprintf(num, sizeof num, "%lld", arrival);
 	records_put(buf, &pos, 't', num);
 	records_put(buf, &pos, 'i', rid);
+	if (origin != QUEUE_ORIGIN_UNKNOWN)
+		records_put(buf, &pos, 'o', queue_origin_name(origin));
 	records_put(buf, &pos, 'F', e->sender);
 	for (i = 0; i < e->nrcpt; i++)
 		records_put(buf, &pos, 'T', e->rcpt[i]);
@@ -336,7 +340,7 @@ static int rename_noreplace(int olddir, const char *oldname, int newdir, const c
  */
 static int queue_file_copy_to_tmp(struct queue *q, struct queue_file *f)
 {
-	struct queue_file t = { -1, "", 0 };
+	struct queue_file t = { -1, "", 0, QUEUE_ORIGIN_UNKNOWN };
 	char buf[16384];
 	off_t off = 0;
 	ssize_t r;
@@ -443,7 +447,7 @@ static int queue_commit(struct queue *q, struct queue_file *f, const struct enve
 	if (!named)
 		snprintf(id, QUEUE_ID_MAX, "%09llX%08lX%llX", (unsigned long long)ts.tv_sec,
 			 (unsigned long)ts.tv_nsec, (unsigned long long)st.st_ino);
-	rec = queue_records_build(e, rid, (long long)ts.tv_sec, f->len, &len);
+	rec = queue_records_build(e, rid, f->origin, (long long)ts.tv_sec, f->len, &len);
 	if (!rec)
 		return queue_file_fail(q, f, "commit");
 	if (queue_write_full(f->fd, rec, len) < 0) {
@@ -520,4 +524,21 @@ int queue_scan(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx)
 	}
 	closedir(d);
 	return rc;
+}
+
+void queue_file_set_origin(struct queue_file *f, enum message_origin o)
+{
+	f->origin = o;
+}
+
+const char *queue_origin_name(enum message_origin o)
+{
+	switch (o) {
+	case QUEUE_ORIGIN_LOCAL: return "local";
+	case QUEUE_ORIGIN_SUBMISSION: return "submission";
+	case QUEUE_ORIGIN_RELAY: return "relay";
+	case QUEUE_ORIGIN_SMTP: return "smtp";
+	case QUEUE_ORIGIN_UNKNOWN: break;
+	}
+	return "";
 }

@@ -18,9 +18,12 @@
  *	int queue_file_commit_named(struct queue *q, struct queue_file *f,
  *	                            const struct envelope *e, const char *id);
  *	void queue_file_abort(struct queue *q, struct queue_file *f);
+ *	void queue_file_set_origin(struct queue_file *f, enum message_origin o);
+ *	const char *queue_origin_name(enum message_origin o);
  *
  *	int queue_scan(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
  *	int queue_message_load(struct queue *q, const char *id, struct queue_message *m);
+ *	int queue_message_load_fd(int fd, struct queue_message *m);
  *	void queue_message_free(struct queue_message *m);
  *	int queue_message_body(struct queue *q, const char *id, int *fd,
  *	                       unsigned long long *len);
@@ -38,7 +41,8 @@
  *	  QUEUEDIR/tmp/    files being written by inject; never read by the relay
  *	  QUEUEDIR/mess/   committed messages, one file each, named by queue id:
  *	                   the message bytes, then the envelope records
- *	                   ("t" arrival, "i" received id, "F" sender, "T" rcpt...,
+ *	                   ("t" arrival, "i" received id, "o" origin, "F"
+ *	                   sender, "T" rcpt...,
  *	                   NUL-terminated, ended by an empty record), then a
  *	                   fixed-size trailer giving the message length
  *	  QUEUEDIR/state/  per-recipient delivery state, written by the scheduler
@@ -63,6 +67,16 @@
  *	message of that id exists nothing is committed and errno is EEXIST.
  *	The relay learns of new files by inotify on mess/ and retry/ and rescans
  *	periodically.
+ *
+ *	queue_file_set_origin() records where the message came from (the "o"
+ *	record): QUEUE_ORIGIN_LOCAL (sendmail, a local caller of inject, the
+ *	relay's own bounces), _SUBMISSION (an SMTP client that authenticated),
+ *	_RELAY (an SMTP client in relay-net) or _SMTP (any other SMTP client).
+ *	A file created and never given one is committed as _UNKNOWN, which is
+ *	also what a file written before the record existed reads as. The relay
+ *	trusts the first three as mail of this site (DKIM signing, relay(8)).
+ *	queue_origin_name() is the record's text ("local", "submission",
+ *	"relay", "smtp", "" for unknown).
  *
  *	queue_open_commit() opens only what queue_file_create(), _commit() and
  *	_abort() use (the queue, tmp/ and mess/; statefd and retryfd stay -1):
@@ -107,10 +121,19 @@ struct queue {
 	char err[512];
 };
 
+enum message_origin {
+	QUEUE_ORIGIN_UNKNOWN,
+	QUEUE_ORIGIN_LOCAL,
+	QUEUE_ORIGIN_SUBMISSION,
+	QUEUE_ORIGIN_RELAY,
+	QUEUE_ORIGIN_SMTP,
+};
+
 struct queue_file {
 	int fd;
 	char tmpname[64];
 	unsigned long long len;
+	enum message_origin origin;	/* queue_file_set_origin() */
 };
 
 enum rcpt_status { RCPT_PENDING, RCPT_DELIVERED, RCPT_FAILED };
@@ -129,6 +152,7 @@ struct queue_message {
 	unsigned long long size;	/* message bytes */
 	char *sender;			/* "" for the null sender */
 	char *received_id;		/* smtpd's id, "" if none */
+	enum message_origin origin;
 	struct queue_rcpt *rcpt;
 	size_t nrcpt;
 };
@@ -147,9 +171,12 @@ int queue_file_commit(struct queue *q, struct queue_file *f,
 int queue_file_commit_named(struct queue *q, struct queue_file *f, const struct envelope *e,
 			    const char *id);
 void queue_file_abort(struct queue *q, struct queue_file *f);
+void queue_file_set_origin(struct queue_file *f, enum message_origin o);
+const char *queue_origin_name(enum message_origin o);
 
 int queue_scan(struct queue *q, int (*fn)(void *ctx, const char *id), void *ctx);
 int queue_message_load(struct queue *q, const char *id, struct queue_message *m);
+int queue_message_load_fd(int fd, struct queue_message *m);
 void queue_message_free(struct queue_message *m);
 int queue_message_body(struct queue *q, const char *id, int *fd,
 		       unsigned long long *len);

@@ -66,12 +66,29 @@ static int record_take(const char *p, size_t n, size_t *pos, char type, const ch
 	return 0;
 }
 
+/* message_check: fd is a message file: give its size and msglen (EBADMSG if not). */
+static int message_check(int fd, unsigned long long *size, unsigned long long *msglen)
+{
+	char trailer[QUEUE_TRAILER_LEN];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	errno = EBADMSG;
+	if (!S_ISREG(st.st_mode) || st.st_size < QUEUE_TRAILER_LEN)
+		return -1;
+	if (queue_pread_exact(fd, trailer, sizeof trailer, st.st_size - QUEUE_TRAILER_LEN) < 0 ||
+	    (errno = EBADMSG, queue_trailer_parse(trailer, msglen) < 0) ||
+	    *msglen > (unsigned long long)st.st_size - QUEUE_TRAILER_LEN)
+		return -1;
+	*size = (unsigned long long)st.st_size;
+	return 0;
+}
+
 /* message_open: open mess/id, check its trailer, give fd, size and msglen. */
 static int message_open(struct queue *q, const char *id, int *fdp, unsigned long long *size,
 			unsigned long long *msglen)
 {
-	char trailer[QUEUE_TRAILER_LEN];
-	struct stat st;
 	int fd;
 
 	if (!queue_id_valid(id)) {
@@ -81,31 +98,15 @@ static int message_open(struct queue *q, const char *id, int *fdp, unsigned long
 	fd = openat(q->messfd, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return queue_fail(q, "open", "mess", id);
-	if (fstat(fd, &st) < 0) {
-		queue_fail(q, "fstat", "mess", id);
-		goto err;
-	}
-	errno = EBADMSG;
-	if (!S_ISREG(st.st_mode) || st.st_size < QUEUE_TRAILER_LEN) {
-		queue_fail(q, "load", "mess", id);
-		goto err;
-	}
-	if (queue_pread_exact(fd, trailer, sizeof trailer, st.st_size - QUEUE_TRAILER_LEN) < 0 ||
-	    (errno = EBADMSG, queue_trailer_parse(trailer, msglen) < 0) ||
-	    *msglen > (unsigned long long)st.st_size - QUEUE_TRAILER_LEN) {
-		queue_fail(q, "load", "mess", id);
-		goto err;
-	}
-	*fdp = fd;
-	*size = (unsigned long long)st.st_size;
-	return 0;
-err:
-	{
+	if (message_check(fd, size, msglen) < 0) {
 		int e = errno;
+		queue_fail(q, "load", "mess", id);
 		close(fd);
 		errno = e;
+		return -1;
 	}
-	return -1;
+	*fdp = fd;
+	return 0;
 }
 
 int queue_message_body(struct queue *q, const char *id, int *fd, unsigned long long *len)
@@ -142,16 +143,38 @@ static size_t records_count_rcpt(const char *p, size_t n, size_t pos)
 	return count;
 }
 
-/* envelope_records_parse: "t" "i" "F" "T"+ then an empty record, exactly n bytes. */
+/* origin_parse: the "o" record's text; -1 for a name queue(5) does not define. */
+static int origin_parse(const char *o, enum message_origin *out)
+{
+	enum message_origin k;
+
+	for (k = QUEUE_ORIGIN_LOCAL; k <= QUEUE_ORIGIN_SMTP; k++)
+		if (strcmp(o, queue_origin_name(k)) == 0) {
+			*out = k;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * envelope_records_parse: "t" "i", an optional "o" (files written before it
+ * existed have none: origin unknown), "F" "T"+ then an empty record,
+ * exactly n bytes.
+ */
 static int envelope_records_parse(const char *p, size_t n, struct queue_message *m)
 {
-	const char *t, *i, *f, *v = "";
+	const char *t, *i, *o, *f, *v = "";
 	unsigned long long arrival;
 	size_t pos = 0, k;
 
+	m->origin = QUEUE_ORIGIN_UNKNOWN;
 	if (record_take(p, n, &pos, 't', &t) < 0 || number_parse(t, QUEUE_TIME_MAX, &arrival) < 0 ||
-	    record_take(p, n, &pos, 'i', &i) < 0 || (i[0] && !queue_received_id_valid(i)) ||
-	    record_take(p, n, &pos, 'F', &f) < 0)
+	    record_take(p, n, &pos, 'i', &i) < 0 || (i[0] && !queue_received_id_valid(i)))
+		return -1;
+	if (pos < n && p[pos] == 'o' &&
+	    (record_take(p, n, &pos, 'o', &o) < 0 || origin_parse(o, &m->origin) < 0))
+		return -1;
+	if (record_take(p, n, &pos, 'F', &f) < 0)
 		return -1;
 	m->arrival = (long long)arrival;
 	m->nrcpt = records_count_rcpt(p, n, pos);
@@ -241,16 +264,14 @@ static int state_load(struct queue *q, const char *id, struct queue_message *m)
 	return 0;
 }
 
-int queue_message_load(struct queue *q, const char *id, struct queue_message *m)
+/* envelope_load: the records of the message file on fd (size, msglen checked). */
+static int envelope_load(int fd, unsigned long long size, unsigned long long msglen,
+			 struct queue_message *m)
 {
-	unsigned long long size, msglen, envlen;
+	unsigned long long envlen = size - QUEUE_TRAILER_LEN - msglen;
 	char *buf = NULL;
-	int fd, rc;
+	int rc;
 
-	memset(m, 0, sizeof *m);
-	if (message_open(q, id, &fd, &size, &msglen) < 0)
-		return -1;
-	envlen = size - QUEUE_TRAILER_LEN - msglen;
 	errno = EBADMSG;
 	if (envlen > QUEUE_RECORDS_MAX || !(buf = malloc((size_t)envlen + 1))) {
 		errno = buf || envlen > QUEUE_RECORDS_MAX ? EBADMSG : ENOMEM;
@@ -262,15 +283,43 @@ int queue_message_load(struct queue *q, const char *id, struct queue_message *m)
 		errno = rc == -2 ? ENOMEM : EBADMSG;
 	}
 	free(buf);
-	close(fd);
 	if (rc < 0) {
 		int e = errno;
 		queue_message_free(m);
 		errno = e;
+		return -1;
+	}
+	m->size = msglen;
+	return 0;
+}
+
+int queue_message_load_fd(int fd, struct queue_message *m)
+{
+	unsigned long long size, msglen;
+
+	memset(m, 0, sizeof *m);
+	if (message_check(fd, &size, &msglen) < 0)
+		return -1;
+	return envelope_load(fd, size, msglen, m);
+}
+
+int queue_message_load(struct queue *q, const char *id, struct queue_message *m)
+{
+	unsigned long long size, msglen;
+	int fd, rc;
+
+	memset(m, 0, sizeof *m);
+	if (message_open(q, id, &fd, &size, &msglen) < 0)
+		return -1;
+	rc = envelope_load(fd, size, msglen, m);
+	if (rc < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
 		return queue_fail(q, "load", "mess", id);
 	}
+	close(fd);
 	snprintf(m->id, sizeof m->id, "%s", id);
-	m->size = msglen;
 	if (state_load(q, id, m) < 0) {
 		int e = errno;
 		queue_message_free(m);

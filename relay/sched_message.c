@@ -374,6 +374,7 @@ static int sched_bounce_queue(struct sched *s, const char *to, const char *rid,
 	env.mem = NULL;
 	if (queue_file_create(&s->q, &f) < 0)
 		return -1;
+	queue_file_set_origin(&f, QUEUE_ORIGIN_LOCAL);	/* the relay's own mail */
 	if (queue_file_write(&f, msg->s, msg->len) < 0 ||
 	    queue_file_commit(&s->q, &f, &env, rid, id) < 0) {
 		queue_file_abort(&s->q, &f);

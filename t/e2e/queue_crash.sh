@@ -82,6 +82,8 @@ def parse(path):
     body, rec = data[:n], data[n:-32]
     assert rec.endswith(b"\0\0"), "records end"
     recs = rec[:-1].split(b"\0")[:-1]
+    if len(recs) > 2 and recs[2][:1] == b"o":	# the origin (queue(5))
+        del recs[2]
     assert recs[0][:1] == b"t" and recs[1][:1] == b"i" and recs[2][:1] == b"F", "record order"
     assert all(r[:1] == b"T" for r in recs[3:]) and len(recs) > 3, "recipients"
     return body, (body, recs[2][1:], tuple(r[1:] for r in recs[3:]), recs[1][1:])

@@ -46,7 +46,7 @@ t_is "$rc" 0 "a good message and envelope: exit 0"
 id=$(ls "$q/mess")
 body_of "$id" > "$T_TMP/got"
 t_file_is "$T_TMP/got" "$T_TMP/msg" "queued bytes are the message exactly"
-t_like "$(records_of "$id")" '^t[0-9]+\|iSess-1\.a\|Fs@example\.org\|Ta@example\.test\|Tb@example\.test\|\|$' \
+t_like "$(records_of "$id")" '^t[0-9]+\|iSess-1\.a\|olocal\|Fs@example\.org\|Ta@example\.test\|Tb@example\.test\|\|$' \
 	"records: arrival, received id, sender, recipients, end"
 t_like "$(t_syslog_wait "queued queue_id=$id ")" "inject\[[0-9]+\]: queued queue_id=$id received_id=Sess-1\.a uid=$(id -u) user=$(id -un) sender=s@example\.org nrcpt=2 size=$(wc -c < "$T_TMP/msg")" \
 	"one syslog line with queue id, received id, the caller's uid and user, sender, count, size"
@@ -57,7 +57,7 @@ t_is "$(stat -c %U "$q/mess/$id")" nobody "run as root, inject wrote as the queu
 rm -f "$q"/mess/*
 rc=$(TERN_RECEIVED_ID='../etc/x' run_inject 'F\0Tpostmaster@example.test\0\0')
 t_is "$rc" 0 "null sender: exit 0"
-t_like "$(records_of "$(ls "$q/mess")")" '^t[0-9]+\|i\|F\|Tpostmaster@example\.test\|\|$' \
+t_like "$(records_of "$(ls "$q/mess")")" '^t[0-9]+\|i\|olocal\|F\|Tpostmaster@example\.test\|\|$' \
 	"null sender stored empty; an invalid TERN_RECEIVED_ID is dropped"
 rm -f "$q"/mess/*
 
@@ -219,19 +219,23 @@ else
 	chown -R nobody: /var/spool/tern; chmod -R 0700 /var/spool/tern
 	printf 'hostname mx.example.test\naccept example.test\nsmtpd-user daemon\nqueue-user nobody\nrelay-user bin\n' \
 		> /etc/tern/tern.conf
-	TERN_RECEIVED_ID=Forged1 "$suid" < "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') \
+	TERN_RECEIVED_ID=Forged1 TERN_CLIENT_AUTH=alice "$suid" < "$T_TMP/msg" \
+		1< <(printf 'Fs@example.org\0Ta@example.test\0\0') \
 		2>"$T_TMP/suid3.err"
 	t_is "$?" 0 "setuid inject run by root (not smtpd-user): queued"
 	id=$(suid_queue_ids)
-	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|i\|Fs@' "... TERN_RECEIVED_ID from root is not stored"
+	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|i\|olocal\|Fs@' \
+		"... TERN_RECEIVED_ID from root is not stored, nor TERN_CLIENT_AUTH believed: origin local"
 	t_unlike "$id" '^Forged1$' "... nor does it name the message (a queue id the caller chose)"
 	t_like "$(t_syslog_wait "queued queue_id=$id ")" "queued queue_id=$id received_id=- uid=0 user=root sender=" \
 		"... the log names the caller, uid 0 (root), and no received id"
-	setpriv --reuid daemon --regid daemon --clear-groups env TERN_RECEIVED_ID=Sess2 "$suid" \
+	setpriv --reuid daemon --regid daemon --clear-groups env TERN_RECEIVED_ID=Sess2 \
+		TERN_CLIENT_IP=127.0.0.9 TERN_CLIENT_RELAY=1 "$suid" \
 		< "$T_TMP/msg" 1< <(printf 'Fs@example.org\0Ta@example.test\0\0') 2>>"$T_TMP/suid3.err"
 	t_is "$?" 0 "setuid inject run by smtpd-user (daemon): queued"
 	id=$(suid_queue_ids | grep -vx "$id")
-	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|iSess2\|Fs@' "... its TERN_RECEIVED_ID is stored"
+	t_like "$(q=/var/spool/tern records_of "$id")" '^t[0-9]+\|iSess2\|orelay\|Fs@' \
+		"... its TERN_RECEIVED_ID is stored, its TERN_CLIENT_RELAY=1 believed: origin relay"
 	t_is "$id" Sess2 "... and names the message: smtpd's id is the queue id (queue(5))"
 	t_like "$(t_syslog_wait "queued queue_id=$id ")" \
 		"queued queue_id=$id received_id=Sess2 uid=$(id -u daemon) user=daemon sender=" \

@@ -234,7 +234,61 @@ static const struct {
 	{ REC("t+1\0i\0Fa@b\0Tc@d\0\0"), 4 },		/* a sign */
 	{ REC("t253402300800\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* after year 9999 */
 	{ REC("t9223372036854775807\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* LLONG_MAX */
+	{ REC("t1\0i\0oother\0Fa@b\0Tc@d\0\0"), 4 },	/* unknown origin */
+	{ REC("t1\0i\0o\0Fa@b\0Tc@d\0\0"), 4 },		/* empty origin */
+	{ REC("t1\0i\0olocal\0olocal\0Fa@b\0Tc@d\0\0"), 4 },	/* two origins */
+	{ REC("t1\0olocal\0i\0Fa@b\0Tc@d\0\0"), 4 },	/* origin before i */
+	{ REC("t1\0i\0Fa@b\0olocal\0Tc@d\0\0"), 4 },	/* origin after F */
 };
+
+/* The "o" record: each origin round-trips; a file without one (written
+ * before it existed) reads as unknown; queue_message_load_fd() reads the
+ * same from a descriptor. */
+START_TEST(origin_round_trip)
+{
+	static const enum message_origin all[] = { QUEUE_ORIGIN_UNKNOWN, QUEUE_ORIGIN_LOCAL,
+		QUEUE_ORIGIN_SUBMISSION, QUEUE_ORIGIN_RELAY, QUEUE_ORIGIN_SMTP };
+	char id[QUEUE_ID_MAX], buf[256];
+	struct queue_message m;
+	struct queue_file f;
+	struct envelope e = { "s@example.org", rcpts2, 1, NULL };
+	unsigned long long len;
+	size_t i, n;
+	int fd;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++) {
+		ck_assert_int_eq(queue_file_create(&q, &f), 0);
+		queue_file_set_origin(&f, all[i]);
+		ck_assert_int_eq(queue_file_write(&f, body1, strlen(body1)), 0);
+		ck_assert_int_eq(queue_file_commit(&q, &f, &e, "", id), 0);
+		ck_assert_int_eq(queue_message_load(&q, id, &m), 0);
+		ck_assert_int_eq(m.origin, all[i]);
+		queue_message_free(&m);
+		ck_assert_int_eq(queue_message_body(&q, id, &fd, &len), 0);
+		ck_assert_int_eq(queue_message_load_fd(fd, &m), 0);
+		ck_assert_int_eq(m.origin, all[i]);
+		ck_assert_str_eq(m.sender, "s@example.org");
+		ck_assert_uint_eq(m.size, strlen(body1));
+		queue_message_free(&m);
+		close(fd);
+	}
+	n = build(buf, REC("t1\0i\0Fa@b\0Tc@d\0\0"), 4);
+	write_file("mess", "OLD1", buf, n);
+	ck_assert_int_eq(queue_message_load(&q, "OLD1", &m), 0);
+	ck_assert_int_eq(m.origin, QUEUE_ORIGIN_UNKNOWN);
+	queue_message_free(&m);
+	n = build(buf, REC("t1\0i\0osubmission\0Fa@b\0Tc@d\0\0"), 4);
+	write_file("mess", "NEW1", buf, n);
+	ck_assert_int_eq(queue_message_load(&q, "NEW1", &m), 0);
+	ck_assert_int_eq(m.origin, QUEUE_ORIGIN_SUBMISSION);
+	queue_message_free(&m);
+	/* a descriptor that is no message file */
+	fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_eq(queue_message_load_fd(fd, &m), -1);
+	ck_assert_int_eq(errno, EBADMSG);
+	close(fd);
+}
+END_TEST
 
 START_TEST(malformed_message_is_ebadmsg)
 {
@@ -535,6 +589,7 @@ Suite *suite(void)
 	tcase_add_loop_test(tc, malformed_message_is_ebadmsg, 0,
 			    sizeof bad_files / sizeof bad_files[0]);
 	tcase_add_test(tc, malformed_trailer_is_ebadmsg);
+	tcase_add_test(tc, origin_round_trip);
 	tcase_add_loop_test(tc, malformed_state_is_ebadmsg, 0,
 			    sizeof bad_states / sizeof bad_states[0]);
 	tcase_add_test(tc, abort_leaves_nothing);
