@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "cidr.h"
 #include "config.h"
+#include "dkimconf.h"
 #include "nexthop.h"
 #include "passwd.h"
 #include "str.h"
@@ -35,7 +36,7 @@ enum setting_type {
 	T_DURATION, T_USER, T_RESOLVER, T_PORT, T_ROUTE_LIST, T_ADDRESS, T_SELF_LIST,
 	T_TLS_CERT_LIST, T_OPT_USER,
 	T_MAP,
-	T_TLS_LIST, T_OPT_PATH, T_BOOL,
+	T_TLS_LIST, T_OPT_PATH, T_BOOL, T_DKIM_LIST,
 };
 
 struct setting {
@@ -103,6 +104,7 @@ static const struct setting settings[] = {
 	{ "mailauth-queue-program", T_PATH, TXT(mailauth_queue_program, TERN_LIBEXECDIR "/inject") },
 	{ "public-suffix-list", T_PATH,
 	  TXT(public_suffix_list, "/usr/share/publicsuffix/public_suffix_list.dat") },
+	{ "dkim-sign", T_DKIM_LIST, LIST(dkim_signers) },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -377,6 +379,33 @@ static int add_tls_rule(struct config *c, const char *v, char *err, size_t errle
 	return 0;
 }
 
+/* One key per domain and type; the type is the key file's, known only to
+ * the signer, so here only the same domain, selector and file twice is an
+ * error. */
+static int add_dkim_signer(struct config *c, const char *v, char *err, size_t errlen)
+{
+	struct dkim_signer d;
+	size_t i;
+
+	if (dkimconf_parse(v, &d, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < c->ndkim_signers; i++)
+		if (strcmp(c->dkim_signers[i].domain, d.domain) == 0 &&
+		    strcmp(c->dkim_signers[i].selector, d.selector) == 0) {
+			str_errorf(err, errlen, "selector %s of %s given twice", d.selector,
+				   d.domain);
+			dkimconf_free(&d);
+			return -1;
+		}
+	if (c->ndkim_signers >= CONFIG_DKIM_MAX ||
+	    list_grow((void **)&c->dkim_signers, &c->ndkim_signers, sizeof d) < 0) {
+		dkimconf_free(&d);
+		return str_errorf(err, errlen, "more than %d", CONFIG_DKIM_MAX);
+	}
+	c->dkim_signers[c->ndkim_signers++] = d;
+	return 0;
+}
+
 /* Check and store one value for st. */
 static int setting_apply(struct config *c, const struct setting *st, const char *v,
 			 char *err, size_t errlen)
@@ -385,7 +414,7 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 	char why[512];
 
 	if (st->type != T_ROUTE_LIST && st->type != T_TLS_CERT_LIST && st->type != T_TLS_LIST &&
-	    strpbrk(v, " \t"))
+	    st->type != T_DKIM_LIST && strpbrk(v, " \t"))
 		return str_errorf(err, errlen, "%s: '%s': one value expected", st->key, v);
 	switch (st->type) {
 	case T_DOMAIN_LIST:
@@ -403,6 +432,10 @@ static int setting_apply(struct config *c, const struct setting *st, const char 
 	case T_TLS_LIST:
 		if (add_tls_rule(c, v, why, sizeof why) < 0)
 			return str_errorf(err, errlen, "tls-policy: %s", why);
+		return 0;
+	case T_DKIM_LIST:
+		if (add_dkim_signer(c, v, why, sizeof why) < 0)
+			return str_errorf(err, errlen, "dkim-sign: %s", why);
 		return 0;
 	case T_SIZE: case T_COUNT: case T_DURATION: case T_PORT:
 		if (parse_number(st, v, &num, err, errlen) < 0)
@@ -461,7 +494,8 @@ static void config_defaults(struct config *c)
 static int setting_repeats(const struct setting *st)
 {
 	return st->type == T_DOMAIN_LIST || st->type == T_CIDR_LIST || st->type == T_ROUTE_LIST ||
-	       st->type == T_SELF_LIST || st->type == T_TLS_CERT_LIST || st->type == T_TLS_LIST;
+	       st->type == T_SELF_LIST || st->type == T_TLS_CERT_LIST || st->type == T_TLS_LIST ||
+	       st->type == T_DKIM_LIST;
 }
 
 /* One line (LF removed): comment stripped, "key value" split and applied. */
@@ -683,6 +717,11 @@ void config_free(struct config *c)
 	free(c->tls_rules);
 	c->tls_rules = NULL;
 	c->ntls_rules = 0;
+	for (i = 0; i < c->ndkim_signers; i++)
+		dkimconf_free(&c->dkim_signers[i]);
+	free(c->dkim_signers);
+	c->dkim_signers = NULL;
+	c->ndkim_signers = 0;
 	c->accept = NULL;
 	c->relay_nets = NULL;
 	c->routes = NULL;
@@ -798,6 +837,13 @@ static void print_setting(struct str *o, const struct config *c, const struct se
 		for (i = 0; i < c->ntls_rules; i++)
 			str_appendf(o, "tls-policy %s %s\n", c->tls_rules[i].domain,
 				    tlspolicy_name(c->tls_rules[i].policy));
+		return;
+	case T_DKIM_LIST:
+		if (!c->ndkim_signers)
+			str_appendz(o, "# dkim-sign: none, no DKIM signatures\n");
+		for (i = 0; i < c->ndkim_signers; i++)
+			str_appendf(o, "dkim-sign %s %s %s\n", c->dkim_signers[i].domain,
+				    c->dkim_signers[i].selector, c->dkim_signers[i].keyfile);
 		return;
 	case T_TLS_CERT_LIST:
 		if (!c->ntls_certs)

@@ -96,6 +96,10 @@
  *	  public-suffix-list PATH     default /usr/share/publicsuffix/
  *	                              public_suffix_list.dat (DMARC's
  *	                              organizational domains)
+ *	  dkim-sign DOMAIN SELECTOR KEYFILE (r)  sign mail from DOMAIN (its
+ *	                              From:) with the key in KEYFILE, read by
+ *	                              the relay's signer only (dkimconf.h,
+ *	                              relay(8)); at most CONFIG_DKIM_MAX
  *
  *	config_load() fills c with defaults first. err receives
  *	"FILE:LINE: problem" (or "FILE: problem"). config_print() writes every
@@ -119,10 +123,12 @@
 #include <netinet/in.h>
 
 #include "cidr.h"	/* struct cidr, cidr_match() */
+#include "dkimconf.h"	/* struct dkim_signer */
 #include "nexthop.h"	/* struct nexthop, struct route */
 #include "tlspolicy.h"	/* struct tls_rule, enum tls_policy */
 
 #define CONFIG_TLS_CERT_MAX 2
+#define CONFIG_DKIM_MAX 64
 
 struct config_tls_certificate {
 	char *chain;	/* PEM: the certificate, then its intermediates */
@@ -177,6 +183,8 @@ struct config {
 	unsigned mailauth_timeout;	/* seconds, all DNS of one message */
 	char mailauth_queue_program[4096];
 	char public_suffix_list[4096];
+	struct dkim_signer *dkim_signers;	/* dkim-sign settings */
+	size_t ndkim_signers;
 };
 
 const char *config_dir(void);

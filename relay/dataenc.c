@@ -10,6 +10,13 @@ void dataenc_init(struct dataenc *e)
 	e->pending_cr = 0;
 	e->in_header = 1;
 	e->line_len = 0;
+	e->stuff = 1;
+}
+
+void dataenc_init_unstuffed(struct dataenc *e)
+{
+	dataenc_init(e);
+	e->stuff = 0;
 }
 
 /* A line break of the input: CR LF. */
@@ -44,7 +51,7 @@ static size_t dataenc_byte(struct dataenc *e, char c, char *out)
 		}
 	}
 	/* RFC 5321 §4.5.2: a line starting with "." gets one more, not counted */
-	if (e->line_start && c == '.')
+	if (e->stuff && e->line_start && c == '.')
 		out[o++] = '.';
 	out[o++] = c;
 	e->line_start = 0;
@@ -76,7 +83,7 @@ size_t dataenc_chunk(struct dataenc *e, const char *in, size_t n, char *out)
 	return o;
 }
 
-size_t dataenc_finish(struct dataenc *e, char *out)
+size_t dataenc_end(struct dataenc *e, char *out)
 {
 	size_t o = 0;
 
@@ -84,6 +91,15 @@ size_t dataenc_finish(struct dataenc *e, char *out)
 		out[o++] = '\r';
 		out[o++] = '\n';
 	}
+	e->pending_cr = 0;
+	e->line_start = 1;
+	return o;
+}
+
+size_t dataenc_finish(struct dataenc *e, char *out)
+{
+	size_t o = dataenc_end(e, out);
+
 	out[o++] = '.';
 	out[o++] = '\r';
 	out[o++] = '\n';

@@ -6,7 +6,9 @@
  *	lines of at most 998 octets
  * SYNOPSIS
  *	void dataenc_init(struct dataenc *e);
+ *	void dataenc_init_unstuffed(struct dataenc *e);
  *	size_t dataenc_chunk(struct dataenc *e, const char *in, size_t n, char *out);
+ *	size_t dataenc_end(struct dataenc *e, char *out);
  *	size_t dataenc_finish(struct dataenc *e, char *out);
  * DESCRIPTION
  *	The message is fed in chunks of any size; the output is what goes on
@@ -27,6 +29,15 @@
  *	after the inserted break is doubled like any other at a line start.
  *	Removing each inserted CR LF (and in the header its SP) gives back the
  *	original line.
+ *
+ *	dataenc_init_unstuffed() starts the same encoding without the doubled
+ *	dots: the message as the receiver will have it once it removed them,
+ *	which is what a DKIM signature covers (RFC 6376 §5.3: the signer signs
+ *	the message after any transport encoding is undone); dataenc_end() then
+ *	writes only the line break dataenc_finish() adds to an unterminated
+ *	last line (at most 2 bytes), without the final dot. The DKIM signer
+ *	encodes the queue file with these, so that it signs exactly the lines
+ *	a worker sends, long-line splits included.
  *
  *	dataenc_chunk() writes at most DATAENC_OUT_MAX(n) bytes to out and
  *	returns how many. dataenc_finish() ends the last line if the message
@@ -52,10 +63,13 @@ struct dataenc {
 	int pending_cr;		/* a CR was seen, its LF (if any) not yet */
 	int in_header;		/* still in the header section */
 	size_t line_len;	/* octets of the current output line, no stuffed dot */
+	int stuff;		/* double a leading dot (SMTP); 0 for signing */
 };
 
 void dataenc_init(struct dataenc *e);
+void dataenc_init_unstuffed(struct dataenc *e);
 size_t dataenc_chunk(struct dataenc *e, const char *in, size_t n, char *out);
+size_t dataenc_end(struct dataenc *e, char *out);
 size_t dataenc_finish(struct dataenc *e, char *out);
 
 #endif

@@ -22,7 +22,9 @@
 #include "log.h"
 #include "relay/authfile.h"
 #include "relay/deliver.h"
+#include "relay/deliver_dkim.h"
 #include "relay/deliver_maildir.h"
+#include "relay/dkim_sign.h"
 #include "relay/mx.h"
 #include "relay/security.h"
 #include "relay/smtp_client.h"
@@ -213,24 +215,13 @@ static int deliver_is_maildir(const struct config *c, const char *domain)
 	return r && r->hop.kind == NEXTHOP_MAILDIR;
 }
 
-void deliver(struct deliver_ctx *d, const struct deliver_job *job,
-	     struct deliver_result *res)
+/* SMTP or LMTP: a kept connection, else the next hop's addresses in turn. */
+static void deliver_smtp(struct deliver_ctx *d, const struct deliver_job *job,
+			 struct deliver_result *res, const char *key)
 {
-	char key[MX_KEY_MAX];
 	struct mx_plan *plan;
 	struct reply verdict;
 
-	res->remote_mta[0] = '\0';
-	res->tls[0] = '\0';
-	res->destination_failed = 0;
-	if (!job->nrcpt)
-		return;
-	mx_key(d->cfg, job->domain, key, sizeof key);
-	conn_close_others(d, key);
-	if (deliver_is_maildir(d->cfg, job->domain)) {
-		deliver_maildir(job, res);
-		return;
-	}
 	if (deliver_reused(d, job, res, key))
 		return;
 	plan = malloc(sizeof *plan);
@@ -250,6 +241,33 @@ void deliver(struct deliver_ctx *d, const struct deliver_job *job,
 		res->destination_failed = 1;
 	}
 	free(plan);
+}
+
+void deliver(struct deliver_ctx *d, const struct deliver_job *job,
+	     struct deliver_result *res)
+{
+	struct str fields = STR_INIT(DKIM_SIGN_OUT_MAX + 4096);
+	struct deliver_job signed_job = *job;
+	char key[MX_KEY_MAX];
+
+	res->remote_mta[0] = '\0';
+	res->tls[0] = '\0';
+	res->destination_failed = 0;
+	if (!job->nrcpt)
+		return;
+	mx_key(d->cfg, job->domain, key, sizeof key);
+	conn_close_others(d, key);
+	if (deliver_is_maildir(d->cfg, job->domain)) {
+		deliver_maildir(job, res);
+		return;
+	}
+	/* once per job: every MX tried and every transaction send the same fields */
+	if (d->cfg->ndkim_signers && deliver_dkim_sign(job, &fields)) {
+		signed_job.prefix = fields.s;
+		signed_job.prefix_len = fields.len;
+	}
+	deliver_smtp(d, &signed_job, res, key);
+	str_free(&fields);
 }
 
 void deliver_idle(struct deliver_ctx *d)

@@ -44,6 +44,12 @@
  *	AUTH after STARTTLS. A kept connection is reused only when its TLS
  *	meets the job's policy.
  *
+ *	Before an SMTP or LMTP delivery, deliver() asks the DKIM signer
+ *	(deliver_dkim.h) for signatures of the message when dkim-sign is
+ *	configured; the fields it answers go out first (job->prefix, counted
+ *	in SIZE=). A message the signer cannot sign goes out unsigned, with a
+ *	log line: a signing failure never delays or loses mail.
+ *
  *	res->remote_mta is the host name that gave the reply ("" if none);
  *	res->tls describes the TLS of that connection (tls_describe() of
  *	tls_client.h, "" in plaintext or when no server gave the reply);
@@ -69,6 +75,8 @@ struct deliver_job {
 	unsigned long long body_len;
 	int utf8;			/* envelope needs SMTPUTF8 */
 	int eightbit;			/* body has bytes >= 0x80: 1, 0, -1 unknown */
+	const char *prefix;		/* sent before the body: DKIM-Signature */
+	size_t prefix_len;		/* fields (CR LF lines), or NULL, 0 */
 };
 
 struct deliver_rcpt_result {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "relay/agent.h"
 #include "relay/deliver_maildir.h"
 #include "relay/ipc.h"
 
@@ -30,31 +31,6 @@ static void result_all(const struct deliver_job *job, struct deliver_result *res
 		snprintf(res->rcpt[i].enhanced, sizeof res->rcpt[i].enhanced, "%s", enhanced);
 		snprintf(res->rcpt[i].text, sizeof res->rcpt[i].text, "%s", what);
 	}
-}
-
-/* Send fd (one byte of data with it) over the writer's request socket. */
-static int send_fd(int sock, int fd)
-{
-	char byte = 'j', ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh;
-	struct cmsghdr *cm;
-
-	memset(&mh, 0, sizeof mh);
-	memset(ctl, 0, sizeof ctl);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof ctl;
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
 }
 
 /* Job over conn, result back; 0 or -1 with *why set. */
@@ -86,7 +62,7 @@ static int writer_run(int conn, const struct deliver_job *job, struct deliver_re
 void deliver_maildir(const struct deliver_job *job, struct deliver_result *res)
 {
 	const char *why = NULL;
-	int sv[2];
+	int conn;
 
 	res->remote_mta[0] = '\0';
 	res->destination_failed = 0;
@@ -95,16 +71,12 @@ void deliver_maildir(const struct deliver_job *job, struct deliver_result *res)
 			   "a maildir: route; restart it");
 		return;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		result_all(job, res, "4.3.0", "Maildir writer: socketpair failed");
-		return;
-	}
-	if (send_fd(writer_fd, sv[1]) < 0)
+	if (agent_request(writer_fd, &conn) < 0) {
 		why = "Maildir writer: not running";
-	close(sv[1]);
-	if (!why)
-		writer_run(sv[0], job, res, &why);
-	close(sv[0]);
+	} else {
+		writer_run(conn, job, res, &why);
+		close(conn);
+	}
 	if (why)
 		result_all(job, res, "4.3.0", why);
 	res->remote_mta[0] = '\0';

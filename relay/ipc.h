@@ -81,6 +81,8 @@ enum ipc_type {
 	IPC_SPAWN,		/* scheduler -> factory: make one worker */
 	IPC_WORKER,		/* factory -> scheduler: u32 pid, with the socket fd */
 	IPC_RELOAD,		/* scheduler -> factory: reread the configuration */
+	IPC_DKIM_SIGN,		/* worker -> DKIM signer, with the body fd */
+	IPC_DKIM_ANSWER,	/* signer -> worker: u32 verdict, str fields, str note */
 };
 
 struct ipc_reader {

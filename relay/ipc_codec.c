@@ -31,6 +31,8 @@ int ipc_job_decode(const char *p, size_t len, uint64_t *jobid,
 	uint32_t n, i, eightbit;
 
 	*rcptmem = NULL;
+	j->prefix = NULL;	/* the worker's own: never from the scheduler */
+	j->prefix_len = 0;
 	ipc_dec_init(&d, p, len);
 	*jobid = ipc_get_u64(&d);
 	j->body_len = ipc_get_u64(&d);

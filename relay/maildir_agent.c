@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "relay/agent.h"
 #include "relay/deliver_maildir.h"
 #include "relay/ipc.h"
 #include "relay/maildir.h"
@@ -23,7 +24,6 @@
 #include "privdrop.h"
 
 #define AGENT_JOB_TIMEOUT_MS 30000	/* for the worker to send its job */
-#define AGENT_READY_TIMEOUT_MS 30000	/* for the writer to drop privileges */
 
 int maildir_agent_needed(const struct config *c)
 {
@@ -101,115 +101,43 @@ done:
 	str_free(&out);
 }
 
-/* Receive one descriptor sent with deliver_maildir.c's request; -1 on error, -2 at EOF. */
-static int agent_receive(int fd)
-{
-	char byte, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	ssize_t r;
-	int passed = -1;
+struct agent_args {
+	const char *confdir, *user;
+};
 
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof ctl;
-	r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	if (r == 0)
-		return -2;
-	if (r < 0)
-		return -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&passed, CMSG_DATA(cm), sizeof passed);
-	return passed;
+static void serve(int conn, void *arg)
+{
+	const struct agent_args *a = arg;
+
+	maildir_agent_serve(conn, a->confdir);
 }
 
-static void __attribute__((noreturn)) agent_main(int fd, const char *confdir, const char *user)
+static void __attribute__((noreturn)) agent_main(int fd, void *arg)
 {
+	const struct agent_args *a = arg;
 	char err[512];
-	pid_t pid;
-	int conn;
 
-	signal(SIGCHLD, SIG_IGN);	/* job children are reaped by the kernel */
-	signal(SIGTERM, SIG_IGN);	/* it ends when the workers are gone */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	if (privdrop_to_user(user, err, sizeof err) < 0) {
+	if (privdrop_to_user(a->user, err, sizeof err) < 0) {
 		log_msg(LOG_ERR, "maildir writer: %s", err);
 		_exit(111);
 	}
 	umask(077);
-	if (send(fd, "r", 1, MSG_NOSIGNAL) != 1)	/* ready: maildir_agent_start() waits */
+	if (agent_ready(fd) < 0)	/* maildir_agent_start() waits for it */
 		_exit(111);
-	for (;;) {
-		conn = agent_receive(fd);
-		if (conn == -2)
-			_exit(0);
-		if (conn < 0) {
-			if (errno != EINTR)
-				log_msg(LOG_ERR, "maildir writer: receive: %s", strerror(errno));
-			continue;
-		}
-		pid = fork();
-		if (pid == 0) {
-			close(fd);
-			maildir_agent_serve(conn, confdir);
-			_exit(0);
-		}
-		if (pid < 0)
-			log_msg(LOG_ERR, "maildir writer: fork: %s", strerror(errno));
-		close(conn);	/* a failed fork: the worker reads EOF and defers */
-	}
-}
-
-/* The writer's "r" once it runs as maildir-user; -1 if it exits first. */
-static int agent_ready(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char byte = 0;
-	int r;
-
-	do
-		r = poll(&p, 1, AGENT_READY_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return -1;
-	return recv(fd, &byte, 1, 0) == 1 && byte == 'r' ? 0 : -1;
+	agent_serve(fd, "maildir writer", serve, arg);
 }
 
 int maildir_agent_start(const char *confdir, const struct config *c, int *fd,
 			char *err, size_t errlen)
 {
-	int sv[2];
-	pid_t pid;
+	static struct agent_args a;
+	char why[512];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+	a.confdir = confdir;
+	a.user = c->maildir_user;
+	if (agent_start("Maildir writer", agent_main, &a, fd, why, sizeof why) < 0) {
+		snprintf(err, errlen, "it did not start as %s (%s)", c->maildir_user, why);
 		return -1;
 	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		agent_main(sv[1], confdir, c->maildir_user);
-	}
-	close(sv[1]);
-	if (agent_ready(sv[0]) < 0) {
-		snprintf(err, errlen, "it did not start as %s (its log line says why)",
-			 c->maildir_user);
-		close(sv[0]);
-		return -1;
-	}
-	*fd = sv[0];
 	return 0;
 }

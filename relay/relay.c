@@ -14,7 +14,9 @@
 #include "config.h"
 #include "log.h"
 #include "privdrop.h"
+#include "relay/deliver_dkim.h"
 #include "relay/deliver_maildir.h"
+#include "relay/dkim_agent.h"
 #include "relay/maildir_agent.h"
 #include "relay/authfile.h"
 #include "relay/pool.h"
@@ -31,6 +33,25 @@ static const char relay_usage[] =
 	"  --help  print this text and exit\n"
 	"CONFDIR is $TERN_CONFDIR, else " TERN_CONFDIR ". See relay(8), tern.conf(5).\n";
 
+/*
+ * relay -n: the DKIM keys as the signer would load them (mode, owner,
+ * type, size), when run by a user who may read them; 1 if one is refused.
+ */
+static int relay_check_keys(const struct config *c)
+{
+	struct dkim_keys ks;
+	char err[512];
+
+	if (!c->ndkim_signers)
+		return 0;
+	if (dkim_keys_load(c, &ks, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return 1;
+	}
+	dkim_keys_free(&ks);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -38,7 +59,7 @@ int main(int argc, char **argv)
 	struct pool pool;
 	const char *confdir;
 	char err[512];
-	int opt, once = 0, print = 0, writer;
+	int opt, once = 0, print = 0, writer, signer;
 
 	log_init("relay");
 	usage_help(argc, argv, relay_usage);
@@ -57,7 +78,7 @@ int main(int argc, char **argv)
 		log_die(print ? 1 : 111, "%s", err);
 	if (print) {
 		config_print(&cfg, 1);
-		return 0;
+		return relay_check_keys(&cfg);
 	}
 	log_journal_enable();
 	/* The credentials while still root (the file is root's alone); the
@@ -73,9 +94,17 @@ int main(int argc, char **argv)
 			log_die(111, "start the Maildir writer: %s", err);
 		deliver_maildir_set_writer(writer);
 	}
+	/* The DKIM signer reads the keys itself, as root, and becomes
+	 * queue-user: no worker ever holds a key. */
+	if (cfg.ndkim_signers) {
+		if (dkim_agent_start(&cfg, &signer, err, sizeof err) < 0)
+			log_die(111, "start the DKIM signer: %s", err);
+		deliver_dkim_set_signer(signer);
+	}
 	if (pool_start(&pool, confdir, &cfg, &auth, err, sizeof err) < 0)
 		log_die(111, "start the worker factory: %s", err);
 	deliver_maildir_set_writer(-1);
+	deliver_dkim_set_signer(-1);
 	authfile_free(&auth);	/* the scheduler needs no passwords */
 	if (privdrop_to_user(cfg.queue_user, err, sizeof err) < 0)
 		log_die(111, "%s", err);

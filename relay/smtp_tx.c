@@ -153,7 +153,8 @@ static void cmd_format(struct tx *t, enum cmd_kind k, size_t i, char *line, size
 		break;
 	case CMD_MAIL:
 		if (s->ext & SMTP_EXT_SIZE)	/* RFC 1870 §6 */
-			snprintf(params, sizeof params, " SIZE=%llu", j->body_len);
+			snprintf(params, sizeof params, " SIZE=%llu",
+				 j->body_len + (unsigned long long)j->prefix_len);
 		if (j->eightbit == 1 && (s->ext & SMTP_EXT_8BITMIME))	/* RFC 6152 §3 */
 			strcat(params, " BODY=8BITMIME");
 		if (j->utf8)	/* RFC 6531 §3.4 */
@@ -359,6 +360,9 @@ static int tx_body(struct tx *t, struct reply *why)
 
 	dataenc_init(&e);
 	s->out.timeout_ms = s->to.block;
+	/* the DKIM-Signature fields: CR LF lines that start with a letter or a tab */
+	if (t->job->prefix_len && outbuf_put(&s->out, t->job->prefix, t->job->prefix_len) < 0)
+		return tx_lost(t, REPLY_ERROR, "sending the message", why), -1;
 	while (off < t->job->body_len) {
 		unsigned long long left = t->job->body_len - off;
 		size_t want = left < sizeof in ? (size_t)left : sizeof in;

@@ -4,7 +4,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard t/unit/test_*.c))
 TEST_ARCHIVES := relay/librelay.a queue/libqueue.a smtpd/libsmtpd.a lib/libtern.a
 
 t/unit/test_%: t/unit/test_%.o t/unit/check_main.o $(TEST_ARCHIVES)
-	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDNS_LIBS) $(SSL_LIBS) $(SYSTEMD_LIBS)
+	$(CC) -pie $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDNS_LIBS) $(OPENDKIM_LIBS) $(SSL_LIBS) $(SYSTEMD_LIBS)
 
 # make valgrind: every unit test under valgrind memcheck, leaks included
 # (t/valgrind); ends with the same "N passed, M failed" line as make check.

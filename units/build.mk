@@ -52,6 +52,7 @@ install: all
 		$(sort $(dir $(foreach m,$(MAN_PAGES),$(D)$(call man_dest,$(m)))))
 	install -m 0755 smtpd/smtpd $(D)$(SBINDIR)/tern-smtpd
 	install -m 0755 relay/relay $(D)$(SBINDIR)/tern-relay
+	install -m 0755 relay/dkim-keygen $(D)$(SBINDIR)/tern-dkim-keygen
 	install -m 0755 queue/queuectl $(D)$(SBINDIR)/tern-queuectl
 	install -m 0755 queue/sendmail $(D)$(SBINDIR)/tern-sendmail
 	install -m 0755 map/newmap $(D)$(SBINDIR)/tern-newmap
@@ -122,7 +123,7 @@ install-system:
 # Removes what install put there. Kept, and said so: the queue (it may hold
 # mail), CONFDIR/tern.conf once edited, and the users (files may still be theirs).
 uninstall:
-	rm -f $(D)$(SBINDIR)/tern-smtpd $(D)$(SBINDIR)/tern-relay $(D)$(SBINDIR)/tern-queuectl \
+	rm -f $(D)$(SBINDIR)/tern-smtpd $(D)$(SBINDIR)/tern-relay $(D)$(SBINDIR)/tern-dkim-keygen $(D)$(SBINDIR)/tern-queuectl \
 		$(D)$(SBINDIR)/tern-sendmail $(D)$(SBINDIR)/tern-newmap $(D)$(LIBEXECDIR)/inject $(D)$(LIBEXECDIR)/smtpd \
 		$(D)$(LIBEXECDIR)/tlsd \
 		$(D)$(LIBEXECDIR)/checkpw $(D)$(LIBEXECDIR)/mailauth \

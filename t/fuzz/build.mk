@@ -7,7 +7,7 @@ FUZZ_CC      ?= clang
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  ?= -O1 -g -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst %.c,%,$(wildcard t/fuzz/fuzz_*.c))
-FUZZ_SRC     := $(filter-out smtpd/smtpd.c smtpd/tlsd%.c relay/relay.c $(QUEUE_MAINS:.o=.c), \
+FUZZ_SRC     := $(filter-out smtpd/smtpd.c smtpd/tlsd%.c relay/relay.c relay/dkimkeygen.c $(QUEUE_MAINS:.o=.c), \
                   $(wildcard lib/*.c smtpd/*.c queue/*.c relay/*.c))
 FUZZ_OBJ     := $(patsubst %.c,t/fuzz/obj/%.o,$(FUZZ_SRC))
 
@@ -30,7 +30,7 @@ t/fuzz/fuzz_dns: FUZZ_WRAP = -Wl,--wrap=ldns_resolver_send
 t/fuzz/fuzz_tlsa: FUZZ_WRAP = -Wl,--wrap=ldns_resolver_send
 
 t/fuzz/fuzz_%: t/fuzz/obj/t/fuzz/fuzz_%.o t/fuzz/obj/libtern-fuzz.a
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(LDNS_LIBS) $(SSL_LIBS) $(SYSTEMD_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(LDNS_LIBS) $(OPENDKIM_LIBS) $(SSL_LIBS) $(SYSTEMD_LIBS)
 
 # FUZZ_SECONDS per harness (default 60), FUZZ_JOBS at once (default 2);
 # FUZZ=NAME runs only fuzz_NAME. New inputs are kept in t/log/fuzz/NAME/

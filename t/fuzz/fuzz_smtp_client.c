@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						 "c@example.test" };
 	struct deliver_job job = {
 		"1a2b", "example.test", "sender@example.org", rcpt, NRCPT, body_fd,
-		sizeof body - 1, 0, 0,
+		sizeof body - 1, 0, 0, NULL, 0,
 	};
 	struct deliver_rcpt_result res[NRCPT];
 	struct mx_target t;

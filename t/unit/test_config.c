@@ -395,6 +395,56 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
+/* dkim-sign DOMAIN SELECTOR KEYFILE (r): parsed, printed, every refusal named */
+START_TEST(dkim_settings)
+{
+	struct config c, d;
+	char err[512], out[8192];
+	int pfd[2];
+	ssize_t n;
+
+	ck_assert_msg(load("dkim-sign Example.TEST rsa /etc/tern/dkim/rsa.pem\n"
+			   "dkim-sign example.test ed25519\t/etc/tern/dkim/ed.pem\n"
+			   "dkim-sign other.test s2024.a-b /k\n", &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(c.ndkim_signers, 3);
+	ck_assert_str_eq(c.dkim_signers[0].domain, "example.test");
+	ck_assert_str_eq(c.dkim_signers[0].selector, "rsa");
+	ck_assert_str_eq(c.dkim_signers[0].keyfile, "/etc/tern/dkim/rsa.pem");
+	ck_assert_str_eq(c.dkim_signers[1].selector, "ed25519");
+	ck_assert_str_eq(c.dkim_signers[2].selector, "s2024.a-b");
+	ck_assert_int_eq(pipe(pfd), 0);
+	config_print(&c, pfd[1]);
+	close(pfd[1]);
+	n = read(pfd[0], out, sizeof out - 1);
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	close(pfd[0]);
+	ck_assert_ptr_nonnull(strstr(out, "dkim-sign example.test rsa /etc/tern/dkim/rsa.pem\n"
+				     "dkim-sign example.test ed25519 /etc/tern/dkim/ed.pem\n"));
+	ck_assert_int_eq(load(out, &d, err, sizeof err), 0);
+	ck_assert_uint_eq(d.ndkim_signers, 3);
+	config_free(&d);
+	config_free(&c);
+	ck_assert_int_eq(load("accept a.test\n", &c, err, sizeof err), 0);
+	ck_assert_uint_eq(c.ndkim_signers, 0);
+	config_free(&c);
+	expect_error("accept a.test\ndkim-sign example.test rsa\n", 2,
+		     "dkim-sign: want DOMAIN SELECTOR KEYFILE");
+	expect_error("dkim-sign example.test rsa /k extra\n", 1,
+		     "dkim-sign: want DOMAIN SELECTOR KEYFILE");
+	expect_error("dkim-sign exa_mple.test rsa /k\n", 1,
+		     "dkim-sign: 'exa_mple.test': not a domain name");
+	expect_error("dkim-sign example.test -rsa /k\n", 1,
+		     "dkim-sign: selector '-rsa': want letters, digits, hyphens and dots (at most 63)");
+	expect_error("dkim-sign example.test a..b /k\n", 1,
+		     "dkim-sign: selector 'a..b': want letters, digits, hyphens and dots (at most 63)");
+	expect_error("dkim-sign example.test rsa k.pem\n", 1,
+		     "dkim-sign: 'k.pem': not an absolute path");
+	expect_error("dkim-sign example.test rsa /k\ndkim-sign EXAMPLE.test rsa /j\n", 2,
+		     "dkim-sign: selector rsa of example.test given twice");
+}
+END_TEST
+
 START_TEST(tls_settings)
 {
 	struct config c, d;
@@ -855,6 +905,7 @@ Suite *suite(void)
 	tcase_add_test(tc, missing_file_fails_closed);
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, tls_settings);
+	tcase_add_test(tc, dkim_settings);
 	tcase_add_test(tc, retry_order_error);
 	tcase_add_test(tc, maildir_user_unchecked_without_route);
 	tcase_add_loop_test(tc, user_split_errors, 0,

@@ -97,7 +97,7 @@ static const char *five[] = { "r1@y.test", "r2@y.test", "r3@y.test", "r4@y.test"
 
 static void run(size_t n, struct deliver_rcpt_result *r)
 {
-	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", five, n, -1, 0, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", five, n, -1, 0, 0, 0, NULL, 0 };
 	struct deliver_result res = { r, "", 0, "" };
 	FILE *f = tmpfile();
 

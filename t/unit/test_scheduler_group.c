@@ -108,7 +108,7 @@ END_TEST
 START_TEST(job_roundtrip_with_fd)
 {
 	const char *rcpt[] = { "a@x.test", "b@x.test" };
-	struct deliver_job j = { "Q1", "x.test", "s@y.test", rcpt, 2, -1, 1234, 1, 0 }, out;
+	struct deliver_job j = { "Q1", "x.test", "s@y.test", rcpt, 2, -1, 1234, 1, 0, NULL, 0 }, out;
 	struct str frame = STR_INIT(IPC_MAX), enc = STR_INIT(IPC_MAX);
 	const char **mem;
 	uint64_t id;

@@ -140,7 +140,7 @@ static void deliver_body(struct deliver_job *job, const char *body, struct deliv
 static void run_8bit(const char *const *rcpt, size_t n, const char *body,
 		     struct deliver_rcpt_result *r, int eightbit)
 {
-	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", rcpt, n, -1, 0, 0, eightbit };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", rcpt, n, -1, 0, 0, eightbit, NULL, 0 };
 	struct deliver_result res = { r, "", 0, "" };
 
 	deliver_body(&job, body, &res);
@@ -217,7 +217,7 @@ START_TEST(greeting_421)
 	const char *ok[] = { "a@y.test", "b@y.test" };
 	struct deliver_rcpt_result r[2];
 	struct deliver_result res = { r, "", 0, "" };
-	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 2, -1, 1, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 2, -1, 1, 0, 0, NULL, 0 };
 
 	setup(FAKE_GREET_421);
 	deliver_body(&job, "x", &res);
@@ -235,7 +235,7 @@ START_TEST(connection_refused)
 	const char *ok[] = { "a@y.test" };
 	struct deliver_rcpt_result r[1];
 	struct deliver_result res = { r, "", 0, "" };
-	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 1, -1, 1, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "", ok, 1, -1, 1, 0, 0, NULL, 0 };
 
 	setup(FAKE_NORMAL);
 	fake_stop(&fake);
@@ -372,7 +372,7 @@ START_TEST(silent_server_times_out)
 	const char *ok[] = { "a@y.test", "b@y.test" };
 	struct deliver_rcpt_result r[2];
 	struct deliver_result res = { r, "", 0, "" };
-	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", ok, 2, -1, 5, 0, 0 };
+	struct deliver_job job = { "Q1", "[127.0.0.2]", "s@x.test", ok, 2, -1, 5, 0, 0, NULL, 0 };
 	long long t0, ms;
 	char *t, want[128];
 
