@@ -19,7 +19,7 @@ endif
 # t/bench/accept.sh, drain.sh and rss.sh against a private Postfix; each
 # prints its checks as TAP and a table. BENCH_SECONDS sets a run's length.
 .PHONY: bench
-bench: smtpd/smtpd queue/inject relay/relay
+bench: smtpd/smtpd queue/inject relay/relay relay/dkim-keygen
 	@for b in accept drain rss; do echo "== t/bench/$$b.sh"; bash t/bench/$$b.sh || exit 1; done
 
 # t/fault/: faults at the system-call boundary (t/e2e/fault_*.sh). libfault.so

@@ -12,6 +12,10 @@
 #	bash t/bench/drain.sh [tern] [postfix]
 #
 # BENCH_TERN_RELAY=PATH adds "tern-alt": the same run with that relay build.
+# "tern-dkim" (a default run beside tern and postfix) is the tern
+# run with DKIM signing of client.test (t/instance --dkim: an RSA 2048 and an
+# Ed25519 key, so two signatures per message, made by the relay's signer
+# process): the cost of signing is the difference to the "tern" row.
 # tern runs with destination-concurrency 20 (Postfix's default destination
 # concurrency limit), other settings default.
 #
@@ -35,7 +39,7 @@ N=${BENCH_QUEUE:-${BENCH_DRAIN_N:-20000}}
 POLL=0.1
 [ "$N" -gt 50000 ] && POLL=1	# listing a huge mess/ ten times a second skews the run
 servers=("$@")
-[ ${#servers[@]} -gt 0 ] || servers=(tern postfix)
+[ ${#servers[@]} -gt 0 ] || servers=(tern tern-dkim postfix)
 [ -n "${BENCH_TERN_RELAY:-}" ] && servers+=(tern-alt)
 
 # sink_count LOG: messages smtp-sink -c has counted so far.
@@ -109,12 +113,14 @@ sched_figures() {
 			'BEGIN {printf "%.2f", (t + s) / hz}')"
 }
 
-# drain_tern LABEL RELAY SINKADDR: a fresh instance routed to a sink on
-# SINKADDR:25, filled by inject (or qfill: BENCH_QUEUE), emptied by RELAY -f.
+# drain_tern LABEL RELAY SINKADDR [t/instance OPTION...]: a fresh instance
+# routed to a sink on SINKADDR:25, filled by inject (or qfill: BENCH_QUEUE),
+# emptied by RELAY -f.
 drain_tern() {
 	local label=$1 relay=$2 sink=$3 start secs got i figures=
+	shift 3
 	start_sink "$sink"
-	t_instance --route "example.test=smtp:[$sink]:25" --set 'destination-concurrency 20'
+	t_instance --route "example.test=smtp:[$sink]:25" --set 'destination-concurrency 20' "$@"
 	if [ -n "${BENCH_QUEUE:-}" ]; then
 		fill_qfill || t_fail "$label: every qfill exited 0"
 	else
@@ -158,6 +164,8 @@ for s in "${servers[@]}"; do
 	case $s in
 	tern) drain_tern "tern relay" "$T_ROOT/relay/relay" 127.0.0.9 ;;
 	tern-alt) drain_tern "tern-alt relay" "$BENCH_TERN_RELAY" 127.0.0.11 ;;
+	tern-dkim) drain_tern "tern relay +DKIM 2 sigs" "$T_ROOT/relay/relay" 127.0.0.12 \
+		--dkim client.test ;;
 	postfix)
 		start_sink 127.0.0.10
 		b_postfix_setup 2527
