@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 
 #include "queue/queue.h"
 #include "relay/dataenc.h"
+#include "relay/dkim_agent.h"
+#include "relay/ipc.h"
 #include "relay/dkim_sign.h"
 
 static char dir[64];
@@ -302,6 +305,63 @@ START_TEST(which_messages)
 }
 END_TEST
 
+/* One request to dkim_agent_serve() carrying fd (-1: none), type; the answer's verdict and note. */
+static unsigned agent_ask(const struct dkim_keys *ks, unsigned type, int fd, char *note, size_t max)
+{
+	struct str in = STR_INIT(1 << 20);
+	struct ipc_dec d;
+	unsigned t, verdict;
+	const char *n;
+	int sv[2], passfd = -1;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(ipc_send(sv[0], type, "", 0, fd), 0);
+	dkim_agent_serve(sv[1], ks, 1000);
+	ck_assert_int_eq(ipc_recv(sv[0], &t, &in, &passfd, 1000), 0);
+	ck_assert_uint_eq(t, IPC_DKIM_ANSWER);
+	ipc_dec_init(&d, in.s, in.len);
+	verdict = ipc_get_u32(&d);
+	ck_assert_ptr_nonnull(ipc_get_str(&d, DKIM_SIGN_OUT_MAX));
+	n = ipc_get_str(&d, 1024);
+	ck_assert_ptr_nonnull(n);
+	snprintf(note, max, "%s", n);
+	close(sv[0]);
+	close(sv[1]);
+	str_free(&in);
+	return verdict;
+}
+
+/* The signer takes a queue file only: a pipe or no descriptor is an error answer. */
+START_TEST(agent_refuses)
+{
+	static const char *const v[] = { "example.test", "ed", "ed.pem" };
+	struct dkim_signer s[1];
+	struct dkim_keys ks;
+	struct config c;
+	char err[512], note[1024];
+	int p[2], fd;
+
+	key_make("ed.pem", 0, 0600);
+	conf_make(&c, s, 1, v);
+	ck_assert_msg(dkim_keys_load(&c, &ks, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], msg, sizeof msg - 1), (ssize_t)(sizeof msg - 1));
+	ck_assert_uint_eq(agent_ask(&ks, IPC_DKIM_SIGN, p[0], note, sizeof note), 2);
+	ck_assert_str_eq(note, "DKIM signer: the descriptor is no queue file");
+	ck_assert_uint_eq(agent_ask(&ks, IPC_DKIM_SIGN, -1, note, sizeof note), 2);
+	ck_assert_str_eq(note, "DKIM signer: malformed request");
+	fd = queued(msg, QUEUE_ORIGIN_LOCAL);
+	ck_assert_uint_eq(agent_ask(&ks, IPC_JOB, fd, note, sizeof note), 2);
+	ck_assert_uint_eq(agent_ask(&ks, IPC_DKIM_SIGN, fd, note, sizeof note), 1);
+	ck_assert_str_eq(note, "signed for example.test with 1 key");
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+	dkim_keys_free(&ks);
+	conf_free(s, 1);
+}
+END_TEST
+
 /* The signer's encoding: the worker's, minus the doubled dots and the final dot. */
 START_TEST(unstuffed_encoding)
 {
@@ -338,6 +398,7 @@ Suite *suite(void)
 	tcase_add_test(tc, key_files);
 	tcase_add_test(tc, which_messages);
 	tcase_add_test(tc, unstuffed_encoding);
+	tcase_add_test(tc, agent_refuses);
 	suite_add_tcase(s, tc);
 	return s;
 }
