@@ -86,6 +86,7 @@ usr/local/libexec/tern/mailauth f 755 root:root
 usr/local/libexec/tern/smtpd l 777 root:root /usr/local/sbin/tern-smtpd
 usr/local/libexec/tern/tlsd f 2755 root:tern-tls
 usr/local/sbin/sendmail l 777 root:root /usr/local/sbin/tern-sendmail
+usr/local/sbin/tern-dkim-keygen f 755 root:root
 usr/local/sbin/tern-newmap f 755 root:root
 usr/local/sbin/tern-queuectl f 755 root:root
 usr/local/sbin/tern-relay f 755 root:root
