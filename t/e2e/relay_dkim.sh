@@ -7,6 +7,7 @@
 #     From/To/Subject/Date oversigned; so does one whose 1500-octet body line
 #     and 1200-octet header field the relay splits, and whose lines start
 #     with a dot (dot-stuffing is undone before signing)
+#   - so does a message from a client in relay-net, through smtpd
 #   - a message From: another domain, and one that came from the Internet
 #     and is forwarded by an alias (origin smtp) although its From: claims
 #     example.test, go out unsigned
@@ -24,7 +25,7 @@ t_tmpdir
 t_start_sink 127.0.0.43:25 "$T_TMP/far"
 args=(--accept example.test --dkim example.test --route 'far.test=smtp:[127.0.0.43]:25'
 	--recipients example.test=alice --alias 'fwd@example.test=friend@far.test'
-	--set 'retry-min 1h')
+	--relay-net 127.0.0.2/32 --set 'retry-min 1h')
 t_instance "${args[@]}"
 
 # --- t/instance --dkim: the keys, the settings and the records -------------------------
@@ -99,8 +100,11 @@ printf 'From: alice@example.test\r\nTo: fwd@example.test\r\nSubject: forged\r\nX
 printf '.\r\n' | cat "$T_TMP/fwd.msg" - > "$T_TMP/fwd.swaks"
 t_like "$(swaks --server "127.0.0.1:$port" --from x@outside.test --to fwd@example.test \
 	--data "@$T_TMP/fwd.swaks" 2>&1)" '<-  250 2\.0\.0' "an Internet client's message to an alias: queued"
+printf 'From: alice@example.test\r\nTo: friend@far.test\r\nSubject: via relay-net\r\nX-Marker: relaynet\r\n\r\nfrom inside\r\n.\r\n' > "$T_TMP/rn.swaks"
+t_like "$(swaks --server "127.0.0.1:$port" --local-interface 127.0.0.2 --from alice@example.test \
+	--to friend@far.test --data "@$T_TMP/rn.swaks" 2>&1)" '<-  250 2\.0\.0' "a relay-net client's message: queued"
 t_relay_start
-t_sink_wait 30 "$T_TMP/far" 4 || t_fail "four messages reached the sink" "$(cat "$T_TMP/relay.log")"
+t_sink_wait 30 "$T_TMP/far" 5 || t_fail "five messages reached the sink" "$(cat "$T_TMP/relay.log")"
 
 # --- signed and valid -----------------------------------------------------------------
 v=$(verify "$(sink_file friend@far.test plain)")
@@ -124,6 +128,9 @@ t_is "$(tr -d '\r' < "$f" | awk '{ if (length($0) > 998) n++ } END { print n + 0
 	"every line on the wire within 998 octets"
 t_like "$(tr -d '\r' < "$f")" $'\n\\.two dots$' "the dots arrive as sent (stuffing undone at the sink)"
 
+v=$(verify "$(sink_file friend@far.test relaynet)")
+t_like "$v" '^rsa-sha256 ok ' "through smtpd from a relay-net client (origin relay): signed, verifies"
+t_like "$v" '^ed25519-sha256 ok ' "... both signatures"
 t_is "$(verify "$(sink_file friend@far.test other)")" unsigned "From: other.test (no key): unsigned"
 t_is "$(verify "$(sink_file friend@far.test forwarded)")" unsigned \
 	"from the Internet, forwarded by an alias, From: example.test: unsigned (origin smtp)"
