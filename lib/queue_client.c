@@ -20,8 +20,29 @@
 
 #define ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
 
-/* env_value_ok: printable ASCII only, so no value can break a consumer's parsing */
-static int env_value_ok(const char *v)
+/*
+ * queue_client_attr_valid: "NAME=value", NAME [A-Z][A-Z0-9_]*, value without
+ * CR, LF or NUL (queue_client.h): what an ATTR frame may carry.
+ */
+int queue_client_attr_valid(const char *a, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || a[0] < 'A' || a[0] > 'Z' || len > QUEUE_CLIENT_ATTR_MAX)
+		return 0;
+	for (i = 1; i < len && a[i] != '='; i++)
+		if (!((a[i] >= 'A' && a[i] <= 'Z') || (a[i] >= '0' && a[i] <= '9') || a[i] == '_'))
+			return 0;
+	if (i == len)
+		return 0;	/* no '=' */
+	for (; i < len; i++)
+		if (a[i] == '\r' || a[i] == '\n' || a[i] == '\0')
+			return 0;
+	return 1;
+}
+
+/* queue_client_value_ok: printable ASCII only, so no value can break a consumer's parsing */
+int queue_client_value_ok(const char *v)
 {
 	if (!v || !*v)
 		return 0;
@@ -37,7 +58,7 @@ static void env_add(char **envp, size_t *n, char **owned, const char *name, cons
 	size_t len;
 	char *s;
 
-	if (!env_value_ok(value))
+	if (!queue_client_value_ok(value))
 		return;
 	len = strlen(name) + strlen(value) + 2;
 	if (!(s = malloc(len)))
@@ -89,7 +110,9 @@ int queue_client_start(struct queue_client *j, const char *program,
 	int msg[2], env[2], r;
 
 	j->pid = -1;
-	j->msg_fd = j->env_fd = -1;
+	j->msg_fd = j->env_fd = j->reply_fd = -1;
+	j->session = j->failed = 0;
+	j->queue_id[0] = '\0';
 	if (pipe2(msg, O_CLOEXEC) < 0)
 		return -1;
 	if (pipe2(env, O_CLOEXEC) < 0) {
@@ -139,6 +162,8 @@ int queue_client_finish(struct queue_client *j, const char *envelope, size_t len
 	struct outbuf ob;
 	int failed, status;
 
+	if (j->session)
+		return queue_client_session_finish(j, envelope, len, timeout_ms);
 	fd_close(&j->msg_fd);
 	outbuf_init(&ob, j->env_fd, (char *)envelope, len);
 	ob.len = len;
@@ -157,6 +182,8 @@ int queue_client_abort(struct queue_client *j, int timeout_ms)
 {
 	int status;
 
+	if (j->session)
+		return queue_client_session_abort(j, timeout_ms);
 	fd_close(&j->msg_fd);
 	fd_close(&j->env_fd);
 	status = j->pid > 0 ? client_wait(j, timeout_ms) : QUEUE_CLIENT_HUNG;

@@ -12,6 +12,17 @@
  *	                        size_t len, int timeout_ms);
  *	int queue_client_abort(struct queue_client *c, int timeout_ms);
  *	void queue_client_verdict(int status, struct queue_verdict *v);
+ *	int queue_client_attr_valid(const char *a, size_t len);
+ *	int queue_client_value_ok(const char *v);
+ *
+ *	int queue_client_speaks_session(const char *program);
+ *	void queue_client_init(struct queue_client *c);
+ *	int queue_client_session_start(struct queue_client *c, const char *program,
+ *	                               const char *received_id, const char *confdir,
+ *	                               const struct queue_origin *origin, int timeout_ms);
+ *	void queue_client_outbuf(struct queue_client *c, struct outbuf *ob,
+ *	                         char *mem, size_t size, int timeout_ms);
+ *	void queue_client_end(struct queue_client *c, int timeout_ms);
  * DESCRIPTION
  *	The one client of the queue program (inject(8), or a qmail-queue filter
  *	in front of it) for smtpd and sendmail.
@@ -72,6 +83,39 @@
  *	33), v->status the RFC 3463 enhanced status code, v->text what happened
  *	(for a reply or a log line: printable ASCII, no line break), v->exit_code
  *	the exit code or -1 when the program did not exit by itself.
+ *
+ *	queue_client_attr_valid() says whether the len bytes at a are one
+ *	attribute: NAME=value with NAME matching [A-Z][A-Z0-9_]*, a value
+ *	without NUL, CR or LF, at most QUEUE_CLIENT_ATTR_MAX bytes in all.
+ *	queue_client_value_ok() says whether a TERN_CLIENT_* value may be
+ *	passed: printable ASCII without blanks.
+ *
+ *	The session protocol (inject(8), queue_frame.h) serves every message
+ *	of an SMTP session with one process of tern's own injector: smtpd
+ *	uses it when queue_client_speaks_session(program), i.e. the program's
+ *	file name is "inject"; any other queue program (a qmail-queue filter)
+ *	gets the classic protocol, one run per message. queue_client_init()
+ *	makes c idle (no process). queue_client_session_start() begins a
+ *	message: it starts "program -S" (frame pipe on fd 0, reply pipe on fd
+ *	1, environment PATH and TERN_CONFDIR only) unless the process of the
+ *	previous message is still there and has said nothing out of turn,
+ *	and sends the message's attributes as ATTR frames (the variables the
+ *	classic protocol puts in the environment: TERN_RECEIVED_ID and the
+ *	TERN_CLIENT_* of origin, by the same rules); if that process
+ *	turns out to have died, it starts a new one once. The message then
+ *	goes through an outbuf set up by queue_client_outbuf() (in the
+ *	classic protocol simply the message pipe), whose writes become DATA
+ *	frames. queue_client_finish() sends the envelope and waits at most
+ *	timeout_ms for the REPLY, and returns a wait status made of its exit
+ *	code (so queue_client_verdict() reads both protocols alike);
+ *	queue_client_abort() sends ABORT. Whenever a frame cannot be written,
+ *	the REPLY does not come in time or is malformed, or the REPLY refuses
+ *	the message, the process is reaped (killed after timeout_ms) and its
+ *	wait status is returned as in the classic protocol; the next message
+ *	starts a new one. queue_client_end() ends the session: it closes the
+ *	frame pipe (inject exits 0 between messages) and reaps the process.
+ *	queue_client_start() always speaks the classic protocol and makes c
+ *	a classic client.
  * DIAGNOSTICS
  *	queue_client_start() returns 0, or -1 with errno set (nothing is left
  *	running then).
@@ -79,8 +123,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buf.h"
+
 #define QUEUE_CLIENT_HUNG (-1)
 #define QUEUE_CLIENT_ENVELOPE_FAILED (-2)
+#define QUEUE_CLIENT_ATTRS 16		/* attributes of one message at most */
+#define QUEUE_CLIENT_ATTR_MAX 1024	/* bytes of one NAME=value */
 
 /* tern's own exit codes (the table above) */
 #define QUEUE_EXIT_SPF_FAIL 32
@@ -90,8 +138,13 @@
 
 struct queue_client {
 	pid_t pid;
-	int msg_fd;
-	int env_fd;
+	int msg_fd;		/* classic: the message pipe; session: the frame pipe */
+	int env_fd;		/* classic: the envelope pipe; session: -1 */
+	int reply_fd;		/* session: the reply pipe; classic: -1 */
+	int session;		/* 1: the session protocol */
+	int failed;		/* session: a frame could not be written (2: timed out) */
+	int timeout_ms;		/* session: each wait of a frame write */
+	char queue_id[40];	/* session: the id in the last REPLY */
 };
 
 struct queue_origin {
@@ -122,5 +175,19 @@ int queue_client_finish(struct queue_client *c, const char *envelope, size_t len
 			int timeout_ms);
 int queue_client_abort(struct queue_client *c, int timeout_ms);
 void queue_client_verdict(int status, struct queue_verdict *v);
+int queue_client_attr_valid(const char *a, size_t len);
+int queue_client_value_ok(const char *v);
+int queue_client_speaks_session(const char *program);
+void queue_client_init(struct queue_client *c);
+int queue_client_session_start(struct queue_client *c, const char *program,
+			       const char *received_id, const char *confdir,
+			       const struct queue_origin *origin, int timeout_ms);
+void queue_client_outbuf(struct queue_client *c, struct outbuf *ob, char *mem, size_t size,
+			 int timeout_ms);
+void queue_client_end(struct queue_client *c, int timeout_ms);
+/* the session protocol's finish and abort (queue_client_finish(), _abort() call them) */
+int queue_client_session_finish(struct queue_client *c, const char *envelope, size_t len,
+				int timeout_ms);
+int queue_client_session_abort(struct queue_client *c, int timeout_ms);
 
 #endif

@@ -1,5 +1,7 @@
 /*
- * inject - put one message into the queue: the qmail-queue protocol.
+ * inject - put one message into the queue: the qmail-queue protocol; with
+ * -S every message of an SMTP session (the session protocol,
+ * inject_session.c).
  *
  * The message arrives on fd 0 and is streamed into a tmp/ file; then the
  * envelope ("F" sender NUL, "T" recipient NUL ..., NUL) is read from fd 1,
@@ -7,13 +9,16 @@
  * commit point; otherwise the qmail-queue(8) codes of inject(8).
  *
  * Installed setuid tern-queue: then (real ids differ from effective ids) it
- * clears its environment, ignores its arguments and uses the compiled-in
- * CONFDIR and QUEUEDIR (config_dir(), queue_dir()). TERN_RECEIVED_ID is the
- * only variable read before the environment is cleared; it only ever lands
- * in the "i" record and the log, after checking it against [A-Za-z0-9.-]{1,32},
- * and setuid only when the caller (real uid) is smtpd-user: from anyone else
- * it would make a local user's message look like an SMTP session's. The log
- * names the caller's real uid (and user) for every message.
+ * clears its environment, ignores its arguments but -S (which changes how
+ * it reads, not where it writes) and uses the compiled-in CONFDIR and
+ * QUEUEDIR (config_dir(), queue_dir()). The message's attributes
+ * (TERN_*=value variables, or ATTR frames with -S) are the only input read
+ * from the environment; setuid they count only when the caller (real uid)
+ * is smtpd-user: from anyone else TERN_RECEIVED_ID would make a local
+ * user's message look like an SMTP session's. TERN_RECEIVED_ID only ever
+ * lands in the "i" record and the log, after checking it against
+ * [A-Za-z0-9.-]{1,32}. The log names the caller's real uid (and user) for
+ * every message.
  *
  * max-message-size (with HEADER_ROOM) and max-recipients of that
  * configuration hold for every caller: past them, exit 31 and nothing
@@ -24,7 +29,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,111 +40,35 @@
 #include "envelope.h"
 #include "log.h"
 #include "passwd.h"
+#include "queue/inject_private.h"
 #include "queue/queue.h"
 #include "str.h"
 #include "usage.h"
 
-/* qmail-queue(8) exit codes */
-enum {
-	EXIT_ADDRESS_TOO_LONG = 11,
-	EXIT_REFUSED = 31,
-	EXIT_NOMEM = 51,
-	EXIT_TIMEOUT = 52,
-	EXIT_WRITE = 53,
-	EXIT_READ = 54,
-	EXIT_CONFIG = 55,
-	EXIT_QUEUE = 61,
-	EXIT_BUG = 81,
-	EXIT_FORMAT = 91,
-};
+extern char **environ;
 
 /*
- * The whole run (message and envelope) must finish within a day, as with
- * qmail-queue; a hung writer costs one process and one tmp/ file until then
- * (smtpd kills its injector much sooner, at its data timeout).
+ * The whole run (message and envelope; with -S the whole session) must
+ * finish within a day, as with qmail-queue; a hung writer costs one process
+ * and one tmp/ file until then (smtpd kills its injector much sooner, at
+ * its data timeout; with -S each wait is bounded by tern.conf's timeouts).
  */
 #define INJECT_TIMEOUT 86400
 #define RECORD_MAX 1000		/* bytes of one envelope address before exit 11 */
-/*
- * Beyond max-message-size, room for the header lines added before inject
- * sees the message: smtpd's Received:, sendmail's Date:, Message-ID:,
- * From:, a qmail-queue filter's verdict. smtpd and sendmail enforce
- * max-message-size on the message itself.
- */
-#define HEADER_ROOM (64u << 10)
-
-/* The limits of tern.conf, for every caller (queue_setup()). */
-static unsigned long long size_max;	/* max-message-size */
-static unsigned rcpt_max;		/* max-recipients */
-
-/* Who runs us: the real ids, whether they differ from the effective ones. */
-static struct {
-	unsigned uid;
-	char name[64];		/* "" when /etc/passwd has no such uid */
-	int setuid;
-} caller;
-static char rid[33];	/* TERN_RECEIVED_ID when valid and trusted, else "" */
-/* What smtpd's TERN_CLIENT_* say (origin_claim()), UNKNOWN without them. */
-static enum message_origin origin_claimed = QUEUE_ORIGIN_UNKNOWN;
 
 static const char inject_usage[] =
-	"usage: inject < message 1< envelope\n"
+	"usage: inject [-S] < message 1< envelope\n"
 	"Put one message into the queue (the qmail-queue protocol): the message on\n"
 	"descriptor 0, the envelope on descriptor 1: F sender NUL, T recipient NUL for\n"
 	"each recipient, NUL. Exit 0: queued; 11-40 and 91: refused for good; other\n"
 	"codes: temporary failure. Quiet on success (the event goes to the journal or\n"
 	"syslog). Setuid, it ignores its environment and every other argument.\n"
+	"  -S      the session protocol (smtpd): every message of an SMTP session in\n"
+	"          frames on descriptor 0, a reply per message on descriptor 1\n"
 	"  --help  print this text and exit\n"
 	"See inject(8), queue(5).\n";
 
-static struct queue queue = { -1, -1, -1, -1, -1, "", "" };
-static struct queue_file qfile = { -1, "", 0, QUEUE_ORIGIN_UNKNOWN };
-
-static void inject_cleanup(void)
-{
-	if (queue.tmpfd >= 0 && (qfile.fd >= 0 || qfile.tmpname[0]))
-		queue_file_abort(&queue, &qfile);
-}
-
-static void inject_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-
-static void inject_fail(int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	inject_cleanup();
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	log_msg(LOG_ERR, "%s (exit %d)", msg, code);
-	exit(code);
-}
-
-/* on_alarm: the time limit passed; nothing half-written may stay visible
- * (an unnamed O_TMPFILE file goes with the process). */
-static void on_alarm(int sig)
-{
-	(void)sig;
-	if (queue.tmpfd >= 0 && qfile.tmpname[0])
-		unlinkat(queue.tmpfd, qfile.tmpname, 0);
-	_exit(EXIT_TIMEOUT);
-}
-
-/*
- * commit_begin: no time-limit exit (52) from here on: once the file has its
- * name in mess/ a 52 would be a false failure (the client retries: a
- * duplicate). A commit that hangs is bounded by the caller (smtpd kills its
- * injector at its data timeout).
- */
-static void commit_begin(void)
-{
-	sigset_t alrm;
-
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	sigprocmask(SIG_BLOCK, &alrm, NULL);
-}
+static int caller_setuid;	/* real ids differ from effective ids */
 
 /*
  * signals_reset: the signal mask survives execve, so a caller (setuid: any
@@ -154,13 +82,7 @@ static void signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* RLIMIT_FSIZE: EFBIG, a write error (53) */
-	signal(SIGALRM, on_alarm);
-}
-
-/* write_exit: the exit code for a failed write to the queue. */
-static int write_exit(int e)
-{
-	return e == ENOMEM ? EXIT_NOMEM : EXIT_WRITE;
+	signal(SIGALRM, inject_on_alarm);
 }
 
 /*
@@ -173,12 +95,12 @@ static void root_drop(void)
 
 	if (geteuid() != 0)
 		return;
-	if (fstat(queue.dirfd, &st) < 0)
-		inject_fail(EXIT_QUEUE, "fstat %s: %s", queue.path, strerror(errno));
+	if (fstat(inject_queue.dirfd, &st) < 0)
+		inject_fail(EXIT_QUEUE, "fstat %s: %s", inject_queue.path, strerror(errno));
 	if (st.st_uid == 0)
 		return;
 	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0)
-		inject_fail(EXIT_QUEUE, "drop to the owner of %s: %s", queue.path,
+		inject_fail(EXIT_QUEUE, "drop to the owner of %s: %s", inject_queue.path,
 			    strerror(errno));
 }
 
@@ -201,47 +123,20 @@ static ssize_t input_read(int fd, void *p, size_t n)
 	}
 }
 
-/* message_too_big: exit 31 without reading on; nothing is queued. */
-static void message_too_big(void)
-{
-	char text[24];
-
-	config_size_text(size_max, text);
-	inject_fail(EXIT_REFUSED, "message exceeds max-message-size %s (with %u bytes "
-		    "for added header lines)", text, HEADER_ROOM);
-}
-
-/*
- * message_read: copy the message from fd 0 to the queue file in whole
- * buffers: each write but the last is a full one, so the writes a message
- * costs depend on its size alone, never on how the pipe happened to bring
- * it in (one write per read made their number vary from run to run).
- */
+/* message_read: the message from fd 0 to the queue file (the classic protocol). */
 static void message_read(void)
 {
-	static char buf[65536];
-	unsigned long long total = 0;
-	size_t len;
+	for (;;) {
+		size_t room;
+		char *p = inject_message_space(&room);
+		ssize_t r = input_read(0, p, room);	/* waits */
 
-	do {
-		len = 0;
-		while (len < sizeof buf) {
-			ssize_t r = input_read(0, buf + len, sizeof buf - len);	/* waits */
-			if (r < 0)
-				inject_fail(EXIT_READ, "read message: %s", strerror(errno));
-			if (r == 0)
-				break;
-			len += (size_t)r;
-			total += (unsigned long long)r;	/* < 2^64: bounded by size_max */
-			if (total > size_max + HEADER_ROOM)
-				message_too_big();
-		}
-		if (len > 0 && queue_file_write(&qfile, buf, len) < 0)
-			inject_fail(write_exit(errno), "write %s/%s%s: %s", queue.path,
-				    qfile.tmpname[0] ? "tmp/" : "mess/",
-				    qfile.tmpname[0] ? qfile.tmpname : "(unnamed new file)",
-				    strerror(errno));
-	} while (len == sizeof buf);
+		if (r < 0)
+			inject_fail(EXIT_READ, "read message: %s", strerror(errno));
+		if (r == 0)
+			return;
+		inject_message_wrote((size_t)r);
+	}
 }
 
 struct envelope_scan {
@@ -302,168 +197,73 @@ static size_t envelope_read(struct str *env)
 	return end;
 }
 
-static void envelope_check(const char *p, size_t len, struct envelope *e)
-{
-	switch (envelope_decode(p, len, e)) {
-	case ENVELOPE_OK:
-		if (e->nrcpt > rcpt_max)	/* as smtpd's 452 4.5.3 */
-			inject_fail(EXIT_REFUSED, "%zu recipients, more than max-recipients %u",
-				    e->nrcpt, rcpt_max);
-		return;
-	case ENVELOPE_ADDRESS_TOO_LONG:
-		inject_fail(EXIT_ADDRESS_TOO_LONG, "envelope address too long");
-	case ENVELOPE_NOMEM:
-		inject_fail(EXIT_NOMEM, "decode envelope: out of memory");
-	case ENVELOPE_BAD_ADDRESS:
-		inject_fail(EXIT_FORMAT, "envelope holds an invalid address");
-	case ENVELOPE_FORMAT:
-	default:
-		inject_fail(EXIT_FORMAT, "envelope format error");
-	}
-}
-
 /*
- * received_id_check: setuid, smtpd's id is taken only from smtpd-user (the
- * real uid). Not setuid, every caller is the instance's own user (private
- * instances and tests, where smtpd keeps the uid it was started with): the
- * id gains nothing there and is taken.
+ * caller_trust: setuid, the caller's attributes (smtpd's id above all) are
+ * taken only from smtpd-user (the real uid). Not setuid, every caller is the
+ * instance's own user (private instances and tests, where smtpd keeps the
+ * uid it was started with): they gain nothing there and are taken.
  */
-static void received_id_check(const char *smtpd_user)
+static int caller_trust(const char *smtpd_user)
 {
 	unsigned uid, gid;
 
-	if (!caller.setuid || !rid[0])
-		return;
-	if (passwd_user(smtpd_user, &uid, &gid) < 0 || uid != caller.uid)
-		rid[0] = '\0';
-}
-
-/*
- * origin_claim: smtpd describes its client in TERN_CLIENT_IP, _HELO, _AUTH
- * (the login, when the client authenticated) and _RELAY (1: the client is
- * in relay-net); any of them marks the message as received by SMTP.
- */
-static void origin_claim(void)
-{
-	const char *auth = getenv("TERN_CLIENT_AUTH"), *relay = getenv("TERN_CLIENT_RELAY");
-
-	if (auth && auth[0])
-		origin_claimed = QUEUE_ORIGIN_SUBMISSION;
-	else if (relay && strcmp(relay, "1") == 0)
-		origin_claimed = QUEUE_ORIGIN_RELAY;
-	else if (auth || relay || getenv("TERN_CLIENT_IP") || getenv("TERN_CLIENT_HELO"))
-		origin_claimed = QUEUE_ORIGIN_SMTP;
-}
-
-/*
- * origin_decide: the "o" record (queue(5)). Setuid, smtpd's claim is taken
- * only from smtpd-user, and smtpd-user is always an SMTP origin (without a
- * claim: plain smtp, never trusted); any other caller is local. Not setuid
- * (a private instance: smtpd and sendmail are one user), the claim, else
- * local.
- */
-static enum message_origin origin_decide(const char *smtpd_user)
-{
-	unsigned uid, gid;
-
-	if (!caller.setuid)
-		return origin_claimed != QUEUE_ORIGIN_UNKNOWN ? origin_claimed : QUEUE_ORIGIN_LOCAL;
-	if (passwd_user(smtpd_user, &uid, &gid) == 0 && uid == caller.uid)
-		return origin_claimed != QUEUE_ORIGIN_UNKNOWN ? origin_claimed : QUEUE_ORIGIN_SMTP;
-	return QUEUE_ORIGIN_LOCAL;
+	if (!caller_setuid)
+		return 1;
+	return passwd_user(smtpd_user, &uid, &gid) == 0 && uid == inject_setup.caller_uid;
 }
 
 static void queue_setup(void)
 {
 	struct config cfg;
-	enum message_origin origin;
 	char err[512];
 	const char *dir = config_dir();
 
 	if (config_load(dir, &cfg, err, sizeof err) < 0)
 		inject_fail(EXIT_CONFIG, "%s", err);
-	size_max = cfg.max_message_size;
-	rcpt_max = cfg.max_recipients;
-	received_id_check(cfg.smtpd_user);
-	origin = origin_decide(cfg.smtpd_user);
-	if (queue_open_commit(&queue, queue_dir(&cfg)) < 0) {
+	inject_setup.size_max = cfg.max_message_size;
+	inject_setup.rcpt_max = cfg.max_recipients;
+	inject_setup.idle_timeout = cfg.session_timeout;
+	inject_setup.data_timeout = cfg.data_timeout;
+	inject_setup.trusted = caller_trust(cfg.smtpd_user);
+	if (queue_open_commit(&inject_queue, queue_dir(&cfg)) < 0) {
 		config_free(&cfg);
-		inject_fail(EXIT_QUEUE, "%s", queue.err);
+		inject_fail(EXIT_QUEUE, "%s", inject_queue.err);
 	}
 	config_free(&cfg);
 	root_drop();
-	if (queue_file_create(&queue, &qfile) < 0)
-		inject_fail(errno == ENOSPC || errno == EDQUOT || errno == EIO ? EXIT_WRITE
-									: EXIT_QUEUE,
-			    "%s", queue.err);
-	queue_file_set_origin(&qfile, origin);
 }
 
-/*
- * message_commit: the commit point. smtpd's id (rid: TERN_RECEIVED_ID, when
- * valid and trusted, see received_id_check) names the message, so the id of
- * smtpd's 250 reply is the queue id everywhere after; a message of that id
- * already there fails temporarily (61), never under another name. Else the
- * queue makes an id.
- */
-static void message_commit(const struct envelope *e, char id[QUEUE_ID_MAX])
+/* the classic protocol: one message, its envelope, the commit, exit 0 */
+static void classic_run(void)
 {
-	int r;
+	struct str env = STR_INIT(ENVELOPE_MAX);
+	size_t envlen;
 
-	if (rid[0] && queue_id_valid(rid)) {
-		snprintf(id, QUEUE_ID_MAX, "%s", rid);
-		r = queue_file_commit_named(&queue, &qfile, e, rid);
-	} else {
-		r = queue_file_commit(&queue, &qfile, e, rid, id);
-	}
-	if (r < 0 && errno == EEXIST)
-		inject_fail(EXIT_QUEUE, "%s (queue id %s is taken)", queue.err, id);
-	if (r < 0)
-		inject_fail(write_exit(errno), "%s", queue.err);
-}
-
-static void queued_log(const char *id, const struct envelope *e)
-{
-	char nrcpt[24], size[24], uid[24];
-	struct log_field f[] = {
-		{ LOG_FIELD_QUEUE_ID, id },
-		{ LOG_FIELD_RECEIVED_ID, rid[0] ? rid : "-" },
-		{ LOG_FIELD_UID, uid },
-		{ LOG_FIELD_USER, caller.name[0] ? caller.name : "-" },
-		{ LOG_FIELD_SENDER, e->sender[0] ? e->sender : "<>" },
-		{ LOG_FIELD_NRCPT, nrcpt },
-		{ LOG_FIELD_SIZE, size },
-		{ NULL, NULL },
-	};
-
-	snprintf(uid, sizeof uid, "%u", caller.uid);
-	snprintf(nrcpt, sizeof nrcpt, "%zu", e->nrcpt);
-	snprintf(size, sizeof size, "%llu", qfile.len);
-	log_event(LOG_INFO, f, "queued");
+	inject_message_new();
+	message_read();
+	envlen = envelope_read(&env);
+	inject_message_commit(env.s, envlen);
+	str_free(&env);
 }
 
 int main(int argc, char **argv)
 {
-	struct str env = STR_INIT(ENVELOPE_MAX);
-	struct envelope e;
-	char id[QUEUE_ID_MAX];
-	const char *r;
-	size_t envlen;
-
 	if (fd_std_ensure() < 0)	/* setuid: our files must not land on fd 0-2 */
 		exit(EXIT_BUG);
 	if (argc == 2)	/* nothing else from the arguments may steer us */
 		usage_help(argc, argv, inject_usage);
-	r = getenv("TERN_RECEIVED_ID");
-	if (r && queue_received_id_valid(r))
-		snprintf(rid, sizeof rid, "%s", r);
-	origin_claim();
-	caller.uid = (unsigned)getuid();
-	caller.setuid = getuid() != geteuid() || getgid() != getegid();
-	if (caller.setuid)
+	/* -S changes how the input is read, never where anything is written */
+	inject_setup.session = argc == 2 && strcmp(argv[1], "-S") == 0;
+	if (!inject_setup.session)
+		inject_attrs_from_env(environ);
+	inject_setup.caller_uid = (unsigned)getuid();
+	caller_setuid = getuid() != geteuid() || getgid() != getegid();
+	inject_setup.setuid = caller_setuid;
+	if (caller_setuid)
 		clearenv();	/* before log_init(), which reads JOURNAL_STREAM */
-	if (passwd_name(caller.uid, caller.name, sizeof caller.name) < 0)
-		caller.name[0] = '\0';
+	if (passwd_name(inject_setup.caller_uid, inject_setup.caller_name,
+			sizeof inject_setup.caller_name) < 0)
+		inject_setup.caller_name[0] = '\0';
 	log_init("inject");
 	log_journal_native_enable();	/* not setuid, under systemd (JOURNAL_STREAM) */
 	log_syslog_enable();	/* "queued" never on the caller's stderr (cron) */
@@ -472,13 +272,9 @@ int main(int argc, char **argv)
 	alarm(INJECT_TIMEOUT);
 
 	queue_setup();
-	message_read();
-	envlen = envelope_read(&env);
-	envelope_check(env.s, envlen, &e);
-	str_free(&env);
-	commit_begin();
-	message_commit(&e, id);
-	queued_log(id, &e);
-	envelope_free(&e);
+	if (inject_setup.session)
+		inject_session_run();
+	else
+		classic_run();
 	return 0;
 }

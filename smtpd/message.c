@@ -53,6 +53,22 @@ static void message_id_new(struct session *s, char id[33])
 		 (unsigned long)ts.tv_nsec, (unsigned)getpid() & 0xfffffffu, ++s->messages);
 }
 
+/*
+ * message_queue_start: the queue program for one message: tern's inject
+ * speaks the session protocol and serves the whole session; any other
+ * program (a qmail-queue filter) is run once per message
+ * (queue_client.h).
+ */
+static int message_queue_start(struct session *s, const char *id,
+			       const struct queue_origin *origin)
+{
+	if (s->queue_session)
+		return queue_client_session_start(&s->queue, s->o->injector, id,
+						  s->o->confdir, origin,
+						  session_ms(s->cfg->data_timeout));
+	return queue_client_start(&s->queue, s->o->injector, id, s->o->confdir, origin);
+}
+
 /* RFC 3848 (ESMTPS, ESMTPA, ESMTPSA), RFC 6531 §3.7.3 (UTF8SMTP...) */
 static const char *message_protocol(const struct session *s)
 {
@@ -171,7 +187,7 @@ int message_data(struct session *s)
 	char id[33], reply[REPLY_MAX + 1], mem[4096];
 	struct data_result dr;
 	struct data_pace pace;
-	struct queue_client j;
+	struct queue_client *j = &s->queue;
 	struct queue_origin origin;
 	struct outbuf mo;
 	enum buf_result br;
@@ -179,18 +195,16 @@ int message_data(struct session *s)
 
 	message_id_new(s, id);
 	message_origin(s, &origin);
-	if (queue_client_start(&j, s->o->injector, id, s->o->confdir, &origin) < 0) {
+	if (message_queue_start(s, id, &origin) < 0) {
 		log_msg(LOG_ERR, "cannot run the queue program: %s: %s", s->o->injector,
 			strerror(errno));
 		return reply_send(&s->out, "451 4.3.0 Error: cannot run the queue program");
 	}
-	outbuf_init(&mo, j.msg_fd, mem, sizeof mem);
-	mo.notsock = 1;	/* a pipe */
-	mo.timeout_ms = session_ms(s->cfg->data_timeout);
+	queue_client_outbuf(j, &mo, mem, sizeof mem, session_ms(s->cfg->data_timeout));
 	header_failed = message_received(s, &mo, id) < 0;
 	if (reply_send(&s->out, "354 End data with <CR><LF>.<CR><LF>") < 0 ||
 	    outbuf_flush(&s->out) < 0) {
-		queue_client_abort(&j, mo.timeout_ms);
+		queue_client_abort(j, mo.timeout_ms);
 		return -1;
 	}
 	pace.min_rate = s->cfg->data_min_rate;
@@ -199,10 +213,10 @@ int message_data(struct session *s)
 	br = data_read(&s->in, &mo, s->cfg->max_message_size, &pace, &dr);
 	buf_set_deadline(&s->in, s->deadline);
 	if (br != BUF_OK)
-		return message_interrupted(s, &j, id, br);
+		return message_interrupted(s, j, id, br);
 	if (header_failed)
 		dr.write_failed = 1;
-	ok = message_verdict(s, &j, id, &dr, reply, sizeof reply);
+	ok = message_verdict(s, j, id, &dr, reply, sizeof reply);
 	message_log(s, id, dr.size, reply, ok);
 	session_transaction_reset(s);
 	return reply_send(&s->out, reply);

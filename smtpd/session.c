@@ -470,6 +470,8 @@ int session_run(const struct session_options *o, int in, int out)
 	s->tls = o->tls;
 	s->tlsd_pid = -1;
 	s->tlsd_control = -1;
+	queue_client_init(&s->queue);
+	s->queue_session = queue_client_speaks_session(o->injector);
 	s->may_relay = o->relay_client ||
 		       (o->client.known && config_client_in_relay_nets(o->cfg, o->client.addr));
 	inbuf_init(&s->in, in, s->inmem, sizeof s->inmem);
@@ -486,6 +488,7 @@ int session_run(const struct session_options *o, int in, int out)
 	if (r == 0 && outbuf_flush(&s->out) < 0)
 		r = -1;
 	starttls_finish(s);
+	queue_client_end(&s->queue, session_ms(o->cfg->data_timeout));
 	session_transaction_reset(s);
 	recipient_maps_close(&s->maps);
 	free(s->rcpt);

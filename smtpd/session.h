@@ -8,9 +8,11 @@
  * DESCRIPTION
  *	session_run() greets the client on out, reads commands from in and
  *	answers them until QUIT, end of input, a timeout or a write error.
- *	Each accepted message is streamed to a fresh run of o->injector
- *	(queue_client.h) preceded by a Received: line (received.h); the reply to
- *	the final "." is the injector's verdict. smtpd(8) lists every reply.
+ *	Each accepted message is streamed to o->injector (queue_client.h)
+ *	preceded by a Received: line (received.h): to one run per message of
+ *	a qmail-queue filter, or to the one "inject -S" of the session (the
+ *	session protocol, started at the first DATA). The reply to the final
+ *	"." is the injector's verdict. smtpd(8) lists every reply.
  *
  *	The state machine (enum session_state): GREETED --HELO/EHLO--> READY
  *	--MAIL--> MAIL --RCPT--> RCPT --DATA--> READY; RSET and HELO/EHLO go
@@ -55,7 +57,7 @@
 
 struct session_options {
 	const struct config *cfg;
-	const char *injector;	/* program run for each message */
+	const char *injector;	/* the queue program (inject: once per session) */
 	const char *confdir;	/* given to it as TERN_CONFDIR; NULL: not */
 	struct client client;
 	int relay_client;	/* RELAYCLIENT was set: the client may relay */

@@ -32,6 +32,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "command.h"
+#include "queue_client.h"
 #include "sasl.h"
 #include "session.h"
 #include "smtpd/recipient.h"
@@ -69,6 +70,8 @@ struct session {
 	struct recipient_maps maps;	/* opened at the first RCPT that needs them */
 	char auth_user[SASL_USER_MAX + 1];	/* "" until AUTH succeeded */
 	unsigned auth_failures;
+	struct queue_client queue;	/* the queue program; session protocol: kept */
+	int queue_session;		/* the injector speaks the session protocol */
 };
 
 int message_data(struct session *s);

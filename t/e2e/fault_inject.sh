@@ -40,7 +40,7 @@ cat > "$f/inject.real" <<EOF
 export LD_PRELOAD='$T_ROOT/t/fault/libfault.so' TFAULT_DIR='$q'
 export TFAULT_LOG='$f/log' TFAULT_PLAN='$f/plan'
 export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0"
-exec '$T_ROOT/t/fault/inject'
+exec '$T_ROOT/t/fault/inject' "\$@"
 EOF
 chmod 0755 "$f/inject.real"
 if [ "$TERN_QUEUE" = "$T_INST/inject" ]; then
