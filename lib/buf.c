@@ -100,6 +100,7 @@ enum buf_result inbuf_fill(struct inbuf *b)
 {
 	long long wait_end = wait_end_for(b->timeout_ms);
 	ssize_t r;
+	int read_first;
 
 	if (b->eof)
 		return BUF_EOF;
@@ -116,6 +117,8 @@ enum buf_result inbuf_fill(struct inbuf *b)
 	}
 	if (b->end == b->size)
 		return BUF_OK;
+	/* no time limit at all (a file): read first, poll only after EAGAIN */
+	read_first = !wait_end && !b->deadline_ms;
 	for (;;) {
 		short want = POLLIN;
 
@@ -125,12 +128,15 @@ enum buf_result inbuf_fill(struct inbuf *b)
 			/* a layer may hold bytes read ahead: ask it before any wait */
 			r = b->io->read(b->io_arg, b->mem + b->end, b->size - b->end, &want);
 		} else {
-			switch (fd_wait(b->fd, POLLIN, wait_end, b->deadline_ms)) {
-			case 0:
-				return BUF_TIMEOUT;
-			case -1:
-				return BUF_ERROR;
+			if (!read_first) {
+				switch (fd_wait(b->fd, POLLIN, wait_end, b->deadline_ms)) {
+				case 0:
+					return BUF_TIMEOUT;
+				case -1:
+					return BUF_ERROR;
+				}
 			}
+			read_first = 0;
 			r = read(b->fd, b->mem + b->end, b->size - b->end);
 		}
 		if (r > 0) {

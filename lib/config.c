@@ -577,14 +577,21 @@ static int config_tls_dane_used(const struct config *c)
 }
 
 /* Checks that span settings, after the whole file is read. */
-/* uid of a user in /etc/passwd; -1 when it has none (the drop to it fails then). */
-static long config_user_uid(const char *name)
+/*
+ * config_user_uids: the uid of each of n users in /etc/passwd, read once
+ * (every program start checks these); -1 for one it has none of (the drop
+ * to it fails then), 0 for root.
+ */
+static void config_user_uids(const char *const *names, size_t n, long *uids)
 {
-	unsigned uid, gid;
+	size_t i;
 
-	if (strcmp(name, "root") == 0)
-		return 0;
-	return passwd_user(name, &uid, &gid) == 0 ? (long)uid : -1;
+	if (passwd_users(names, n, uids) < 0)
+		for (i = 0; i < n; i++)
+			uids[i] = -1;
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], "root") == 0)
+			uids[i] = 0;
 }
 
 /*
@@ -607,8 +614,9 @@ static int config_check_users(const struct config *c, const char *path, char *er
 	long uid[3];
 	size_t i, j;
 
+	config_user_uids(name, 3, uid);
 	for (i = 0; i < 3; i++)
-		if ((uid[i] = config_user_uid(name[i])) == 0)
+		if (uid[i] == 0)
 			return str_errorf(err, errlen, "%s: %s %s: uid 0 (root) would undo the "
 					  "privilege split (set %s to an unprivileged user of its "
 					  "own, tern-%.*s)", path, key[i], name[i], key[i],
@@ -632,21 +640,22 @@ static int config_check_maildir_user(const struct config *c, const char *path, c
 				     size_t errlen)
 {
 	static const char *const key[3] = { "smtpd-user", "queue-user", "relay-user" };
-	const char *name[3] = { c->smtpd_user, c->queue_user, c->relay_user };
-	long uid = config_user_uid(c->maildir_user);
+	const char *name[4] = { c->smtpd_user, c->queue_user, c->relay_user, c->maildir_user };
+	long uids[4], uid;
 	size_t i;
 
 	for (i = 0; i < c->nroutes && c->routes[i].hop.kind != NEXTHOP_MAILDIR; i++)
 		;
 	if (i == c->nroutes)
-		return 0;
+		return 0;	/* no Maildir writer: nothing to look up */
+	config_user_uids(name, 4, uids);
+	uid = uids[3];
 	if (uid == 0)
 		return str_errorf(err, errlen, "%s: maildir-user %s: uid 0 (root) may not write "
 				  "the Maildirs (set maildir-user to a user of its own, tern-mail)",
 				  path, c->maildir_user);
 	for (i = 0; i < 3; i++)
-		if (strcmp(name[i], c->maildir_user) == 0 ||
-		    (uid > 0 && uid == config_user_uid(name[i])))
+		if (strcmp(name[i], c->maildir_user) == 0 || (uid > 0 && uid == uids[i]))
 			return str_errorf(err, errlen, "%s: maildir-user %s and %s %s are one user: "
 					  "the Maildir writer must be apart from the queue and "
 					  "the network (give it its own: tern-mail)", path,

@@ -126,3 +126,36 @@ int passwd_name(unsigned uid, char *name, size_t len)
 		return -1;
 	return passwd_lines_each("/etc/passwd", passwd_find_line, &f) == 1 ? 0 : -1;
 }
+
+struct passwd_many {
+	const char *const *users;
+	size_t n, left;
+	long *uids;
+};
+
+static int passwd_many_line(void *ctx, const char *line, size_t len)
+{
+	struct passwd_many *m = ctx;
+	unsigned uid;
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->uids[i] < 0 && passwd_field_is(line, len, 0, m->users[i]) &&
+		    passwd_field_id(line, len, 2, &uid) == 0) {
+			m->uids[i] = (long)uid;
+			m->left--;
+		}
+	return m->left == 0;
+}
+
+int passwd_users(const char *const *users, size_t n, long *uids)
+{
+	struct passwd_many m = { users, n, n, uids };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		uids[i] = -1;
+	if (n == 0)
+		return 0;
+	return passwd_lines_each("/etc/passwd", passwd_many_line, &m) < 0 ? -1 : 0;
+}

@@ -288,10 +288,13 @@ static void session_reply(const char *id)
 	char out[QUEUE_FRAME_HEADER_LEN + QUEUE_FRAME_REPLY_MAX];
 	size_t n = queue_frame_reply_encode(out + QUEUE_FRAME_HEADER_LEN,
 					    sizeof out - QUEUE_FRAME_HEADER_LEN, 0, id, "queued");
+	struct outbuf ob;
 
 	queue_frame_header((unsigned char *)out, QUEUE_FRAME_REPLY, n);
-	/* fd 1 is non-blocking: fd_write_all() waits at most 5 minutes */
-	if (n == 0 || fd_write_all(1, out, QUEUE_FRAME_HEADER_LEN + n) < 0)
+	outbuf_init(&ob, 1, out, sizeof out);
+	ob.len = QUEUE_FRAME_HEADER_LEN + n;
+	ob.notsock = 1;	/* a pipe; non-blocking: each wait at most 5 minutes */
+	if (n == 0 || outbuf_flush(&ob) < 0)
 		inject_fail(EXIT_READ, "write reply for %s: %s", id,
 			    n == 0 ? "bad id" : strerror(errno));
 }
@@ -311,10 +314,11 @@ void inject_message_commit(const char *env, size_t len)
 	msglen = qfile.len;
 	commit_alarm(SIG_BLOCK);
 	message_commit(&e, rid, id);
+	if (inject_setup.session)
+		session_reply(id);	/* before the log line: smtpd waits for it */
 	queued_log(id, rid, &e, msglen);
 	envelope_free(&e);
 	if (inject_setup.session) {
-		session_reply(id);
 		inject_message_abort();	/* forget the attributes; the file is committed */
 		commit_alarm(SIG_UNBLOCK);
 	}

@@ -211,7 +211,11 @@ int queue_pread_exact(int fd, void *p, size_t n, off_t off)
 static int queue_file_create_anonymous(struct queue *q, struct queue_file *f)
 {
 #ifdef O_TMPFILE
-	if (access("/proc/self/fd", X_OK) < 0)
+	static int proc_fd = -1;	/* /proc/self/fd usable: 1, not: 0, unknown: -1 */
+
+	if (proc_fd < 0)	/* once per process: inject -S commits many messages */
+		proc_fd = access("/proc/self/fd", X_OK) == 0;
+	if (!proc_fd)
 		return -1;
 	/* O_RDWR: queue_file_copy_to_tmp() may have to read it back */
 	f->fd = openat(q->messfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -440,13 +444,14 @@ static int queue_commit(struct queue *q, struct queue_file *f, const struct enve
 		errno = EINVAL;
 		return queue_file_fail(q, f, "commit");
 	}
-	if (fstat(f->fd, &st) < 0)
-		return queue_file_fail(q, f, "fstat");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* unique over time: no two files share an inode at the same nanosecond */
-	if (!named)
+	if (!named) {
+		if (fstat(f->fd, &st) < 0)
+			return queue_file_fail(q, f, "fstat");
 		snprintf(id, QUEUE_ID_MAX, "%09llX%08lX%llX", (unsigned long long)ts.tv_sec,
 			 (unsigned long)ts.tv_nsec, (unsigned long long)st.st_ino);
+	}
 	rec = queue_records_build(e, rid, f->origin, (long long)ts.tv_sec, f->len, &len);
 	if (!rec)
 		return queue_file_fail(q, f, "commit");

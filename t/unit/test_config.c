@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "passwd.h"
 
 static char dir[64];
 static char path[256];
@@ -891,6 +892,23 @@ START_TEST(mailauth_settings)
 }
 END_TEST
 
+/* Several users in one reading of /etc/passwd, as passwd_user() finds each. */
+START_TEST(passwd_users_at_once)
+{
+	static const char *const names[] = { "root", "no-such-user-tern", "daemon", "root" };
+	long uids[4];
+	unsigned uid, gid;
+
+	ck_assert_int_eq(passwd_users(names, 4, uids), 0);
+	ck_assert_int_eq(uids[0], 0);
+	ck_assert_int_eq(uids[1], -1);
+	ck_assert_int_eq(passwd_user("daemon", &uid, &gid), 0);
+	ck_assert_int_eq(uids[2], (long)uid);
+	ck_assert_int_eq(uids[3], 0);	/* a name twice: both found */
+	ck_assert_int_eq(passwd_users(names, 0, uids), 0);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("config");
@@ -899,6 +917,7 @@ Suite *suite(void)
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, mailauth_settings);
+	tcase_add_test(tc, passwd_users_at_once);
 	tcase_add_test(tc, every_setting);
 	tcase_add_test(tc, postmaster_follows_hostname);
 	tcase_add_test(tc, print_round_trip);
