@@ -22,7 +22,7 @@ servers=("$@")
 t_instance
 # the injector under /usr/bin/time: its peak RSS (kB) appended to inject.rss
 mkdir -p "$T_TMP/rss" && chmod 0777 "$T_TMP/rss"
-printf '#!/bin/sh\nexec /usr/bin/time -a -o %s -f %%M %s\n' "$T_TMP/rss/inject.rss" \
+printf '#!/bin/sh\nexec /usr/bin/time -a -o %s -f %%M %s "$@"\n' "$T_TMP/rss/inject.rss" \
 	"$T_ROOT/queue/inject" > "$T_TMP/rss/inject"
 chmod 0755 "$T_TMP/rss/inject"
 
